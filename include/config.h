@@ -1,0 +1,53 @@
+/*
+ * Settings from the INI file (-c) and the command line, through one
+ * directive table: each setting has one name, one parser, one doc line.
+ * Flags win over the file; a list flag given once replaces the file's list.
+ */
+#ifndef SYMSRVD_CONFIG_H
+#define SYMSRVD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define CONFIG_MAX_ADDRS 16
+
+struct config {
+    char *file; /* -c FILE, or NULL */
+    char *root; /* store.root */
+    char *listen[CONFIG_MAX_ADDRS];
+    unsigned nlisten;
+    char *tls_listen[CONFIG_MAX_ADDRS];
+    unsigned ntls_listen;
+    char *tls_cert;
+    char *tls_key;
+    char *access_log;          /* "-" stdout, "off" none */
+    char *addr_file;           /* bound addresses written here, or NULL */
+    unsigned workers;          /* 0: one per online CPU */
+    unsigned timeout;          /* seconds a connection may make no progress */
+    unsigned shutdown_timeout; /* seconds running downloads get on SIGTERM */
+    unsigned max_header_size;  /* bytes of request line plus headers */
+    bool check_only;           /* --check-config */
+};
+
+enum config_rc {
+    CONFIG_OK,
+    CONFIG_EXIT, /* --help or --version printed: exit 0 */
+    CONFIG_ERROR /* err holds "file:line: key: reason" or "flag: reason" */
+};
+
+/*
+ * Fills cfg (which the caller zeroed) from defaults, then the file named by
+ * -c, then the flags. demo_root is store.root when neither -c nor -r is
+ * given. On CONFIG_ERROR, err holds one line naming the problem. The caller
+ * owns cfg's strings either way: config_free().
+ */
+enum config_rc config_load(struct config *cfg, int argc, char *const argv[],
+                           const char *demo_root, char *err, size_t errlen);
+
+void config_free(struct config *cfg);
+
+/* The flag summary for --help. */
+void config_usage(FILE *fp);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * The request pipeline: method gate, path canonicalisation, lookup under
+ * the store root, reply. One handler_worker per worker thread; one
+ * handler_site per evhttp (plain or TLS) of that worker.
+ */
+#ifndef SYMSRVD_HANDLER_H
+#define SYMSRVD_HANDLER_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "accesslog.h"
+#include "httpdate.h"
+
+struct evhttp_request;
+struct event;
+struct req_ctx;
+
+/* Per-thread state; only its own worker thread touches it. */
+struct handler_worker {
+    int root_fd;               /* borrowed from the server */
+    struct accesslog *log;     /* borrowed; shared by all workers */
+    unsigned max_header_size;  /* request line + headers, bytes */
+    unsigned inflight;         /* requests between receipt and log line */
+    bool stopping;             /* SIGTERM seen: answer with close */
+    struct event *drained;     /* activated when stopping and inflight is 0 */
+    struct req_ctx *pool;      /* released contexts, reused: no malloc */
+    time_t date_at;            /* second that date was formatted for */
+    char date[HTTPDATE_LEN];   /* Date header value, cached per second */
+    char line[ACCESSLOG_LINE_MAX];
+};
+
+struct handler_site {
+    struct handler_worker *w;
+    bool tls; /* no sendfile: bodies go out in read chunks */
+};
+
+/* evhttp's general callback; arg is a struct handler_site. */
+void handler_request(struct evhttp_request *req, void *arg);
+
+/* Frees the context pool. Call after the worker's evhttps are freed. */
+void handler_worker_cleanup(struct handler_worker *w);
+
+#endif

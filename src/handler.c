@@ -1,0 +1,203 @@
+/* The request pipeline; see handler.h and ../shared/DESIGN.md. */
+#include <errno.h>
+#include <event2/http.h>
+#include <event2/http_struct.h>
+#include <event2/keyvalq_struct.h>
+#include <limits.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "handler.h"
+#include "log.h"
+#include "path.h"
+#include "reply.h"
+#include "store.h"
+
+#define ALLOWED "GET, HEAD, OPTIONS"
+
+/*
+ * RFC 9112 section 3.2: an HTTP/1.1 request carries exactly one Host; no
+ * request may carry two. Major versions other than 1 get 505.
+ */
+static int
+check_version(struct evhttp_request *req, const char **why)
+{
+    struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+    struct evkeyval *h;
+    int hosts = 0;
+
+    if (req->major != 1) {
+        *why = "only HTTP/1.x is served\n";
+        return 505;
+    }
+    for (h = in->tqh_first; h != NULL; h = h->next.tqe_next)
+        if (strcasecmp(h->key, "Host") == 0)
+            hosts++;
+    if (hosts > 1) {
+        *why = "bad request: more than one Host header\n";
+        return 400;
+    }
+    if (hosts == 0 && req->minor >= 1) {
+        *why = "bad request: HTTP/1.1 request without a Host header\n";
+        return 400;
+    }
+    return 0;
+}
+
+/*
+ * The request line and headers together may not exceed max_header_size.
+ * evhttp enforces a looser cap of its own (see server.c), and a single
+ * over-long line never gets this far.
+ */
+static int
+check_head_size(struct evhttp_request *req, size_t max, const char **why)
+{
+    struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+    struct evkeyval *h;
+    size_t total = strlen(evhttp_request_get_uri(req)) + 16;
+
+    for (h = in->tqh_first; h != NULL; h = h->next.tqe_next)
+        total += strlen(h->key) + strlen(h->value) + 4;
+    if (total <= max)
+        return 0;
+    *why = "request header fields too large\n";
+    return 431;
+}
+
+/* 405 for methods we know but refuse; evhttp itself 501s unknown ones. */
+static int
+check_method(enum evhttp_cmd_type cmd, const char **why)
+{
+    if (cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD ||
+        cmd == EVHTTP_REQ_OPTIONS)
+        return 0;
+    *why = "method not allowed: this server only reads\n";
+    return 405;
+}
+
+static int
+status_for_errno(int err, const char **why)
+{
+    switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+    case EISDIR:
+    case ELOOP:
+    case EXDEV: /* a symlink leading out of the root: as if absent */
+        *why = "not found\n";
+        return 404;
+    case ENAMETOOLONG:
+        *why = "URI too long\n";
+        return 414;
+    case EACCES:
+    case EPERM:
+        *why = "forbidden\n";
+        return 403;
+    case EMFILE:
+    case ENFILE:
+    case ENOMEM:
+        *why = "service unavailable: out of file descriptors or memory\n";
+        return 503;
+    }
+    *why = "internal error\n";
+    return 500;
+}
+
+static void
+reply_status(struct req_ctx *rc, int status, const char *why)
+{
+    if (status == 405)
+        evhttp_add_header(evhttp_request_get_output_headers(rc->req),
+                          "Allow", ALLOWED);
+    reply_text(rc, status, why);
+}
+
+static void
+serve_path(struct req_ctx *rc, const char *target)
+{
+    char path[PATH_MAX];
+    size_t len;
+    struct stat st;
+    const char *why = "not found\n";
+    int fd;
+
+    switch (path_canonicalize(target, strlen(target), path, sizeof(path),
+                              &len)) {
+    case PATH_OK:
+        break;
+    case PATH_BAD:
+        reply_status(rc, 400, "bad request: malformed or unsafe path\n");
+        return;
+    case PATH_TOO_LONG:
+        reply_status(rc, 414, "URI too long\n");
+        return;
+    }
+    if (evhttp_request_get_command(rc->req) == EVHTTP_REQ_OPTIONS) {
+        reply_status(rc, 204, "");
+        return;
+    }
+    if (path_is_hidden(path)) {
+        reply_status(rc, 404, why);
+        return;
+    }
+    fd = store_open(rc->site->w->root_fd, path, &st);
+    if (fd == -1) {
+        int status = status_for_errno(errno, &why);
+
+        if (status >= 500)
+            log_warn("open %s", path);
+        reply_status(rc, status, why);
+        return;
+    }
+    reply_file(rc, fd, &st);
+}
+
+static void
+serve(struct req_ctx *rc)
+{
+    struct evhttp_request *req = rc->req;
+    enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+    const char *target = evhttp_request_get_uri(req);
+    const char *why = "";
+    int status;
+
+    status = check_version(req, &why);
+    if (status == 0)
+        status = check_head_size(req, rc->site->w->max_header_size, &why);
+    if (status == 0)
+        status = check_method(cmd, &why);
+    if (status != 0) {
+        reply_status(rc, status, why);
+        return;
+    }
+    if (cmd == EVHTTP_REQ_OPTIONS)
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+                          ALLOWED);
+    if (cmd == EVHTTP_REQ_OPTIONS && strcmp(target, "*") == 0) {
+        reply_status(rc, 204, "");
+        return;
+    }
+    serve_path(rc, target);
+}
+
+void
+handler_request(struct evhttp_request *req, void *arg)
+{
+    struct req_ctx *rc = reply_begin(arg, req);
+
+    if (rc == NULL) {
+        /* No context, so no log line: say so once here instead. */
+        log_warnx("out of memory: answering 503");
+        evhttp_send_reply(req, 503, "Service Unavailable", NULL);
+        return;
+    }
+    serve(rc);
+}
+
+void
+handler_worker_cleanup(struct handler_worker *w)
+{
+    reply_pool_free(w->pool);
+    w->pool = NULL;
+}

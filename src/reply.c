@@ -1,0 +1,338 @@
+/* Building and sending answers; see reply.h. */
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/http_struct.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "accesslog.h"
+#include "etag.h"
+#include "httpdate.h"
+#include "log.h"
+#include "reply.h"
+
+/* TLS bodies are read in chunks of this size: the memory a download costs. */
+#define TLS_CHUNK (128 * 1024)
+
+static const char *
+reason_phrase(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 414: return "URI Too Long";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
+    }
+    return "Unknown";
+}
+
+static const char *
+method_name(enum evhttp_cmd_type cmd)
+{
+    switch (cmd) {
+    case EVHTTP_REQ_GET: return "GET";
+    case EVHTTP_REQ_HEAD: return "HEAD";
+    case EVHTTP_REQ_POST: return "POST";
+    case EVHTTP_REQ_PUT: return "PUT";
+    case EVHTTP_REQ_DELETE: return "DELETE";
+    case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+    case EVHTTP_REQ_TRACE: return "TRACE";
+    case EVHTTP_REQ_CONNECT: return "CONNECT";
+    case EVHTTP_REQ_PATCH: return "PATCH";
+    }
+    return "-";
+}
+
+static void
+log_request(struct req_ctx *rc, uint64_t bytes)
+{
+    struct handler_worker *w = rc->site->w;
+    struct evhttp_request *req = rc->req;
+    struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+    char proto[32];
+    char *peer = NULL;
+    ev_uint16_t port;
+    struct accesslog_entry e;
+
+    evhttp_connection_get_peer(evhttp_request_get_connection(req), &peer,
+                               &port);
+    snprintf(proto, sizeof(proto), "HTTP/%d.%d", req->major, req->minor);
+    e.peer = peer != NULL ? peer : "-";
+    e.when = time(NULL);
+    e.method = method_name(evhttp_request_get_command(req));
+    e.target = evhttp_request_get_uri(req);
+    e.proto = proto;
+    e.status = rc->status;
+    e.bytes = bytes;
+    e.referer = evhttp_find_header(in, "Referer");
+    e.user_agent = evhttp_find_header(in, "User-Agent");
+    accesslog_write(w->log, w->line, accesslog_format(w->line, &e));
+}
+
+static void
+ctx_release(struct req_ctx *rc)
+{
+    struct handler_worker *w = rc->site->w;
+
+    if (rc->fd != -1)
+        close(rc->fd);
+    rc->fd = -1;
+    rc->req = NULL;
+    rc->next_free = w->pool;
+    w->pool = rc;
+    w->inflight--;
+    if (w->stopping && w->inflight == 0)
+        event_active(w->drained, 0, 0);
+}
+
+/* The answer has been written whole. */
+static void
+on_complete(struct evhttp_request *req, void *arg)
+{
+    struct req_ctx *rc = arg;
+
+    evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL,
+                                  NULL);
+    log_request(rc, rc->body_len);
+    ctx_release(rc);
+}
+
+/*
+ * The connection closed before the answer was written whole (client gone,
+ * write timeout, shutdown deadline): log the body bytes that did leave,
+ * that is what was handed over minus what still waits in the output.
+ */
+static void
+on_close(struct evhttp_connection *evcon, void *arg)
+{
+    struct req_ctx *rc = arg;
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+    size_t pending = evbuffer_get_length(bufferevent_get_output(bev));
+
+    log_request(rc, pending >= rc->queued ? 0 : rc->queued - pending);
+    ctx_release(rc);
+}
+
+struct req_ctx *
+reply_begin(struct handler_site *site, struct evhttp_request *req)
+{
+    struct handler_worker *w = site->w;
+    struct req_ctx *rc = w->pool;
+
+    if (rc != NULL) {
+        w->pool = rc->next_free;
+    } else {
+        rc = calloc(1, sizeof(*rc));
+        if (rc == NULL)
+            return NULL;
+    }
+    rc->req = req;
+    rc->site = site;
+    rc->status = 0;
+    rc->fd = -1;
+    rc->off = rc->end = rc->body_len = rc->queued = 0;
+    w->inflight++;
+    evhttp_request_set_on_complete_cb(req, on_complete, rc);
+    evhttp_connection_set_closecb(evhttp_request_get_connection(req),
+                                  on_close, rc);
+    return rc;
+}
+
+static const char *
+date_now(struct handler_worker *w)
+{
+    time_t now = time(NULL);
+
+    if (now != w->date_at && httpdate_format(now, w->date) == 0)
+        w->date_at = now;
+    return w->date;
+}
+
+/* Headers every answer carries. */
+static void
+add_common_headers(struct req_ctx *rc, struct evkeyvalq *out)
+{
+    evhttp_add_header(out, "Date", date_now(rc->site->w));
+    evhttp_add_header(out, "Server", "symsrvd");
+    if (rc->site->w->stopping)
+        evhttp_add_header(out, "Connection", "close");
+}
+
+static void
+set_length(struct evkeyvalq *out, uint64_t len)
+{
+    char num[24];
+
+    snprintf(num, sizeof(num), "%llu", (unsigned long long)len);
+    evhttp_add_header(out, "Content-Length", num);
+}
+
+static int
+is_head(const struct req_ctx *rc)
+{
+    return evhttp_request_get_command(rc->req) == EVHTTP_REQ_HEAD;
+}
+
+/* Sends what the output buffer holds; evhttp calls on_complete after. */
+static void
+send_now(struct req_ctx *rc)
+{
+    evhttp_send_reply(rc->req, rc->status, reason_phrase(rc->status), NULL);
+}
+
+void
+reply_text(struct req_ctx *rc, int status, const char *text)
+{
+    struct evkeyvalq *out = evhttp_request_get_output_headers(rc->req);
+    size_t len = status == 204 ? 0 : strlen(text);
+
+    rc->status = status;
+    add_common_headers(rc, out);
+    if (len > 0) {
+        evhttp_add_header(out, "Content-Type", "text/plain; charset=utf-8");
+        set_length(out, len);
+    }
+    if (len > 0 && !is_head(rc)) {
+        evbuffer_add(evhttp_request_get_output_buffer(rc->req), text, len);
+        rc->body_len = rc->queued = len;
+    }
+    send_now(rc);
+}
+
+static void
+add_file_headers(struct req_ctx *rc, const struct stat *st)
+{
+    struct evkeyvalq *out = evhttp_request_get_output_headers(rc->req);
+    char date[HTTPDATE_LEN], etag[ETAG_LEN];
+
+    add_common_headers(rc, out);
+    evhttp_add_header(out, "Content-Type", "application/octet-stream");
+    set_length(out, (uint64_t)st->st_size);
+    if (httpdate_format(st->st_mtim.tv_sec, date) == 0)
+        evhttp_add_header(out, "Last-Modified", date);
+    etag_format(st, etag);
+    evhttp_add_header(out, "ETag", etag);
+    evhttp_add_header(out, "Accept-Ranges", "bytes");
+}
+
+/* Reads the next chunk of the file into rc->chunk; -1 on error or EOF. */
+static int
+read_chunk(struct req_ctx *rc)
+{
+    uint64_t left = rc->end - rc->off;
+    size_t want = left < TLS_CHUNK ? (size_t)left : TLS_CHUNK;
+    struct evbuffer_iovec vec;
+    ssize_t n;
+
+    if (rc->chunk == NULL)
+        rc->chunk = evbuffer_new();
+    if (rc->chunk == NULL ||
+        evbuffer_reserve_space(rc->chunk, (ev_ssize_t)want, &vec, 1) < 1)
+        return -1;
+    do
+        n = pread(rc->fd, vec.iov_base, want, (off_t)rc->off);
+    while (n == -1 && errno == EINTR);
+    if (n <= 0) {
+        if (n == 0)
+            errno = EIO; /* the file shrank while being served */
+        return -1;
+    }
+    vec.iov_len = (size_t)n;
+    evbuffer_commit_space(rc->chunk, &vec, 1);
+    rc->off += (uint64_t)n;
+    rc->queued += (uint64_t)n;
+    return 0;
+}
+
+/*
+ * Hands over the chunk read last and reads the next once evhttp has
+ * written it, so a download holds one chunk at a time.
+ */
+static void
+stream_next(struct evhttp_connection *evcon, void *arg)
+{
+    struct req_ctx *rc = arg;
+
+    if (rc->off == rc->end) {
+        evhttp_send_reply_end(rc->req); /* may complete and release rc */
+        return;
+    }
+    if (read_chunk(rc) == -1) {
+        log_warn("read body of %s", evhttp_request_get_uri(rc->req));
+        evhttp_connection_free(evcon); /* logs and releases rc */
+        return;
+    }
+    evhttp_send_reply_chunk_with_cb(rc->req, rc->chunk, stream_next, rc);
+}
+
+static void
+send_file_tls(struct req_ctx *rc, int fd, uint64_t size)
+{
+    rc->fd = fd;
+    rc->off = 0;
+    rc->end = size;
+    if (read_chunk(rc) == -1) {
+        log_warn("read %s", evhttp_request_get_uri(rc->req));
+        evhttp_clear_headers(evhttp_request_get_output_headers(rc->req));
+        reply_text(rc, 500, "internal error: the file cannot be read\n");
+        return;
+    }
+    evhttp_send_reply_start(rc->req, rc->status, reason_phrase(rc->status));
+    evhttp_send_reply_chunk_with_cb(rc->req, rc->chunk, stream_next, rc);
+}
+
+void
+reply_file(struct req_ctx *rc, int fd, const struct stat *st)
+{
+    uint64_t size = (uint64_t)st->st_size;
+    struct evbuffer *body = evhttp_request_get_output_buffer(rc->req);
+
+    rc->status = 200;
+    add_file_headers(rc, st);
+    /* HEAD and empty files: nothing to send (libevent 2.1 fails on 0). */
+    if (is_head(rc) || size == 0) {
+        close(fd);
+        send_now(rc);
+        return;
+    }
+    rc->body_len = size;
+    if (rc->site->tls) {
+        send_file_tls(rc, fd, size);
+        return;
+    }
+    /* evbuffer_add_file owns fd on success only (see STYLE.md). */
+    if (evbuffer_add_file(body, fd, 0, (ev_off_t)size) == -1) {
+        close(fd);
+        rc->body_len = 0;
+        evhttp_clear_headers(evhttp_request_get_output_headers(rc->req));
+        reply_text(rc, 500, "internal error: the file cannot be sent\n");
+        return;
+    }
+    rc->queued = size;
+    send_now(rc);
+}
+
+void
+reply_pool_free(struct req_ctx *pool)
+{
+    while (pool != NULL) {
+        struct req_ctx *next = pool->next_free;
+
+        if (pool->chunk != NULL)
+            evbuffer_free(pool->chunk);
+        free(pool);
+        pool = next;
+    }
+}
