@@ -228,6 +228,25 @@ mem_kb() {
     echo "$total"
 }
 
+# mem_sum FIELD PID...: MEM_SUM = sum of FIELD in kB.  No forks, so it can
+# sample often without taking CPU from the servers.
+MEM_SUM=0
+mem_sum() {
+    local field=$1 p k v _
+    shift
+    MEM_SUM=0
+    for p in "$@"; do
+        {
+            while read -r k v _; do
+                if [[ $k == "$field:" ]]; then
+                    MEM_SUM=$((MEM_SUM + v))
+                    break
+                fi
+            done <"/proc/$p/status"
+        } 2>/dev/null || true
+    done
+}
+
 # ------------------------------------------------------------ preflight --
 need python3
 need curl
@@ -446,12 +465,34 @@ done
 for server in "${SERVERS[@]}"; do
     RES[$server:dl]=
 done
+# While curl runs, sample the server's RssAnon (heap etc.) and RssFile
+# (mapped files) every 50 ms, to tell buffering in memory from mmap.
+for server in "${SERVERS[@]}"; do
+    RES[$server:dl_anon]=0
+    RES[$server:dl_file]=0
+done
 for ((t = 1; t <= DOWNLOAD_TRIES; t++)); do
     for server in "${SERVERS[@]}"; do
         port=$(server_port "$server")
-        out=$("${CLIENT_PIN[@]}" curl -s -o /dev/null --max-time 300 \
+        mapfile -t pids < <(pid_tree "$(server_pid "$server")")
+        dl_out=$RUN/download-$server-$t.txt
+        "${CLIENT_PIN[@]}" curl -s -o /dev/null --max-time 300 \
             -w '%{http_code} %{time_total} %{size_download}' \
-            "http://127.0.0.1:$port$BIG_PATH" || true)
+            "http://127.0.0.1:$port$BIG_PATH" >"$dl_out" 2>&1 &
+        curl_pid=$!
+        anon_max=${RES[$server:dl_anon]}
+        file_max=${RES[$server:dl_file]}
+        while kill -0 "$curl_pid" 2>/dev/null; do
+            mem_sum RssAnon "${pids[@]}"
+            ((MEM_SUM <= anon_max)) || anon_max=$MEM_SUM
+            mem_sum RssFile "${pids[@]}"
+            ((MEM_SUM <= file_max)) || file_max=$MEM_SUM
+            sleep 0.05
+        done
+        RES[$server:dl_anon]=$anon_max
+        RES[$server:dl_file]=$file_max
+        wait "$curl_pid" || true
+        out=$(<"$dl_out")
         read -r code secs size <<<"$out"
         [[ $code == 200 ]] ||
             die_server "$server" "big download from $server: HTTP ${code:-none} (curl: $out)"
@@ -543,6 +584,10 @@ report=$RUN/results.md
     done
     a=$(val "$S:dl") b=$(val "$N:dl")
     echo "| ${big_mib} MiB download, best of ${DOWNLOAD_TRIES} | $(dl_cell "$a") | $(dl_cell "$b") | $(better_lower "$a" "$b" 'faster') |"
+    a=$(val "$S:dl_anon") b=$(val "$N:dl_anon")
+    echo "| download: peak RssAnon (sampled) | $(mib_cell "$a") | $(mib_cell "$b") | $(ratio_higher "$a" "$b") (symsrvd/nginx, lower is better) |"
+    a=$(val "$S:dl_file") b=$(val "$N:dl_file")
+    echo "| download: peak RssFile (sampled) | $(mib_cell "$a") | $(mib_cell "$b") | $(ratio_higher "$a" "$b") (symsrvd/nginx, lower is better) |"
     a=$(val "$S:rss_idle") b=$(val "$N:rss_idle")
     echo "| RSS at start (VmRSS) | $(mib_cell "$a") | $(mib_cell "$b") | $(ratio_higher "$a" "$b") (symsrvd/nginx, lower is better) |"
     a=$(val "$S:rss") b=$(val "$N:rss")

@@ -1,0 +1,107 @@
+/*
+ * Integration-test harness: builds a fixture store in a temporary
+ * directory, starts the real symsrvd on 127.0.0.1 (kernel-chosen ports,
+ * read back from --addr-file), and talks to it with libcurl over HTTP or
+ * HTTPS (test CA made by make-certs.sh at test time).
+ *
+ * Every test program takes: <path to symsrvd> <http|https> <tls dir>.
+ * Anything the daemon writes to stderr beyond its documented start-up and
+ * stop lines fails the run.
+ */
+#ifndef SYMSRVD_TEST_HARNESS_H
+#define SYMSRVD_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct daemon {
+    pid_t pid;
+    char dir[128];       /* scratch: store/, outside/, logs */
+    char root[192];      /* dir/store */
+    char access_log[192];
+    char stderr_log[192];
+    char addr_file[192];
+    char http_base[64];  /* "http://127.0.0.1:PORT" */
+    char https_base[64];
+    bool tls;            /* the scheme under test */
+};
+
+struct resp {
+    long code;
+    char *body; /* NUL-terminated copy, malloc'd */
+    size_t len;
+    char headers[16384];
+    size_t hlen;
+};
+
+/* From argv: the binary, the scheme, the TLS directory. */
+void harness_init(int argc, char **argv);
+bool harness_tls(void);
+const char *harness_tls_dir(void);
+const char *harness_bin(void);
+
+/*
+ * Makes the scratch directory and the fixture store in it:
+ *   store/app.pdb/0123456789ABCDEF0123456789ABCDEF1/app.pdb  (4000 bytes)
+ *   store/app.pdb/0123456789ABCDEF0123456789ABCDEF1/refs.ptr
+ *   store/app.pdb/0123456789ABCDEF0123456789ABCDEF1/file.ptr
+ *   store/app.exe/5F3E2A1B6000/app.exe                      (70000 bytes)
+ *   store/empty.pdb/00000000000000000000000000000000/empty.pdb  (0 bytes)
+ *   store/000Admin/lastid.txt, store/.hidden, store/pingme.txt
+ *   store/fifo.pdb/KEY/fifo.pdb (a FIFO), store/locked/ (mode 000)
+ *   store/leak (symlink to ../outside/secret.txt), store/abs (symlink
+ *   to /etc/passwd), store/inside (symlink to app.exe/5F3E2A1B6000)
+ *   outside/secret.txt
+ */
+void fixture_make(struct daemon *d);
+
+/* Starts symsrvd on the fixture with the extra flags (NULL-terminated). */
+void daemon_start(struct daemon *d, const char *const *extra);
+
+/* SIGTERM, wait; returns the exit status (or 128+signal). */
+int daemon_stop(struct daemon *d);
+
+/* Removes the scratch directory. */
+void fixture_remove(struct daemon *d);
+
+/* Fails the test if the daemon wrote anything but its known lines. */
+void daemon_check_stderr(const struct daemon *d);
+
+/* Sends a signal and waits until the daemon has logged the given text. */
+void daemon_signal_and_wait(struct daemon *d, int sig, const char *text);
+
+/* Base URL of the scheme under test, then path appended, in buf[512]. */
+const char *url_for(const struct daemon *d, const char *path, char *buf);
+
+/*
+ * One request. method: "GET", "HEAD", anything else as a custom method.
+ * target: sent as the request-target verbatim. hdrs: NULL-terminated list
+ * of extra header lines ("Name: value"; "Host:" removes Host).
+ * Returns the curl code; fills r (free with resp_free).
+ */
+int http_request(const struct daemon *d, const char *method,
+                 const char *target, const char *const *hdrs, bool http10,
+                 struct resp *r);
+
+/*
+ * Sends req (a NUL-terminated raw request) on a new connection of the
+ * scheme under test and reads the answer until the server closes or 2 s
+ * pass; the answer, NUL-terminated, goes to out[outsz]. Returns 0 or -1.
+ */
+int raw_exchange(const struct daemon *d, const char *req, char *out,
+                 size_t outsz);
+
+/* The value of the first header named name, copied into buf[256]. */
+const char *resp_header(const struct resp *r, const char *name, char *buf);
+
+void resp_free(struct resp *r);
+
+/* Reads a whole file into a malloc'd buffer (NUL-terminated). */
+char *slurp(const char *path, size_t *len);
+
+/* The bytes the fixture store holds for app.pdb and app.exe. */
+void fixture_bytes(size_t size, unsigned seed, unsigned char *out);
+
+#endif
