@@ -39,6 +39,8 @@ decoded_byte_ok(unsigned char c)
 /*
  * Skips "http://authority" or "https://authority" of an absolute-form
  * target (RFC 9112 section 3.2.2); returns the offset of its path, or -1.
+ * The authority is not used, but its raw bytes must be as valid as the
+ * path's.
  */
 static long
 absolute_form_path(const char *t, size_t len)
@@ -51,8 +53,9 @@ absolute_form_path(const char *t, size_t len)
         i = 8;
     else
         return -1;
-    while (i < len && t[i] != '/' && t[i] != '?')
-        i++;
+    for (; i < len && t[i] != '/' && t[i] != '?'; i++)
+        if (!raw_byte_ok((unsigned char)t[i]))
+            return -1;
     return (long)i;
 }
 

@@ -312,7 +312,13 @@ reply_file(struct req_ctx *rc, int fd, const struct stat *st)
         send_file_tls(rc, fd, size);
         return;
     }
-    /* evbuffer_add_file owns fd on success only (see STYLE.md). */
+    /*
+     * libevent makes a sendfile segment only for a buffer flagged as
+     * draining to a descriptor; evhttp moves our segment unchanged into the
+     * socket's buffer, which is. Without the flag it mmaps the whole file.
+     * evbuffer_add_file owns fd on success only (see STYLE.md).
+     */
+    evbuffer_set_flags(body, EVBUFFER_FLAG_DRAINS_TO_FD);
     if (evbuffer_add_file(body, fd, 0, (ev_off_t)size) == -1) {
         close(fd);
         rc->body_len = 0;

@@ -1,12 +1,12 @@
 /* Listeners, workers, TLS, signals; see server.h. */
 #define _GNU_SOURCE /* SO_REUSEPORT with strict C11 */
 #include <errno.h>
+#include <fcntl.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <event2/thread.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/ssl.h>
@@ -29,6 +29,7 @@
 #include "tls.h"
 
 #define MAX_SPECS (2 * CONFIG_MAX_ADDRS)
+#define SENDFILE_MAX_WRITE (8 * 1024 * 1024)
 
 struct listen_spec {
     struct sockaddr_storage ss; /* port resolved when the config said 0 */
@@ -52,6 +53,7 @@ struct worker {
     struct handler_worker hw;
     struct handler_site site[2];
     struct event *stop_ev, *deadline_ev;
+    int stop_pipe[2]; /* main thread writes a byte: stop */
     int finished;
 };
 
@@ -212,8 +214,14 @@ plain_bev(struct event_base *base, void *arg)
     struct bufferevent *bev =
         bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 
-    if (bev != NULL)
-        evbuffer_add_cb(bufferevent_get_input(bev), guard_head, &wk->hw);
+    if (bev == NULL)
+        return NULL;
+    evbuffer_add_cb(bufferevent_get_input(bev), guard_head, &wk->hw);
+    /*
+     * libevent caps one write at 16 KiB, which turns a 1 GiB sendfile into
+     * 65536 loop passes; let the kernel take as much as it will.
+     */
+    bufferevent_set_max_single_write(bev, SENDFILE_MAX_WRITE);
     return bev;
 }
 
@@ -325,6 +333,7 @@ worker_stop(evutil_socket_t fd, short what, void *arg)
 
     (void)fd;
     (void)what;
+    event_del(wk->stop_ev);
     wk->hw.stopping = true;
     for (unsigned i = 0; i < wk->nbound; i++)
         evhttp_del_accept_socket(wk->bound[i].http, wk->bound[i].sock);
@@ -335,6 +344,26 @@ worker_stop(evutil_socket_t fd, short what, void *arg)
         evtimer_add(wk->deadline_ev, &tv);
 }
 
+/*
+ * A base that only its own thread touches: no locks (the main thread
+ * reaches it through stop_pipe), and epoll changes coalesced per loop
+ * pass, since evhttp toggles read and write interest on every request.
+ */
+static struct event_base *
+worker_base(void)
+{
+    struct event_config *ec = event_config_new();
+    struct event_base *base;
+
+    if (ec == NULL)
+        return NULL;
+    event_config_set_flag(ec, EVENT_BASE_FLAG_NOLOCK |
+                                  EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+    base = event_base_new_with_config(ec);
+    event_config_free(ec);
+    return base;
+}
+
 static int
 worker_init(struct worker *wk, struct server *srv, char *err, size_t errlen)
 {
@@ -342,14 +371,16 @@ worker_init(struct worker *wk, struct server *srv, char *err, size_t errlen)
     wk->hw.root_fd = srv->root_fd;
     wk->hw.log = srv->log;
     wk->hw.max_header_size = srv->cfg->max_header_size;
-    wk->base = event_base_new();
-    if (wk->base == NULL)
+    wk->stop_pipe[0] = wk->stop_pipe[1] = -1;
+    wk->base = worker_base();
+    if (wk->base == NULL || pipe2(wk->stop_pipe, O_NONBLOCK | O_CLOEXEC) == -1)
         goto fail;
-    wk->stop_ev = event_new(wk->base, -1, 0, worker_stop, wk);
+    wk->stop_ev =
+        event_new(wk->base, wk->stop_pipe[0], EV_READ, worker_stop, wk);
     wk->deadline_ev = evtimer_new(wk->base, worker_finish, wk);
     wk->hw.drained = event_new(wk->base, -1, 0, worker_finish, wk);
     if (wk->stop_ev == NULL || wk->deadline_ev == NULL ||
-        wk->hw.drained == NULL)
+        wk->hw.drained == NULL || event_add(wk->stop_ev, NULL) == -1)
         goto fail;
     if (srv->cfg->nlisten > 0 && (wk->http[0] = setup_http(wk, 0)) == NULL)
         goto fail;
@@ -376,6 +407,9 @@ worker_cleanup(struct worker *wk)
         event_free(wk->hw.drained);
     if (wk->base != NULL)
         event_base_free(wk->base);
+    for (int i = 0; i < 2; i++)
+        if (wk->stop_pipe[i] != -1)
+            close(wk->stop_pipe[i]);
 }
 
 static void *
@@ -450,10 +484,6 @@ server_new(const struct config *cfg, char *err, size_t errlen)
     srv->cfg = cfg;
     srv->root_fd = -1;
     event_set_log_callback(libevent_log);
-    if (evthread_use_pthreads() == -1) {
-        snprintf(err, errlen, "libevent: no thread support");
-        goto fail;
-    }
     raise_nofile();
     if (server_open(srv, err, errlen) == -1)
         goto fail;
@@ -580,8 +610,9 @@ static void
 stop_workers(struct server *srv)
 {
     for (unsigned i = 0; i < srv->nworkers; i++)
-        if (srv->workers[i].started)
-            event_active(srv->workers[i].stop_ev, 0, 0);
+        if (srv->workers[i].started &&
+            write(srv->workers[i].stop_pipe[1], "", 1) != 1)
+            log_warn("stop worker %u", i);
     for (unsigned i = 0; i < srv->nworkers; i++)
         if (srv->workers[i].started)
             pthread_join(srv->workers[i].thread, NULL);
