@@ -24,8 +24,10 @@ enum path_rc {
  * its length into *outlen. Rejected: an empty target, a target that is not
  * origin- or absolute-form, raw bytes outside 0x21-0x7e, a raw or decoded
  * backslash, a fragment, a malformed escape, a decoded NUL or control byte,
- * and any ".." that would climb above the root. On PATH_BAD and
- * PATH_TOO_LONG the contents of out are unspecified.
+ * and any ".." that would climb above the root. PATH_TOO_LONG is checked
+ * as the path is built: each segment as read, "." and ".." included, must
+ * fit in out after the segments kept so far, even one that a later ".."
+ * drops. On PATH_BAD and PATH_TOO_LONG the contents of out are unspecified.
  */
 enum path_rc path_canonicalize(const char *target, size_t len, char *out,
                                size_t outsz, size_t *outlen);

@@ -21,6 +21,7 @@ struct req_ctx {
     struct handler_site *site;
     int status;
     int fd;                 /* file still being read (TLS), else -1 */
+    int corked;             /* TCP_CORK set for this body */
     uint64_t off, end;      /* TLS: next byte to read, end of the body */
     uint64_t body_len;      /* body bytes this answer carries */
     uint64_t queued;        /* body bytes handed to evhttp so far */

@@ -17,9 +17,13 @@ struct accesslog {
     _Atomic int broken; /* last write failed: warn once, not per line */
 };
 
-/* Caps per quoted field, so that the line always fits ACCESSLOG_LINE_MAX. */
+/*
+ * Caps per field, so that the line always fits ACCESSLOG_LINE_MAX: the six
+ * fields at their caps, the separators, date and numbers come to 11086.
+ */
 #define FIELD_REQUEST_MAX 8192
 #define FIELD_HEADER_MAX 1024
+#define FIELD_SHORT_MAX 256 /* peer, method, protocol */
 
 struct out {
     char *p;
@@ -88,15 +92,15 @@ accesslog_format(char *buf, const struct accesslog_entry *e)
 
     if (httpdate_format_log(e->when, date) == -1)
         snprintf(date, sizeof(date), "01/Jan/1970:00:00:00 +0000");
-    put_escaped(&o, e->peer, FIELD_HEADER_MAX);
+    put_escaped(&o, e->peer, FIELD_SHORT_MAX);
     puts_(&o, " - - [");
     puts_(&o, date);
     puts_(&o, "] \"");
-    put_escaped(&o, e->method, FIELD_HEADER_MAX);
+    put_escaped(&o, e->method, FIELD_SHORT_MAX);
     puts_(&o, " ");
     put_escaped(&o, e->target, FIELD_REQUEST_MAX);
     puts_(&o, " ");
-    put_escaped(&o, e->proto, FIELD_HEADER_MAX);
+    put_escaped(&o, e->proto, FIELD_SHORT_MAX);
     snprintf(num, sizeof(num), "\" %d %llu ", e->status,
              (unsigned long long)e->bytes);
     puts_(&o, num);

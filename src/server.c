@@ -29,7 +29,7 @@
 #include "tls.h"
 
 #define MAX_SPECS (2 * CONFIG_MAX_ADDRS)
-#define SENDFILE_MAX_WRITE (8 * 1024 * 1024)
+#define SENDFILE_MAX_WRITE (2 * 1024 * 1024)
 
 struct listen_spec {
     struct sockaddr_storage ss; /* port resolved when the config said 0 */
