@@ -1,6 +1,7 @@
 /* Settings; see config.h. */
 #include <errno.h>
 #include <ini.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -199,15 +200,43 @@ struct ini_ctx {
     char err[256];   /* "section.key: reason" of the first error */
 };
 
-/* inih's reader: counts lines so that errors can name them. */
+/* Did fgets() stop short of the end of the line? */
+static bool
+line_cut(const char *line, FILE *fp)
+{
+    int c;
+
+    if (strchr(line, '\n') != NULL)
+        return false;
+    c = getc(fp);
+    if (c == EOF)
+        return false;
+    ungetc(c, fp);
+    return true;
+}
+
+/*
+ * inih's reader: counts lines so that errors can name them. inih's line
+ * buffer is fixed, and it would parse the rest of a longer line as lines of
+ * their own (a cut "[v6]:port" list reads as a section header): stop there.
+ */
 static char *
 read_ini_line(char *buf, int size, void *stream)
 {
     struct ini_ctx *ctx = stream;
     char *line = fgets(buf, size, ctx->fp);
 
-    if (line != NULL)
-        ctx->lineno++;
+    if (line == NULL)
+        return NULL;
+    ctx->lineno++;
+    if (line_cut(line, ctx->fp)) {
+        if (ctx->err_line == 0) {
+            ctx->err_line = ctx->lineno;
+            snprintf(ctx->err, sizeof(ctx->err), "line longer than %d bytes",
+                     size - 2);
+        }
+        return NULL;
+    }
     return line;
 }
 
@@ -242,10 +271,12 @@ load_file(struct config *cfg, const char *path, char *err, size_t errlen)
         return -1;
     }
     rc = ini_parse_stream(read_ini_line, &ctx, on_ini_entry, &ctx);
+    if (rc == 0 && ferror(ctx.fp)) /* EISDIR, EIO: not an empty file */
+        rc = -1;
     fclose(ctx.fp);
-    if (rc == 0)
+    if (rc == 0 && ctx.err_line == 0)
         return 0;
-    if (ctx.err_line != 0 && ctx.err_line <= rc)
+    if (ctx.err_line != 0 && (rc == 0 || ctx.err_line <= rc))
         snprintf(err, errlen, "%s:%d: %s", path, ctx.err_line, ctx.err);
     else if (rc > 0)
         snprintf(err, errlen, "%s:%d: syntax error", path, rc);

@@ -212,11 +212,42 @@ is_head(const struct req_ctx *rc)
     return evhttp_request_get_command(rc->req) == EVHTTP_REQ_HEAD;
 }
 
-/* Sends what the output buffer holds; evhttp calls on_complete after. */
+/*
+ * evhttp only queues an answer: it turns write interest on, writes on the
+ * next loop pass and turns it off again, two epoll_ctl calls and a pass
+ * per request. For a plain connection we write at once instead; when the
+ * socket takes everything, we report the buffer drained the way the
+ * socket's write callback would, and evhttp completes the request now
+ * (its read path expects the request may be freed by then). Whatever the
+ * socket does not take stays queued and leaves the usual way.
+ */
+static void
+write_now(struct evhttp_connection *evcon)
+{
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+    struct evbuffer *out = bufferevent_get_output(bev);
+    evutil_socket_t fd = bufferevent_getfd(bev);
+
+    /* The socket's buffer is frozen at its start for everyone else. */
+    evbuffer_unfreeze(out, 1);
+    /* Headers first; a sendfile body needs a second call. */
+    if (evbuffer_write(out, fd) > 0 && evbuffer_get_length(out) > 0)
+        evbuffer_write(out, fd);
+    evbuffer_freeze(out, 1);
+    if (evbuffer_get_length(out) == 0)
+        bufferevent_trigger(bev, EV_WRITE, 0); /* may release rc */
+}
+
+/* Sends what the output buffer holds; on_complete follows, maybe at once. */
 static void
 send_now(struct req_ctx *rc)
 {
+    struct evhttp_connection *evcon = evhttp_request_get_connection(rc->req);
+    int direct = !rc->site->tls && !rc->corked;
+
     evhttp_send_reply(rc->req, rc->status, reason_phrase(rc->status), NULL);
+    if (direct)
+        write_now(evcon);
 }
 
 void
