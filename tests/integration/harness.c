@@ -543,3 +543,129 @@ raw_exchange(const struct daemon *d, const char *req, char *out,
     curl_easy_cleanup(c);
     return got > 0 ? 0 : -1;
 }
+
+void *
+raw_open(const struct daemon *d, const char *req)
+{
+    CURL *c = connect_only(d);
+
+    assert_int_equal(send_all(c, req, strlen(req)), 0);
+    return c;
+}
+
+long
+raw_read(void *conn, char *buf, size_t len, long ms)
+{
+    CURL *c = conn;
+
+    for (;;) {
+        size_t n = 0;
+        CURLcode rc = curl_easy_recv(c, buf, len, &n);
+
+        if (rc == CURLE_OK)
+            return (long)n;
+        if (rc != CURLE_AGAIN || wait_socket(c, true, ms) == -1)
+            return -1;
+    }
+}
+
+void
+raw_close(void *conn)
+{
+    curl_easy_cleanup(conn);
+}
+
+int
+daemon_wait(struct daemon *d, long ms)
+{
+    int status;
+
+    for (long waited = 0; waited <= ms; waited += 10) {
+        if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+            d->pid = 0;
+            return WIFEXITED(status) ? WEXITSTATUS(status)
+                                     : 128 + WTERMSIG(status);
+        }
+        sleep_ms(10);
+    }
+    return -1;
+}
+
+long
+daemon_peak_rss_kib(const struct daemon *d)
+{
+    char path[64], *text, *p;
+    long kib = -1;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)d->pid);
+    text = slurp(path, NULL);
+    assert_non_null(text);
+    p = strstr(text, "VmHWM:");
+    if (p != NULL)
+        kib = strtol(p + 6, NULL, 10);
+    free(text);
+    return kib;
+}
+
+static int
+count_lines(const char *s)
+{
+    int n = 0;
+
+    for (; *s != '\0'; s++)
+        n += *s == '\n';
+    return n;
+}
+
+char *
+access_log_lines(const char *path, int n)
+{
+    for (int i = 0; i < 500; i++) {
+        char *text = slurp(path, NULL);
+
+        if (text != NULL && count_lines(text) >= n)
+            return text;
+        free(text);
+        sleep_ms(10);
+    }
+    fail_msg("%s: fewer than %d lines after 5 s", path, n);
+    return NULL;
+}
+
+int
+run_symsrvd(const char *const *args, char *err, size_t errlen)
+{
+    const char *argv[32];
+    int pipefd[2], status, n = 0;
+    size_t got = 0;
+    ssize_t r;
+    pid_t pid;
+
+    argv[n++] = bin_path;
+    for (int i = 0; args[i] != NULL && n < 31; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    assert_int_equal(pipe(pipefd), 0);
+    pid = fork();
+    assert_true(pid != -1);
+    if (pid == 0) {
+        dup2(pipefd[1], STDERR_FILENO);
+        close(pipefd[0]);
+        execv(bin_path, (char *const *)(uintptr_t)argv);
+        _exit(127);
+    }
+    close(pipefd[1]);
+    while (got + 1 < errlen &&
+           (r = read(pipefd[0], err + got, errlen - 1 - got)) > 0)
+        got += (size_t)r;
+    err[got] = '\0';
+    close(pipefd[0]);
+    for (int i = 0; i < 1000; i++) {
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        sleep_ms(10);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    return -1;
+}

@@ -93,6 +93,33 @@ int http_request(const struct daemon *d, const char *method,
 int raw_exchange(const struct daemon *d, const char *req, char *out,
                  size_t outsz);
 
+/*
+ * Opens a connection of the scheme under test and sends req on it; the
+ * caller reads with raw_read() and closes with raw_close().
+ */
+void *raw_open(const struct daemon *d, const char *req);
+
+/* Reads up to len bytes, waiting up to ms; returns bytes, 0 on EOF, -1. */
+long raw_read(void *conn, char *buf, size_t len, long ms);
+
+void raw_close(void *conn);
+
+/* Waits up to ms for the daemon to exit; returns its status or -1. */
+int daemon_wait(struct daemon *d, long ms);
+
+/* The daemon's peak resident set (VmHWM), in KiB. */
+long daemon_peak_rss_kib(const struct daemon *d);
+
+/*
+ * Waits until the access log holds at least n lines (up to 5 s), returns
+ * them as one malloc'd string.
+ */
+char *access_log_lines(const char *path, int n);
+
+/* Runs symsrvd with argv (NULL-terminated, argv[0] excluded), captures
+ * stderr into err[errlen]; returns the exit status (-1 if it ran > 10 s). */
+int run_symsrvd(const char *const *args, char *err, size_t errlen);
+
 /* The value of the first header named name, copied into buf[256]. */
 const char *resp_header(const struct resp *r, const char *name, char *buf);
 
