@@ -62,7 +62,8 @@ method_name(enum evhttp_cmd_type cmd)
 }
 
 static void
-log_request(struct req_ctx *rc, uint64_t bytes)
+log_request(struct req_ctx *rc, struct evhttp_connection *evcon,
+            uint64_t bytes)
 {
     struct handler_worker *w = rc->site->w;
     struct evhttp_request *req = rc->req;
@@ -72,8 +73,7 @@ log_request(struct req_ctx *rc, uint64_t bytes)
     ev_uint16_t port;
     struct accesslog_entry e;
 
-    evhttp_connection_get_peer(evhttp_request_get_connection(req), &peer,
-                               &port);
+    evhttp_connection_get_peer(evcon, &peer, &port);
     snprintf(proto, sizeof(proto), "HTTP/%d.%d", req->major, req->minor);
     e.peer = peer != NULL ? peer : "-";
     e.when = time(NULL);
@@ -131,7 +131,7 @@ on_complete(struct evhttp_request *req, void *arg)
 
     evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL,
                                   NULL);
-    log_request(rc, rc->body_len);
+    log_request(rc, evhttp_request_get_connection(req), rc->body_len);
     ctx_release(rc);
 }
 
@@ -139,16 +139,23 @@ on_complete(struct evhttp_request *req, void *arg)
  * The connection closed before the answer was written whole (client gone,
  * write timeout, shutdown deadline): log the body bytes that did leave,
  * that is what was handed over minus what still waits in the output.
+ *
+ * A streamed answer (TLS) that evhttp failed has been detached from its
+ * connection and is ours: evhttp_send_reply_end() on a detached request
+ * frees it. Any other request evhttp frees right after this callback.
  */
 static void
 on_close(struct evhttp_connection *evcon, void *arg)
 {
     struct req_ctx *rc = arg;
+    struct evhttp_request *req = rc->req;
     struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
     size_t pending = evbuffer_get_length(bufferevent_get_output(bev));
 
-    log_request(rc, pending >= rc->queued ? 0 : rc->queued - pending);
+    log_request(rc, evcon, pending >= rc->queued ? 0 : rc->queued - pending);
     ctx_release(rc);
+    if (evhttp_request_get_connection(req) == NULL)
+        evhttp_send_reply_end(req);
 }
 
 struct req_ctx *

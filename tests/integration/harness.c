@@ -107,6 +107,22 @@ put(const char *root, const char *rel, const void *data, size_t len)
 }
 
 void
+fixture_sparse(const struct daemon *d, const char *rel, long long size)
+{
+    char path[512];
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/%s", d->root, rel);
+    *strrchr(path, '/') = '\0';
+    mkdirs(d->root, path + strlen(d->root) + 1);
+    snprintf(path, sizeof(path), "%s/%s", d->root, rel);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd != -1);
+    assert_int_equal(ftruncate(fd, (off_t)size), 0);
+    close(fd);
+}
+
+void
 fixture_make(struct daemon *d)
 {
     unsigned char pdb[4000], exe[70000];
@@ -564,8 +580,10 @@ raw_read(void *conn, char *buf, size_t len, long ms)
 
         if (rc == CURLE_OK)
             return (long)n;
-        if (rc != CURLE_AGAIN || wait_socket(c, true, ms) == -1)
+        if (rc != CURLE_AGAIN)
             return -1;
+        if (wait_socket(c, true, ms) == -1)
+            return -2;
     }
 }
 

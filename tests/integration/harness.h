@@ -57,6 +57,9 @@ const char *harness_bin(void);
  */
 void fixture_make(struct daemon *d);
 
+/* Adds a sparse file of size bytes (zeros) at rel under the store. */
+void fixture_sparse(const struct daemon *d, const char *rel, long long size);
+
 /* Starts symsrvd on the fixture with the extra flags (NULL-terminated). */
 void daemon_start(struct daemon *d, const char *const *extra);
 
@@ -99,7 +102,10 @@ int raw_exchange(const struct daemon *d, const char *req, char *out,
  */
 void *raw_open(const struct daemon *d, const char *req);
 
-/* Reads up to len bytes, waiting up to ms; returns bytes, 0 on EOF, -1. */
+/*
+ * Reads up to len bytes, waiting up to ms; returns the count, 0 on EOF,
+ * -1 on a connection error, -2 when nothing came within ms.
+ */
 long raw_read(void *conn, char *buf, size_t len, long ms);
 
 void raw_close(void *conn);
