@@ -1,0 +1,202 @@
+/*
+ * The command line contract: a bad flag, an unusable root, a busy port or
+ * a bad config file is one line naming the problem and exit status 1;
+ * --check-config validates and exits 0 or 1; flags win over the file.
+ */
+#define _GNU_SOURCE /* SO_REUSEPORT */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static struct daemon fx;
+
+static int
+setup(void **state)
+{
+    (void)state;
+    fixture_make(&fx);
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    fixture_remove(&fx);
+    return 0;
+}
+
+static void
+write_conf(const char *name, const char *text, char *path)
+{
+    FILE *fp;
+
+    snprintf(path, 256, "%s/%s", fx.dir, name);
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+/* Exit 1 with exactly one stderr line that contains want. */
+static void
+expect_failure(const char *const *args, const char *want)
+{
+    char err[4096];
+    int status = run_symsrvd(args, err, sizeof(err));
+    char *nl = strchr(err, '\n');
+
+    if (status != 1 || strstr(err, want) == NULL || nl == NULL ||
+        nl[1] != '\0')
+        fail_msg("want exit 1 and one line with '%s'; got %d: %s", want,
+                 status, err);
+}
+
+static void
+test_bad_flags(void **state)
+{
+    static const char *const unknown[] = {"--frobnicate", NULL};
+    static const char *const no_value[] = {"-r", NULL};
+    static const char *const workers[] = {"-r", "/", "-w", "300", NULL};
+    static const char *const addr[] = {"-r", "/", "-l", "localhost:80",
+                                       NULL};
+
+    (void)state;
+    expect_failure(unknown, "--frobnicate: unknown flag");
+    expect_failure(no_value, "-r: needs a value");
+    expect_failure(workers, "--workers: '300' is not a number from 0 to 256");
+    expect_failure(addr, "'localhost:80' is not IPv4:PORT or [IPv6]:PORT");
+}
+
+static void
+test_bad_root(void **state)
+{
+    char file[256], missing[256];
+    const char *not_dir[] = {"-r", file, "-l", "127.0.0.1:0", NULL};
+    const char *absent[] = {"-r", missing, "-l", "127.0.0.1:0", NULL};
+
+    (void)state;
+    snprintf(file, sizeof(file), "%s/pingme.txt", fx.root);
+    snprintf(missing, sizeof(missing), "%s/absent", fx.dir);
+    expect_failure(not_dir, "Not a directory");
+    expect_failure(absent, "No such file or directory");
+}
+
+/* Busy: held by a plain socket, and by a socket with SO_REUSEPORT. */
+static void
+test_busy_port(void **state)
+{
+    struct sockaddr_in sin;
+    socklen_t len = sizeof(sin);
+    char listen_addr[64];
+    const char *args[] = {"-r", fx.root, "-l", listen_addr, NULL};
+    int one = 1;
+
+    (void)state;
+    for (int reuse = 0; reuse < 2; reuse++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+        memset(&sin, 0, sizeof(sin));
+        sin.sin_family = AF_INET;
+        sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (reuse)
+            setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+        assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+        assert_int_equal(listen(fd, 1), 0);
+        getsockname(fd, (struct sockaddr *)&sin, &len);
+        snprintf(listen_addr, sizeof(listen_addr), "127.0.0.1:%d",
+                 ntohs(sin.sin_port));
+        expect_failure(args, "Address already in use");
+        close(fd);
+    }
+}
+
+static void
+test_bad_config_file(void **state)
+{
+    char path[256], want[400];
+    const char *args[] = {"-c", path, NULL};
+
+    (void)state;
+    write_conf("unknown.conf",
+               "[store]\nroot = /\n[server]\nbogus = 1\n", path);
+    snprintf(want, sizeof(want), "%s:4: server.bogus: unknown key", path);
+    expect_failure(args, want);
+    write_conf("badnum.conf", "[store]\nroot = /\n\n[http]\ntimeout = 0\n",
+               path);
+    snprintf(want, sizeof(want),
+             "%s:5: http.timeout: '0' is not a number from 1 to 3600", path);
+    expect_failure(args, want);
+    write_conf("noroot.conf", "[server]\nlisten = 127.0.0.1:0\n", path);
+    expect_failure(args, "store.root: required");
+    write_conf("syntax.conf", "[store\nroot = /\n", path);
+    snprintf(want, sizeof(want), "%s:1: ", path);
+    expect_failure(args, want);
+    snprintf(path, sizeof(path), "%s/absent.conf", fx.dir);
+    expect_failure(args, "No such file or directory");
+}
+
+static void
+test_check_config(void **state)
+{
+    char path[256], err[4096], cert[256], key[256];
+    const char *check[] = {"-c", path, "--check-config", NULL};
+    const char *flag_wins[] = {"-c", path, "-r", fx.root, "--check-config",
+                               NULL};
+    const char *bad_cert[] = {"-r", fx.root, "--tls-listen", "127.0.0.1:0",
+                              "--tls-cert", path, "--tls-key", path,
+                              "--check-config", NULL};
+    const char *good_tls[] = {"-r", fx.root, "--tls-listen", "127.0.0.1:0",
+                              "--tls-cert", cert, "--tls-key", key,
+                              "--check-config", NULL};
+    char text[512];
+
+    (void)state;
+    snprintf(text, sizeof(text),
+             "# comment\n[store]\nroot = %s\n[server]\n"
+             "listen = 127.0.0.1:0 [::1]:0\nworkers = 2\n[log]\n"
+             "access_log = off\n",
+             fx.root);
+    write_conf("good.conf", text, path);
+    assert_int_equal(run_symsrvd(check, err, sizeof(err)), 0);
+    assert_string_equal(err, "");
+    /* A root the file gets wrong, fixed by the flag. */
+    write_conf("wrongroot.conf", "[store]\nroot = /nonexistent\n", path);
+    expect_failure(check, "store.root /nonexistent: No such file");
+    assert_int_equal(run_symsrvd(flag_wins, err, sizeof(err)), 0);
+    /* TLS material is loaded, not just named. */
+    expect_failure(bad_cert, "tls_cert");
+    snprintf(cert, sizeof(cert), "%s/server.pem", harness_tls_dir());
+    snprintf(key, sizeof(key), "%s/server.key", harness_tls_dir());
+    assert_int_equal(run_symsrvd(good_tls, err, sizeof(err)), 0);
+    expect_failure((const char *const[]){"--tls-listen", "127.0.0.1:0",
+                                         "--check-config", NULL},
+                   "needs tls_cert and tls_key");
+}
+
+int
+main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bad_flags),
+        cmocka_unit_test(test_bad_root),
+        cmocka_unit_test(test_busy_port),
+        cmocka_unit_test(test_bad_config_file),
+        cmocka_unit_test(test_check_config),
+    };
+
+    harness_init(argc, argv);
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
