@@ -43,8 +43,8 @@ static const struct directive directives[] = {
      "PEM certificate chain for HTTPS"},
     {"server", "tls_key", 0, "tls-key", K_STR, OFF(tls_key), 0, 0, 0, NULL,
      "PEM private key for HTTPS"},
-    {"server", "workers", 'w', "workers", K_UINT, OFF(workers), 0, 0, 256,
-     "0", "worker threads (0: one per CPU)"},
+    {"server", "workers", 'w', "workers", K_UINT, OFF(workers), 0, 0, 256, "0",
+     "worker threads (0: one per CPU)"},
     {"server", "addr_file", 0, "addr-file", K_STR, OFF(addr_file), 0, 0, 0,
      NULL, "write the bound addresses here, one per line, once listening"},
     {"server", "shutdown_timeout", 0, "shutdown-timeout", K_UINT,
@@ -74,8 +74,8 @@ uint_field(struct config *cfg, size_t off)
 }
 
 static int
-set_str(struct config *cfg, const struct directive *d, const char *v,
-        char *why, size_t whylen)
+set_str(struct config *cfg, const struct directive *d, const char *v, char *why,
+        size_t whylen)
 {
     char **f = str_field(cfg, d);
     char *copy = strdup(v);
@@ -139,8 +139,7 @@ add_addrs(struct config *cfg, const struct directive *d, const char *v,
         memcpy(one, p, len);
         one[len] = '\0';
         if (addr_parse(one, &ss, &sslen) == -1) {
-            snprintf(why, whylen,
-                     "'%s' is not IPv4:PORT or [IPv6]:PORT", one);
+            snprintf(why, whylen, "'%s' is not IPv4:PORT or [IPv6]:PORT", one);
             return -1;
         }
         arr[*n] = strdup(one);
@@ -168,8 +167,8 @@ clear_addrs(struct config *cfg, const struct directive *d)
 }
 
 static int
-apply(struct config *cfg, const struct directive *d, const char *v,
-      char *why, size_t whylen)
+apply(struct config *cfg, const struct directive *d, const char *v, char *why,
+      size_t whylen)
 {
     switch (d->kind) {
     case K_STR:
@@ -195,9 +194,9 @@ find_key(const char *section, const char *key)
 struct ini_ctx {
     struct config *cfg;
     FILE *fp;
-    int lineno;      /* line the reader handed to inih last */
-    int err_line;    /* first error, 0 if none */
-    char err[256];   /* "section.key: reason" of the first error */
+    int lineno;    /* line the reader handed to inih last */
+    int err_line;  /* first error, 0 if none */
+    char err[256]; /* "section.key: reason" of the first error */
 };
 
 /* Did fgets() stop short of the end of the line? */
@@ -242,7 +241,7 @@ read_ini_line(char *buf, int size, void *stream)
 
 static int
 on_ini_entry(void *user, const char *section, const char *name,
-            const char *value)
+             const char *value)
 {
     struct ini_ctx *ctx = user;
     const struct directive *d = find_key(section, name);
@@ -412,8 +411,8 @@ validate(struct config *cfg, const char *demo_root, char *err, size_t errlen)
         snprintf(err, errlen, "%s: store.root: required", cfg->file);
         return -1;
     }
-    if (cfg->root == NULL && set_str(cfg, find_key("store", "root"),
-                                     demo_root, why, sizeof(why)) == -1) {
+    if (cfg->root == NULL && set_str(cfg, find_key("store", "root"), demo_root,
+                                     why, sizeof(why)) == -1) {
         snprintf(err, errlen, "store.root: %s", why);
         return -1;
     }
@@ -423,7 +422,8 @@ validate(struct config *cfg, const char *demo_root, char *err, size_t errlen)
         snprintf(err, errlen, "server.listen: %s", why);
         return -1;
     }
-    if (cfg->ntls_listen > 0 && (cfg->tls_cert == NULL || cfg->tls_key == NULL)) {
+    if (cfg->ntls_listen > 0 &&
+        (cfg->tls_cert == NULL || cfg->tls_key == NULL)) {
         snprintf(err, errlen,
                  "server.tls_listen: needs tls_cert and tls_key "
                  "(--tls-cert, --tls-key)");
@@ -492,7 +492,6 @@ config_usage(FILE *fp)
                      d->long_flag);
         else
             snprintf(flag, sizeof(flag), "    --%s", d->long_flag);
-        fprintf(fp, "  %-26s %s [%s] %s\n", flag, d->help, d->section,
-                d->key);
+        fprintf(fp, "  %-26s %s [%s] %s\n", flag, d->help, d->section, d->key);
     }
 }

@@ -108,8 +108,8 @@ static void
 reply_status(struct req_ctx *rc, int status, const char *why)
 {
     if (status == 405)
-        evhttp_add_header(evhttp_request_get_output_headers(rc->req),
-                          "Allow", ALLOWED);
+        evhttp_add_header(evhttp_request_get_output_headers(rc->req), "Allow",
+                          ALLOWED);
     reply_text(rc, status, why);
 }
 
@@ -122,8 +122,8 @@ serve_path(struct req_ctx *rc, const char *target)
     const char *why = "not found\n";
     int fd;
 
-    switch (path_canonicalize(target, strlen(target), path, sizeof(path),
-                              &len)) {
+    switch (
+        path_canonicalize(target, strlen(target), path, sizeof(path), &len)) {
     case PATH_OK:
         break;
     case PATH_BAD:

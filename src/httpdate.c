@@ -57,8 +57,8 @@ httpdate_format(time_t t, char *buf)
     if (to_civil(t, &c) == -1)
         return -1;
     snprintf(buf, HTTPDATE_LEN, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-             day_names[c.wday], c.day, month_names[c.month - 1], c.year,
-             c.hour, c.min, c.sec);
+             day_names[c.wday], c.day, month_names[c.month - 1], c.year, c.hour,
+             c.min, c.sec);
     return 0;
 }
 

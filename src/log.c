@@ -21,6 +21,9 @@ log_set_verbose(int verbose)
  * Formats the whole line first so that it leaves in one write(2): lines of
  * concurrent worker threads never interleave.
  */
+static void log_vline(const char *fmt, va_list ap, int with_errno)
+    PRINTFLIKE(1, 0);
+
 static void
 log_vline(const char *fmt, va_list ap, int with_errno)
 {

@@ -19,8 +19,8 @@ main(int argc, char *argv[])
     int rc = 1;
 
     memset(&cfg, 0, sizeof(cfg));
-    switch (config_load(&cfg, argc, argv, SYMSRVD_DEMO_ROOT, err,
-                        sizeof(err))) {
+    switch (
+        config_load(&cfg, argc, argv, SYMSRVD_DEMO_ROOT, err, sizeof(err))) {
     case CONFIG_EXIT:
         config_free(&cfg);
         return 0;

@@ -111,8 +111,8 @@ static int
 listen_socket(const struct listen_spec *sp, int reuseport)
 {
     int one = 1;
-    int fd = socket(sp->ss.ss_family,
-                    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd =
+        socket(sp->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
     if (fd == -1)
         return -1;
@@ -144,13 +144,12 @@ listen_socket(const struct listen_spec *sp, int reuseport)
  * choice, which every worker then binds.
  */
 static int
-probe_spec(struct listen_spec *sp, const char *text, char *err,
-           size_t errlen)
+probe_spec(struct listen_spec *sp, const char *text, char *err, size_t errlen)
 {
     int fd = listen_socket(sp, 0);
 
-    if (fd == -1 || getsockname(fd, (struct sockaddr *)&sp->ss,
-                                &sp->sslen) == -1) {
+    if (fd == -1 ||
+        getsockname(fd, (struct sockaddr *)&sp->ss, &sp->sslen) == -1) {
         snprintf(err, errlen, "listen %s: %s", text, strerror(errno));
         if (fd != -1)
             close(fd);
@@ -188,8 +187,7 @@ add_specs(struct server *srv, char *const *addrs, unsigned n, int tls,
  * same size (see setup_http()).
  */
 static void
-guard_head(struct evbuffer *in, const struct evbuffer_cb_info *info,
-           void *arg)
+guard_head(struct evbuffer *in, const struct evbuffer_cb_info *info, void *arg)
 {
     const struct handler_worker *hw = arg;
     size_t len = evbuffer_get_length(in), max = hw->max_header_size;
@@ -234,9 +232,8 @@ tls_bev(struct event_base *base, void *arg)
 
     if (ssl == NULL)
         return NULL;
-    bev = bufferevent_openssl_socket_new(base, -1, ssl,
-                                         BUFFEREVENT_SSL_ACCEPTING,
-                                         BEV_OPT_CLOSE_ON_FREE);
+    bev = bufferevent_openssl_socket_new(
+        base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
     if (bev == NULL) {
         SSL_free(ssl);
         return NULL;
@@ -458,8 +455,7 @@ server_open(struct server *srv, char *err, size_t errlen)
             return -1;
     }
     if (add_specs(srv, cfg->listen, cfg->nlisten, 0, err, errlen) == -1 ||
-        add_specs(srv, cfg->tls_listen, cfg->ntls_listen, 1, err, errlen) ==
-            -1)
+        add_specs(srv, cfg->tls_listen, cfg->ntls_listen, 1, err, errlen) == -1)
         return -1;
     srv->log = accesslog_open(cfg->access_log, err, errlen);
     if (srv->log == NULL)
@@ -509,8 +505,7 @@ on_stop_signal(evutil_socket_t sig, short what, void *arg)
 
     (void)what;
     log_info("stopping on %s: running downloads get %u s",
-             sig == SIGINT ? "SIGINT" : "SIGTERM",
-             srv->cfg->shutdown_timeout);
+             sig == SIGINT ? "SIGINT" : "SIGTERM", srv->cfg->shutdown_timeout);
     event_base_loopbreak(srv->base);
 }
 

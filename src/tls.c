@@ -6,8 +6,7 @@
 #include "tls.h"
 
 static SSL_CTX *
-fail(SSL_CTX *ctx, const char *what, const char *file, char *err,
-     size_t errlen)
+fail(SSL_CTX *ctx, const char *what, const char *file, char *err, size_t errlen)
 {
     char reason[256];
 

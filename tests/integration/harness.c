@@ -153,8 +153,7 @@ fixture_make(struct daemon *d)
     put(d->root, "app.pdb/0123456789ABCDEF0123456789ABCDEF1/file.ptr",
         "PATH:C:\\build\\app.pdb", 21);
     put(d->root, "app.exe/5F3E2A1B6000/app.exe", exe, sizeof(exe));
-    put(d->root, "empty.pdb/00000000000000000000000000000000/empty.pdb", "",
-        0);
+    put(d->root, "empty.pdb/00000000000000000000000000000000/empty.pdb", "", 0);
     put(d->root, "000Admin/lastid.txt", "0000000001", 10);
     put(d->root, ".hidden", "hidden", 6);
     put(d->root, "pingme.txt", "", 0);
@@ -325,8 +324,10 @@ static bool
 known_line(const char *line)
 {
     static const char *const ok[] = {
-        "symsrvd: serving ",     "symsrvd: listening on ",
-        "symsrvd: stopping on ", "symsrvd: stopped",
+        "symsrvd: serving ",
+        "symsrvd: listening on ",
+        "symsrvd: stopping on ",
+        "symsrvd: stopped",
         "symsrvd: access log reopened",
     };
 
@@ -534,8 +535,7 @@ send_all(CURL *c, const char *p, size_t len)
 }
 
 int
-raw_exchange(const struct daemon *d, const char *req, char *out,
-             size_t outsz)
+raw_exchange(const struct daemon *d, const char *req, char *out, size_t outsz)
 {
     CURL *c = connect_only(d);
     size_t got = 0;

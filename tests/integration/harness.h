@@ -18,14 +18,14 @@
 
 struct daemon {
     pid_t pid;
-    char dir[128];       /* scratch: store/, outside/, logs */
-    char root[192];      /* dir/store */
+    char dir[128];  /* scratch: store/, outside/, logs */
+    char root[192]; /* dir/store */
     char access_log[192];
     char stderr_log[192];
     char addr_file[192];
-    char http_base[64];  /* "http://127.0.0.1:PORT" */
+    char http_base[64]; /* "http://127.0.0.1:PORT" */
     char https_base[64];
-    bool tls;            /* the scheme under test */
+    bool tls; /* the scheme under test */
 };
 
 struct resp {
@@ -84,9 +84,8 @@ const char *url_for(const struct daemon *d, const char *path, char *buf);
  * of extra header lines ("Name: value"; "Host:" removes Host).
  * Returns the curl code; fills r (free with resp_free).
  */
-int http_request(const struct daemon *d, const char *method,
-                 const char *target, const char *const *hdrs, bool http10,
-                 struct resp *r);
+int http_request(const struct daemon *d, const char *method, const char *target,
+                 const char *const *hdrs, bool http10, struct resp *r);
 
 /*
  * Sends req (a NUL-terminated raw request) on a new connection of the

@@ -78,7 +78,8 @@ static const char *const ua_ref[] = {"User-Agent: sym\"bol\\ client",
 static const char *const no_ua[] = {"User-Agent:", NULL};
 
 /* The date: [24/Nov/2026:13:35:51 +0000] */
-#define DATE "\\[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2} \\+0000\\]"
+#define DATE                                                                   \
+    "\\[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2} \\+0000\\]"
 
 static const struct log_case cases[] = {
     {"hit counts the body", "GET", EXE, no_ua,
@@ -110,9 +111,8 @@ test_lines(void **state)
         char line[4096], *text;
         struct resp r;
 
-        assert_int_equal(http_request(&srv, c->method, c->target, c->hdrs,
-                                      false, &r),
-                         0);
+        assert_int_equal(
+            http_request(&srv, c->method, c->target, c->hdrs, false, &r), 0);
         resp_free(&r);
         text = access_log_lines(srv.access_log, ++n);
         last_line(text, line, sizeof(line));

@@ -58,10 +58,9 @@ expect_failure(const char *const *args, const char *want)
     int status = run_symsrvd(args, err, sizeof(err));
     char *nl = strchr(err, '\n');
 
-    if (status != 1 || strstr(err, want) == NULL || nl == NULL ||
-        nl[1] != '\0')
-        fail_msg("want exit 1 and one line with '%s'; got %d: %s", want,
-                 status, err);
+    if (status != 1 || strstr(err, want) == NULL || nl == NULL || nl[1] != '\0')
+        fail_msg("want exit 1 and one line with '%s'; got %d: %s", want, status,
+                 err);
 }
 
 static void
@@ -70,8 +69,7 @@ test_bad_flags(void **state)
     static const char *const unknown[] = {"--frobnicate", NULL};
     static const char *const no_value[] = {"-r", NULL};
     static const char *const workers[] = {"-r", "/", "-w", "300", NULL};
-    static const char *const addr[] = {"-r", "/", "-l", "localhost:80",
-                                       NULL};
+    static const char *const addr[] = {"-r", "/", "-l", "localhost:80", NULL};
 
     (void)state;
     expect_failure(unknown, "--frobnicate: unknown flag");
@@ -130,8 +128,8 @@ test_bad_config_file(void **state)
     const char *args[] = {"-c", path, NULL};
 
     (void)state;
-    write_conf("unknown.conf",
-               "[store]\nroot = /\n[server]\nbogus = 1\n", path);
+    write_conf("unknown.conf", "[store]\nroot = /\n[server]\nbogus = 1\n",
+               path);
     snprintf(want, sizeof(want), "%s:4: server.bogus: unknown key", path);
     expect_failure(args, want);
     write_conf("badnum.conf", "[store]\nroot = /\n\n[http]\ntimeout = 0\n",
@@ -155,12 +153,13 @@ test_check_config(void **state)
     const char *check[] = {"-c", path, "--check-config", NULL};
     const char *flag_wins[] = {"-c", path, "-r", fx.root, "--check-config",
                                NULL};
-    const char *bad_cert[] = {"-r", fx.root, "--tls-listen", "127.0.0.1:0",
-                              "--tls-cert", path, "--tls-key", path,
-                              "--check-config", NULL};
-    const char *good_tls[] = {"-r", fx.root, "--tls-listen", "127.0.0.1:0",
-                              "--tls-cert", cert, "--tls-key", key,
-                              "--check-config", NULL};
+    const char *bad_cert[] = {
+        "-r", fx.root,     "--tls-listen", "127.0.0.1:0",    "--tls-cert",
+        path, "--tls-key", path,           "--check-config", NULL};
+    const char *good_tls[] = {"-r",          fx.root,      "--tls-listen",
+                              "127.0.0.1:0", "--tls-cert", cert,
+                              "--tls-key",   key,          "--check-config",
+                              NULL};
     char text[512];
 
     (void)state;

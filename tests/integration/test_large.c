@@ -120,8 +120,7 @@ test_abort_logs_partial_bytes(void **state)
     while (line > text && line[-1] != '\n')
         line--;
     assert_non_null(strstr(line, "\"GET " BIG " HTTP/1.1\" 200 "));
-    assert_int_equal(
-        sscanf(strstr(line, "\" 200 ") + 6, "%lld", &bytes), 1);
+    assert_int_equal(sscanf(strstr(line, "\" 200 ") + 6, "%lld", &bytes), 1);
     print_message("aborted download logged %lld bytes\n", bytes);
     assert_true(bytes >= s.stop_after);
     assert_true(bytes < BIG_SIZE);

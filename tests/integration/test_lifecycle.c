@@ -237,8 +237,7 @@ main(int argc, char **argv)
         cmocka_unit_test_teardown(test_idle_connection_times_out, teardown),
         cmocka_unit_test_teardown(test_slow_head_times_out, teardown),
         cmocka_unit_test_teardown(test_keepalive_idle_times_out, teardown),
-        cmocka_unit_test_teardown(test_sigterm_lets_download_finish,
-                                  teardown),
+        cmocka_unit_test_teardown(test_sigterm_lets_download_finish, teardown),
         cmocka_unit_test_teardown(test_shutdown_deadline, teardown),
     };
 
