@@ -78,8 +78,13 @@ set_str(struct config *cfg, const struct directive *d, const char *v, char *why,
         size_t whylen)
 {
     char **f = str_field(cfg, d);
-    char *copy = strdup(v);
+    char *copy;
 
+    if (*v == '\0') {
+        snprintf(why, whylen, "empty value");
+        return -1;
+    }
+    copy = strdup(v);
     if (copy == NULL) {
         snprintf(why, whylen, "out of memory");
         return -1;
@@ -432,29 +437,52 @@ validate(struct config *cfg, const char *demo_root, char *err, size_t errlen)
     return 0;
 }
 
+/*
+ * The file named by -c, found before any other flag is applied, since
+ * flags win over it. Values of other flags are skipped, so "-a -cfoo"
+ * logs to "-cfoo" and loads nothing.
+ */
+static int
+find_config_file(struct config *cfg, int argc, char *const argv[], char *err,
+                 size_t errlen)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *value;
+        int skip = is_config_flag(argc, argv, i, &value);
+
+        if (skip == 0) {
+            if (find_flag(argv[i], &value) != NULL && value == NULL)
+                i++; /* the flag's value */
+            continue;
+        }
+        if (value == NULL || *value == '\0') {
+            snprintf(err, errlen, "%s: needs a file", argv[i]);
+            return -1;
+        }
+        if (cfg->file != NULL) {
+            snprintf(err, errlen, "%s: only one config file", argv[i]);
+            return -1;
+        }
+        cfg->file = strdup(value);
+        if (cfg->file == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        i += skip - 1;
+    }
+    return 0;
+}
+
 enum config_rc
 config_load(struct config *cfg, int argc, char *const argv[],
             const char *demo_root, char *err, size_t errlen)
 {
     enum config_rc rc;
 
-    if (apply_defaults(cfg, err, errlen) == -1)
+    if (apply_defaults(cfg, err, errlen) == -1 ||
+        find_config_file(cfg, argc, argv, err, errlen) == -1 ||
+        (cfg->file != NULL && load_file(cfg, cfg->file, err, errlen) == -1))
         return CONFIG_ERROR;
-    for (int i = 1; i < argc; i++) {
-        const char *value;
-
-        if (is_config_flag(argc, argv, i, &value) == 0)
-            continue;
-        if (value == NULL || *value == '\0') {
-            snprintf(err, errlen, "%s: needs a file", argv[i]);
-            return CONFIG_ERROR;
-        }
-        free(cfg->file);
-        cfg->file = strdup(value);
-        if (cfg->file == NULL || load_file(cfg, value, err, errlen) == -1)
-            return CONFIG_ERROR;
-        break;
-    }
     rc = apply_flags(cfg, argc, argv, err, errlen);
     if (rc != CONFIG_OK)
         return rc;

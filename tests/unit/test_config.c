@@ -402,6 +402,17 @@ static const struct config_case config_cases[] = {
 
     /* File errors. */
     {"-c without value", NULL, {"-c"}, CONFIG_ERROR, "-c: needs a file"},
+    {"-c twice",
+     ROOT_INI,
+     {"-c", FILE_MARK, "-c", FILE_MARK},
+     CONFIG_ERROR,
+     "-c: only one config file"},
+    {"a flag value that looks like -c",
+     NULL,
+     {"-a", "-cfoo"},
+     CONFIG_OK,
+     "access_log=-cfoo"},
+    {"--root= empty", NULL, {"--root="}, CONFIG_ERROR, "--root: empty value"},
     {"--config= empty",
      NULL,
      {"--config="},
