@@ -27,6 +27,9 @@ struct config {
     unsigned timeout;          /* seconds a connection may make no progress */
     unsigned shutdown_timeout; /* seconds running downloads get on SIGTERM */
     unsigned max_header_size;  /* bytes of request line plus headers */
+    unsigned max_ranges;       /* ranges honoured per request */
+    char *cache_control;       /* Cache-Control of hits */
+    unsigned miss_max_age;     /* max-age of 404s, seconds */
     bool check_only;           /* --check-config */
 };
 

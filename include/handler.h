@@ -18,15 +18,20 @@ struct req_ctx;
 
 /* Per-thread state; only its own worker thread touches it. */
 struct handler_worker {
-    int root_fd;              /* borrowed from the server */
-    struct accesslog *log;    /* borrowed; shared by all workers */
-    unsigned max_header_size; /* request line + headers, bytes */
-    unsigned inflight;        /* requests between receipt and log line */
-    bool stopping;            /* SIGTERM seen: answer with close */
-    struct event *drained;    /* activated when stopping and inflight is 0 */
-    struct req_ctx *pool;     /* released contexts, reused: no malloc */
-    time_t date_at;           /* second that date was formatted for */
-    char date[HTTPDATE_LEN];  /* Date header value, cached per second */
+    int root_fd;                    /* borrowed from the server */
+    struct accesslog *log;          /* borrowed; shared by all workers */
+    unsigned max_header_size;       /* request line + headers, bytes */
+    unsigned timeout;               /* http.timeout, seconds */
+    unsigned max_ranges;            /* ranges honoured per request */
+    const char *cache_control;      /* on 200, 206 and 304 */
+    const char *miss_cache_control; /* on 404 */
+    const char *boundary;           /* multipart/byteranges boundary */
+    unsigned inflight;              /* requests between receipt and log line */
+    bool stopping;                  /* SIGTERM seen: answer with close */
+    struct event *drained;   /* activated when stopping and inflight is 0 */
+    struct req_ctx *pool;    /* released contexts, reused: no malloc */
+    time_t date_at;          /* second that date was formatted for */
+    char date[HTTPDATE_LEN]; /* Date header value, cached per second */
     char line[ACCESSLOG_LINE_MAX];
 };
 

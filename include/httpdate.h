@@ -22,4 +22,22 @@ int httpdate_format(time_t t, char *buf);
 /* nginx's $time_local layout in UTC into buf[HTTPDATE_LOG_LEN]; as above. */
 int httpdate_format_log(time_t t, char *buf);
 
+/*
+ * Parses an HTTP-date in each of the three forms RFC 9110 section 5.6.7
+ * makes a recipient accept: IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"),
+ * RFC 850 ("Sunday, 06-Nov-94 08:49:37 GMT"; a two-digit year is the
+ * latest year with those digits that is not more than 50 years after
+ * now's year, as the RFC says; a now outside 1970-9999 counts as the
+ * nearer end) and asctime ("Sun Nov  6 08:49:37 1994", the day also as
+ * "06"). s[0..len), without surrounding whitespace; s need not be
+ * NUL-terminated. Strict: the spacing of each form exactly, day and month
+ * names case-sensitive as the RFC spells them, "GMT" where the form has
+ * it. Day names must match the form; they are not checked against the
+ * date. Second 60 (a leap second) is accepted and read as 59. Returns 0
+ * with *t, or -1 for anything else, *t then untouched (impossible dates
+ * such as 31 Apr, 29 Feb 1900 or 24:00:00 included, and years before 1970
+ * or after 9999).
+ */
+int httpdate_parse(const char *s, size_t len, time_t now, time_t *t);
+
 #endif

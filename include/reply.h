@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "handler.h"
+#include "range.h"
 
 struct evbuffer;
 
@@ -20,11 +21,21 @@ struct req_ctx {
     struct evhttp_request *req;
     struct handler_site *site;
     int status;
-    int fd;                 /* file still being read (TLS), else -1 */
-    int corked;             /* TCP_CORK set for this body */
-    uint64_t off, end;      /* TLS: next byte to read, end of the body */
-    uint64_t body_len;      /* body bytes this answer carries */
-    uint64_t queued;        /* body bytes handed to evhttp so far */
+    int fd;               /* file still being read (TLS), else -1 */
+    int corked;           /* TCP_CORK set for this body */
+    int read_timeout_off; /* while the answer is written */
+    uint64_t size;        /* size of the file being sent */
+    uint64_t body_len;    /* body bytes this answer carries */
+    uint64_t queued;      /* body bytes handed to evhttp so far */
+    /* The body: these ranges of the file, as multipart when more than 1. */
+    struct range_spec ranges[RANGE_MAX];
+    size_t nranges;
+    int multipart;
+    /* TLS streaming: where the next chunk starts. */
+    size_t part;            /* index into ranges; nranges: the trailer */
+    int in_part;            /* part's header queued, data under way */
+    int body_done;          /* trailer queued (or no trailer needed) */
+    uint64_t off, end;      /* next byte of the part to read, its end */
     struct evbuffer *chunk; /* TLS read buffer, kept across requests */
     struct req_ctx *next_free;
 };
@@ -37,11 +48,22 @@ struct req_ctx *reply_begin(struct handler_site *site,
 void reply_text(struct req_ctx *rc, int status, const char *text);
 
 /*
- * 200 with the whole file: Content-Length, Last-Modified, ETag,
- * Accept-Ranges. Always consumes fd. Plain connections send it with
- * sendfile; TLS ones in fixed-size read chunks: constant memory either way.
+ * A file answer: 200 with the whole file when nranges is 0, else 206 with
+ * rc->ranges[0..nranges) (one range, or multipart/byteranges for more),
+ * carrying Content-Length, Last-Modified, ETag (etag), Accept-Ranges and
+ * Cache-Control. Always consumes fd. Plain connections send file bytes
+ * with sendfile; TLS ones in fixed-size read chunks: constant memory
+ * either way, whatever the file's size or the number of parts.
  */
-void reply_file(struct req_ctx *rc, int fd, const struct stat *st);
+void reply_file(struct req_ctx *rc, int fd, const struct stat *st,
+                const char *etag, size_t nranges);
+
+/* 304: ETag, Last-Modified, Date, Cache-Control; no body. */
+void reply_not_modified(struct req_ctx *rc, const struct stat *st,
+                        const char *etag);
+
+/* 416 with "Content-Range: bytes * / size" and a short text body. */
+void reply_unsatisfiable(struct req_ctx *rc, uint64_t size);
 
 /* Frees a pool of released contexts. */
 void reply_pool_free(struct req_ctx *pool);

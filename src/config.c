@@ -11,6 +11,7 @@
 
 #include "addr.h"
 #include "config.h"
+#include "range.h"
 
 #ifndef SYMSRVD_VERSION
 #define SYMSRVD_VERSION "0.1.0"
@@ -57,6 +58,13 @@ static const struct directive directives[] = {
     {"http", "max_header_size", 0, "max-header-size", K_UINT,
      OFF(max_header_size), 0, 1024, 1048576, "8192",
      "bytes of request line and headers accepted"},
+    {"http", "max_ranges", 0, "max-ranges", K_UINT, OFF(max_ranges), 0, 1,
+     RANGE_MAX, "16", "ranges honoured per request; more get the whole file"},
+    {"http", "cache_control", 0, "cache-control", K_STR, OFF(cache_control), 0,
+     0, 0, "public, max-age=31536000, immutable",
+     "Cache-Control of files (a file under its key never changes)"},
+    {"http", "miss_max_age", 0, "miss-max-age", K_UINT, OFF(miss_max_age), 0, 0,
+     31536000, "300", "seconds caches may keep a 404"},
 };
 
 #define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))

@@ -7,10 +7,15 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "etag.h"
 #include "handler.h"
 #include "log.h"
 #include "path.h"
+#include "precond.h"
+#include "range.h"
 #include "reply.h"
 #include "store.h"
 
@@ -113,6 +118,74 @@ reply_status(struct req_ctx *rc, int status, const char *why)
     reply_text(rc, status, why);
 }
 
+/*
+ * The ranges to send: 0 for the whole file, else rc->ranges[0..n); -1
+ * when none is satisfiable (416). Only GET honours Range, and only when
+ * If-Range, if present, still holds (RFC 9110 sections 13.1.5, 14.2).
+ */
+static long
+select_ranges(struct req_ctx *rc, const struct stat *st, const char *etag,
+              time_t now)
+{
+    struct evkeyvalq *in = evhttp_request_get_input_headers(rc->req);
+    const char *range = evhttp_find_header(in, "Range");
+    const char *if_range = evhttp_find_header(in, "If-Range");
+    size_t n = 0;
+
+    if (range == NULL ||
+        evhttp_request_get_command(rc->req) != EVHTTP_REQ_GET ||
+        (if_range != NULL &&
+         !precond_if_range(if_range, etag, st->st_mtime, now)))
+        return 0;
+    switch (range_parse(range, strlen(range), (uint64_t)st->st_size, rc->ranges,
+                        rc->site->w->max_ranges, &n)) {
+    case RANGE_OK:
+        return (long)n;
+    case RANGE_UNSATISFIABLE:
+        return -1;
+    case RANGE_NONE:
+        break;
+    }
+    return 0;
+}
+
+/* A file that exists: preconditions, then ranges, then the answer. */
+static void
+serve_file(struct req_ctx *rc, int fd, const struct stat *st)
+{
+    struct evkeyvalq *in = evhttp_request_get_input_headers(rc->req);
+    struct precond_hdrs h = {
+        evhttp_find_header(in, "If-Match"),
+        evhttp_find_header(in, "If-None-Match"),
+        evhttp_find_header(in, "If-Modified-Since"),
+        evhttp_find_header(in, "If-Unmodified-Since"),
+    };
+    char etag[ETAG_LEN];
+    time_t now = time(NULL);
+    long n;
+
+    etag_format(st, etag);
+    switch (precond_evaluate(&h, true, etag, st->st_mtime, now)) {
+    case PRECOND_NOT_MODIFIED:
+        close(fd);
+        reply_not_modified(rc, st, etag);
+        return;
+    case PRECOND_FAILED:
+        close(fd);
+        reply_status(rc, 412, "precondition failed\n");
+        return;
+    case PRECOND_PASS:
+        break;
+    }
+    n = select_ranges(rc, st, etag, now);
+    if (n < 0) {
+        close(fd);
+        reply_unsatisfiable(rc, (uint64_t)st->st_size);
+        return;
+    }
+    reply_file(rc, fd, st, etag, (size_t)n);
+}
+
 static void
 serve_path(struct req_ctx *rc, const char *target)
 {
@@ -150,7 +223,7 @@ serve_path(struct req_ctx *rc, const char *target)
         reply_status(rc, status, why);
         return;
     }
-    reply_file(rc, fd, &st);
+    serve_file(rc, fd, &st);
 }
 
 static void

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -68,6 +69,8 @@ struct server {
     unsigned nworkers;
     struct event_base *base; /* main thread: signals only */
     struct event *sigs[4];
+    char miss_cache_control[48];
+    char boundary[40]; /* random per process: never inside a body */
 };
 
 static void
@@ -368,6 +371,11 @@ worker_init(struct worker *wk, struct server *srv, char *err, size_t errlen)
     wk->hw.root_fd = srv->root_fd;
     wk->hw.log = srv->log;
     wk->hw.max_header_size = srv->cfg->max_header_size;
+    wk->hw.max_ranges = srv->cfg->max_ranges;
+    wk->hw.timeout = srv->cfg->timeout;
+    wk->hw.cache_control = srv->cfg->cache_control;
+    wk->hw.miss_cache_control = srv->miss_cache_control;
+    wk->hw.boundary = srv->boundary;
     wk->stop_pipe[0] = wk->stop_pipe[1] = -1;
     wk->base = worker_base();
     if (wk->base == NULL || pipe2(wk->stop_pipe, O_NONBLOCK | O_CLOEXEC) == -1)
@@ -441,11 +449,31 @@ raise_nofile(void)
     }
 }
 
+/* Values every worker shares, made once. */
+static int
+make_shared_values(struct server *srv, char *err, size_t errlen)
+{
+    unsigned char r[8];
+
+    snprintf(srv->miss_cache_control, sizeof(srv->miss_cache_control),
+             "public, max-age=%u", srv->cfg->miss_max_age);
+    if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+        snprintf(err, errlen, "getrandom: %s", strerror(errno));
+        return -1;
+    }
+    snprintf(srv->boundary, sizeof(srv->boundary),
+             "symsrvd-%02x%02x%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3],
+             r[4], r[5], r[6], r[7]);
+    return 0;
+}
+
 static int
 server_open(struct server *srv, char *err, size_t errlen)
 {
     const struct config *cfg = srv->cfg;
 
+    if (make_shared_values(srv, err, errlen) == -1)
+        return -1;
     srv->root_fd = open_root(cfg, err, errlen);
     if (srv->root_fd == -1)
         return -1;

@@ -117,6 +117,7 @@ struct download {
     _Atomic long long got;
     CURLcode rc;
     long code;
+    curl_off_t speed; /* bytes per second the client reads */
 };
 
 static size_t
@@ -141,9 +142,7 @@ slow_download(void *arg)
     curl_easy_setopt(c, CURLOPT_CAINFO, ca);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, d);
-    /* about 2 s for 64 MiB: long enough to be cut by a careless stop */
-    curl_easy_setopt(c, CURLOPT_MAX_RECV_SPEED_LARGE,
-                     (curl_off_t)(32 * 1024 * 1024));
+    curl_easy_setopt(c, CURLOPT_MAX_RECV_SPEED_LARGE, d->speed);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     d->rc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &d->code);
@@ -186,7 +185,8 @@ sleep_ms(long ms)
 static void
 test_sigterm_lets_download_finish(void **state)
 {
-    struct download d = {0, CURLE_OK, 0};
+    /* about 2 s for 64 MiB: long enough to be cut by a careless stop */
+    struct download d = {0, CURLE_OK, 0, 32 * 1024 * 1024};
     pthread_t t;
     bool refused = false;
 
@@ -207,6 +207,24 @@ test_sigterm_lets_download_finish(void **state)
     assert_int_equal(d.code, 200);
     assert_true(d.got == MID_SIZE);
     assert_int_equal(daemon_wait(&srv, 30000), 0);
+}
+
+/*
+ * A download that keeps moving outlives http.timeout: the client sends
+ * nothing for 4 s while it reads, and the timeout is 1 s.
+ */
+static void
+test_long_download_outlives_timeout(void **state)
+{
+    static const char *const flags[] = {"--timeout", "1", NULL};
+    struct download d = {0, CURLE_OK, 0, 16 * 1024 * 1024};
+
+    (void)state;
+    start(flags);
+    slow_download(&d);
+    assert_int_equal(d.rc, CURLE_OK);
+    assert_int_equal(d.code, 200);
+    assert_true(d.got == MID_SIZE);
 }
 
 /* A download that does not move is cut at shutdown_timeout; exit 0. */
@@ -239,6 +257,8 @@ main(int argc, char **argv)
         cmocka_unit_test_teardown(test_keepalive_idle_times_out, teardown),
         cmocka_unit_test_teardown(test_sigterm_lets_download_finish, teardown),
         cmocka_unit_test_teardown(test_shutdown_deadline, teardown),
+        cmocka_unit_test_teardown(test_long_download_outlives_timeout,
+                                  teardown),
     };
 
     harness_init(argc, argv);
