@@ -29,42 +29,47 @@ struct directive {
     unsigned min, max;
     const char *def; /* NULL: no default */
     const char *help;
+    const char *metavar; /* the value's name in --help */
 };
 
 #define OFF(f) offsetof(struct config, f)
 
 static const struct directive directives[] = {
     {"store", "root", 'r', "root", K_STR, OFF(root), 0, 0, 0, NULL,
-     "symbol store directory (default: the demo store)"},
+     "symbol store directory (default: the demo store)", "DIR"},
     {"server", "listen", 'l', "listen", K_ADDRS, OFF(listen), OFF(nlisten), 0,
-     0, NULL, "ADDR:PORT to serve HTTP on, repeatable (127.0.0.1:8080)"},
+     0, NULL, "ADDR:PORT to serve HTTP on, repeatable (127.0.0.1:8080)",
+     "ADDR:PORT"},
     {"server", "tls_listen", 0, "tls-listen", K_ADDRS, OFF(tls_listen),
-     OFF(ntls_listen), 0, 0, NULL, "ADDR:PORT to serve HTTPS on, repeatable"},
+     OFF(ntls_listen), 0, 0, NULL, "ADDR:PORT to serve HTTPS on, repeatable",
+     "ADDR:PORT"},
     {"server", "tls_cert", 0, "tls-cert", K_STR, OFF(tls_cert), 0, 0, 0, NULL,
-     "PEM certificate chain for HTTPS"},
+     "PEM certificate chain for HTTPS", "PEM"},
     {"server", "tls_key", 0, "tls-key", K_STR, OFF(tls_key), 0, 0, 0, NULL,
-     "PEM private key for HTTPS"},
+     "PEM private key for HTTPS", "PEM"},
     {"server", "workers", 'w', "workers", K_UINT, OFF(workers), 0, 0, 256, "0",
-     "worker threads (0: one per CPU)"},
+     "worker threads (0: one per CPU)", "N"},
     {"server", "addr_file", 0, "addr-file", K_STR, OFF(addr_file), 0, 0, 0,
-     NULL, "write the bound addresses here, one per line, once listening"},
+     NULL, "write the bound addresses here, one per line, once listening",
+     "FILE"},
     {"server", "shutdown_timeout", 0, "shutdown-timeout", K_UINT,
      OFF(shutdown_timeout), 0, 0, 3600, "30",
-     "seconds running downloads may finish after SIGTERM"},
+     "seconds running downloads may finish after SIGTERM", "SECONDS"},
     {"log", "access_log", 'a', "access-log", K_STR, OFF(access_log), 0, 0, 0,
-     "-", "access log file ('-' stdout, 'off' none)"},
+     "-", "access log file ('-' stdout, 'off' none)", "FILE"},
     {"http", "timeout", 0, "timeout", K_UINT, OFF(timeout), 0, 1, 3600, "60",
-     "seconds a connection may stay idle or make no progress"},
+     "seconds a connection may stay idle or make no progress", "SECONDS"},
     {"http", "max_header_size", 0, "max-header-size", K_UINT,
      OFF(max_header_size), 0, 1024, 1048576, "8192",
-     "bytes of request line and headers accepted"},
+     "bytes of request line and headers accepted", "BYTES"},
     {"http", "max_ranges", 0, "max-ranges", K_UINT, OFF(max_ranges), 0, 1,
-     RANGE_MAX, "16", "ranges honoured per request; more get the whole file"},
+     RANGE_MAX, "16", "ranges honoured per request; more get the whole file",
+     "N"},
     {"http", "cache_control", 0, "cache-control", K_STR, OFF(cache_control), 0,
      0, 0, "public, max-age=31536000, immutable",
-     "Cache-Control of files (a file under its key never changes)"},
+     "Cache-Control of files (a file under its key never changes)", "VALUE"},
     {"http", "miss_max_age", 0, "miss-max-age", K_UINT, OFF(miss_max_age), 0, 0,
-     31536000, "300", "seconds caches may keep a 404"},
+     31536000, "300", "seconds caches may keep a 404", "SECONDS"},
 };
 
 #define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -517,17 +522,21 @@ void
 config_usage(FILE *fp)
 {
     fprintf(fp, "usage: symsrvd [-c FILE] [--check-config] [flags]\n"
-                "  -c, --config FILE          INI file; flags win over it\n"
-                "      --check-config         validate and exit 0 or 1\n");
+                "  -c, --config FILE                INI file; flags win over "
+                "it\n"
+                "      --check-config               validate and exit 0 or 1\n"
+                "  -h, --help                       this text\n"
+                "  -V, --version                    the version\n");
     for (size_t i = 0; i < NDIRECTIVES; i++) {
         const struct directive *d = &directives[i];
         char flag[48];
 
         if (d->short_flag != 0)
-            snprintf(flag, sizeof(flag), "-%c, --%s", d->short_flag,
-                     d->long_flag);
+            snprintf(flag, sizeof(flag), "-%c, --%s %s", d->short_flag,
+                     d->long_flag, d->metavar);
         else
-            snprintf(flag, sizeof(flag), "    --%s", d->long_flag);
-        fprintf(fp, "  %-26s %s [%s] %s\n", flag, d->help, d->section, d->key);
+            snprintf(flag, sizeof(flag), "    --%s %s", d->long_flag,
+                     d->metavar);
+        fprintf(fp, "  %-32s %s [%s] %s\n", flag, d->help, d->section, d->key);
     }
 }

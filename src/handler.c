@@ -23,7 +23,9 @@
 
 /*
  * RFC 9112 section 3.2: an HTTP/1.1 request carries exactly one Host; no
- * request may carry two. Major versions other than 1 get 505.
+ * request may carry two. A major version other than 1 gets 505; in
+ * practice only 0 gets here, as evhttp itself answers 400 to HTTP/2.0 and
+ * up on the request line.
  */
 static int
 check_version(struct evhttp_request *req, const char **why)

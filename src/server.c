@@ -30,7 +30,6 @@
 #include "tls.h"
 
 #define MAX_SPECS (2 * CONFIG_MAX_ADDRS)
-#define SENDFILE_MAX_WRITE (2 * 1024 * 1024)
 
 struct listen_spec {
     struct sockaddr_storage ss; /* port resolved when the config said 0 */
@@ -218,11 +217,6 @@ plain_bev(struct event_base *base, void *arg)
     if (bev == NULL)
         return NULL;
     evbuffer_add_cb(bufferevent_get_input(bev), guard_head, &wk->hw);
-    /*
-     * libevent caps one write at 16 KiB, which turns a 1 GiB sendfile into
-     * 65536 loop passes; let the kernel take as much as it will.
-     */
-    bufferevent_set_max_single_write(bev, SENDFILE_MAX_WRITE);
     return bev;
 }
 
