@@ -15,10 +15,11 @@
 struct evhttp_request;
 struct event;
 struct req_ctx;
+struct store;
 
 /* Per-thread state; only its own worker thread touches it. */
 struct handler_worker {
-    int root_fd;                    /* borrowed from the server */
+    struct store *store;            /* borrowed from the server */
     struct accesslog *log;          /* borrowed; shared by all workers */
     unsigned max_header_size;       /* request line + headers, bytes */
     unsigned timeout;               /* http.timeout, seconds */

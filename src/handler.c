@@ -216,7 +216,7 @@ serve_path(struct req_ctx *rc, const char *target)
         reply_status(rc, 404, why);
         return;
     }
-    fd = store_open(rc->site->w->root_fd, path, &st);
+    fd = store_lookup(rc->site->w->store, path, &st);
     if (fd == -1) {
         int status = status_for_errno(errno, &why);
 

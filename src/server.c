@@ -59,7 +59,7 @@ struct worker {
 
 struct server {
     const struct config *cfg;
-    int root_fd;
+    struct store *store;
     struct accesslog *log;
     SSL_CTX *ssl;
     struct listen_spec specs[MAX_SPECS];
@@ -79,27 +79,15 @@ libevent_log(int severity, const char *msg)
         log_warnx("libevent: %s", msg);
 }
 
-static int
-open_root(const struct config *cfg, char *err, size_t errlen)
-{
-    int fd = store_open_root(cfg->root);
-
-    if (fd == -1)
-        snprintf(err, errlen, "store.root %s: %s", cfg->root,
-                 errno == ENOSYS ? "openat2 unsupported (Linux >= 5.6)"
-                                 : strerror(errno));
-    return fd;
-}
-
 int
 server_check(const struct config *cfg, char *err, size_t errlen)
 {
-    int fd = open_root(cfg, err, errlen);
+    struct store *store = store_new(cfg->root, err, errlen);
     SSL_CTX *ssl;
 
-    if (fd == -1)
+    if (store == NULL)
         return -1;
-    close(fd);
+    store_free(store);
     if (cfg->ntls_listen == 0)
         return 0;
     ssl = tls_ctx_new(cfg->tls_cert, cfg->tls_key, err, errlen);
@@ -362,7 +350,7 @@ static int
 worker_init(struct worker *wk, struct server *srv, char *err, size_t errlen)
 {
     wk->srv = srv;
-    wk->hw.root_fd = srv->root_fd;
+    wk->hw.store = srv->store;
     wk->hw.log = srv->log;
     wk->hw.max_header_size = srv->cfg->max_header_size;
     wk->hw.max_ranges = srv->cfg->max_ranges;
@@ -468,8 +456,8 @@ server_open(struct server *srv, char *err, size_t errlen)
 
     if (make_shared_values(srv, err, errlen) == -1)
         return -1;
-    srv->root_fd = open_root(cfg, err, errlen);
-    if (srv->root_fd == -1)
+    srv->store = store_new(cfg->root, err, errlen);
+    if (srv->store == NULL)
         return -1;
     if (cfg->ntls_listen > 0) {
         srv->ssl = tls_ctx_new(cfg->tls_cert, cfg->tls_key, err, errlen);
@@ -500,7 +488,6 @@ server_new(const struct config *cfg, char *err, size_t errlen)
         return NULL;
     }
     srv->cfg = cfg;
-    srv->root_fd = -1;
     event_set_log_callback(libevent_log);
     raise_nofile();
     if (server_open(srv, err, errlen) == -1)
@@ -672,7 +659,6 @@ server_free(struct server *srv)
     accesslog_close(srv->log);
     if (srv->ssl != NULL)
         SSL_CTX_free(srv->ssl);
-    if (srv->root_fd != -1)
-        close(srv->root_fd);
+    store_free(srv->store);
     free(srv);
 }

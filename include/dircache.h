@@ -1,0 +1,49 @@
+/*
+ * What case-blind lookups learn about the store tree, shared by all worker
+ * threads (one mutex). Clients disagree on letter case (PROTOCOL.md); the
+ * store holds one spelling. Two caches, both bounded:
+ *
+ *  - listings: for each directory walked, its entries sorted by their
+ *    lower-case form, kept with the directory's mtime and read again only
+ *    when that changes, so no request scans a directory that has not;
+ *  - spellings: request path (lower case) -> stored path, so a repeated
+ *    case-folded hit costs one open more than an exact one.
+ *
+ * Names are compared in ASCII lower case. When two entries of a directory
+ * differ only by case, the one that sorts first byte by byte wins.
+ */
+#ifndef SYMSRVD_DIRCACHE_H
+#define SYMSRVD_DIRCACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct dircache;
+
+/* Caches up to max_dirs listings and max_paths spellings (each is emptied
+ * when full). root_fd is borrowed. NULL when out of memory. */
+struct dircache *dircache_new(int root_fd, size_t max_dirs, size_t max_paths);
+
+void dircache_free(struct dircache *dc);
+
+/*
+ * Writes the stored spelling of rel (a canonical path, "" excluded) into
+ * out[outsz], walking it one segment at a time through the listings.
+ * Returns 0, or -1 with errno: ENOENT when a segment has no match,
+ * ENAMETOOLONG when out is too small, others from reading a directory.
+ */
+int dircache_resolve(struct dircache *dc, const char *rel, char *out,
+                     size_t outsz);
+
+/* Is there an entry named name (case-blind) in directory dir ("" root)? */
+bool dircache_has(struct dircache *dc, const char *dir, const char *name);
+
+/* The spelling learned for rel, into out[outsz]; -1 if none. */
+int dircache_recall(struct dircache *dc, const char *rel, char *out,
+                    size_t outsz);
+
+void dircache_learn(struct dircache *dc, const char *rel, const char *stored);
+
+void dircache_forget(struct dircache *dc, const char *rel);
+
+#endif
