@@ -13,8 +13,9 @@
 #define CONFIG_MAX_ADDRS 16
 
 struct config {
-    char *file; /* -c FILE, or NULL */
-    char *root; /* store.root */
+    char *file;       /* -c FILE, or NULL */
+    char *root;       /* store.root */
+    bool serve_admin; /* store.serve_admin */
     char *listen[CONFIG_MAX_ADDRS];
     unsigned nlisten;
     char *tls_listen[CONFIG_MAX_ADDRS];

@@ -22,6 +22,7 @@ struct handler_worker {
     struct store *store;            /* borrowed from the server */
     struct accesslog *log;          /* borrowed; shared by all workers */
     unsigned max_header_size;       /* request line + headers, bytes */
+    bool serve_admin;               /* 000Admin/ is served */
     unsigned timeout;               /* http.timeout, seconds */
     unsigned max_ranges;            /* ranges honoured per request */
     const char *cache_control;      /* on 200, 206 and 304 */

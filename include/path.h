@@ -33,11 +33,12 @@ enum path_rc path_canonicalize(const char *target, size_t len, char *out,
                                size_t outsz, size_t *outlen);
 
 /*
- * True when a canonical path must never be served: a segment that starts
+ * True when a canonical path must not be served: a segment that starts
  * with '.', a refs.ptr or file.ptr segment (symstore bookkeeping that leaks
- * build paths), or anything under 000Admin/. Names compare case-blind, as
- * the store does.
+ * build paths), or, unless serve_admin, anything under 000Admin/ (its
+ * transaction files are what symbolicator's has_index reads). Names
+ * compare case-blind, as the store does.
  */
-bool path_is_hidden(const char *canon);
+bool path_is_hidden(const char *canon, bool serve_admin);
 
 #endif

@@ -17,7 +17,7 @@
 #define SYMSRVD_VERSION "0.1.0"
 #endif
 
-enum kind { K_STR, K_ADDRS, K_UINT };
+enum kind { K_STR, K_ADDRS, K_UINT, K_BOOL };
 
 struct directive {
     const char *section, *key;
@@ -37,6 +37,8 @@ struct directive {
 static const struct directive directives[] = {
     {"store", "root", 'r', "root", K_STR, OFF(root), 0, 0, 0, NULL,
      "symbol store directory (default: the demo store)", "DIR"},
+    {"store", "serve_admin", 0, "serve-admin", K_BOOL, OFF(serve_admin), 0, 0,
+     0, "off", "serve 000Admin/ read-only (on/off)", "on|off"},
     {"server", "listen", 'l', "listen", K_ADDRS, OFF(listen), OFF(nlisten), 0,
      0, NULL, "ADDR:PORT to serve HTTP on, repeatable (127.0.0.1:8080)",
      "ADDR:PORT"},
@@ -185,10 +187,30 @@ clear_addrs(struct config *cfg, const struct directive *d)
 }
 
 static int
+set_bool(struct config *cfg, const struct directive *d, const char *v,
+         char *why, size_t whylen)
+{
+    static const char *const yes[] = {"on", "yes", "true", "1"};
+    static const char *const no[] = {"off", "no", "false", "0"};
+
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(v, yes[i]) == 0 || strcasecmp(v, no[i]) == 0) {
+            *(bool *)(void *)((char *)cfg + d->off) =
+                strcasecmp(v, yes[i]) == 0;
+            return 0;
+        }
+    }
+    snprintf(why, whylen, "'%s' is not on or off", v);
+    return -1;
+}
+
+static int
 apply(struct config *cfg, const struct directive *d, const char *v, char *why,
       size_t whylen)
 {
     switch (d->kind) {
+    case K_BOOL:
+        return set_bool(cfg, d, v, why, whylen);
     case K_STR:
         return set_str(cfg, d, v, why, whylen);
     case K_UINT:

@@ -212,7 +212,7 @@ serve_path(struct req_ctx *rc, const char *target)
         reply_status(rc, 204, "");
         return;
     }
-    if (path_is_hidden(path)) {
+    if (path_is_hidden(path, rc->site->w->serve_admin)) {
         reply_status(rc, 404, why);
         return;
     }

@@ -165,7 +165,7 @@ segment_is(const char *seg, size_t n, const char *name)
 }
 
 bool
-path_is_hidden(const char *canon)
+path_is_hidden(const char *canon, bool serve_admin)
 {
     const char *p = canon;
     bool first = true;
@@ -178,7 +178,7 @@ path_is_hidden(const char *canon)
             return true;
         if (segment_is(p, n, "refs.ptr") || segment_is(p, n, "file.ptr"))
             return true;
-        if (first && segment_is(p, n, "000admin"))
+        if (first && !serve_admin && segment_is(p, n, "000admin"))
             return true;
         first = false;
         p += n;

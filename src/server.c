@@ -355,6 +355,7 @@ worker_init(struct worker *wk, struct server *srv, char *err, size_t errlen)
     wk->hw.max_header_size = srv->cfg->max_header_size;
     wk->hw.max_ranges = srv->cfg->max_ranges;
     wk->hw.timeout = srv->cfg->timeout;
+    wk->hw.serve_admin = srv->cfg->serve_admin;
     wk->hw.cache_control = srv->cfg->cache_control;
     wk->hw.miss_cache_control = srv->miss_cache_control;
     wk->hw.boundary = srv->boundary;

@@ -364,6 +364,28 @@ static const struct hidden_case hidden_cases[] = {
     {"index2.txt", "index2.txt", false},
 };
 
+/* With store.serve_admin on, 000Admin is served; the rest stays hidden. */
+static const struct hidden_case admin_cases[] = {
+    {"lastid", "000Admin/lastid.txt", false},
+    {"transaction", "000admin/0000000001", false},
+    {"history", "000ADMIN/history.txt", false},
+    {"dot-file inside", "000Admin/.lock", true},
+    {"refs.ptr still", "app.pdb/KEY/refs.ptr", true},
+    {"file.ptr still", "app.pdb/KEY/FILE.PTR", true},
+};
+
+static void
+test_hidden_serve_admin(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(admin_cases) / sizeof(admin_cases[0]); i++) {
+        const struct hidden_case *c = &admin_cases[i];
+
+        if (path_is_hidden(c->canon, true) != c->hidden)
+            fail_msg("%s: \"%s\"", c->name, c->canon);
+    }
+}
+
 static void
 test_hidden_table(void **state)
 {
@@ -373,7 +395,7 @@ test_hidden_table(void **state)
     for (size_t i = 0; i < sizeof(hidden_cases) / sizeof(hidden_cases[0]);
          i++) {
         const struct hidden_case *c = &hidden_cases[i];
-        bool got = path_is_hidden(c->canon);
+        bool got = path_is_hidden(c->canon, false);
 
         if (got != c->hidden) {
             print_error("%s: \"%s\" hidden %d, want %d\n", c->name, c->canon,
@@ -392,6 +414,7 @@ main(void)
         cmocka_unit_test(test_len_bounds_the_target),
         cmocka_unit_test(test_long_targets),
         cmocka_unit_test(test_hidden_table),
+        cmocka_unit_test(test_hidden_serve_admin),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
