@@ -12,6 +12,9 @@
 #include "accesslog.h"
 #include "httpdate.h"
 
+/* Longest If-Match or If-None-Match list joined from repeated lines. */
+#define HANDLER_LIST_MAX 16384
+
 struct evhttp_request;
 struct event;
 struct req_ctx;
@@ -35,6 +38,7 @@ struct handler_worker {
     time_t date_at;          /* second that date was formatted for */
     char date[HTTPDATE_LEN]; /* Date header value, cached per second */
     char line[ACCESSLOG_LINE_MAX];
+    char list_buf[2][HANDLER_LIST_MAX]; /* joined If-Match, If-None-Match */
 };
 
 struct handler_site {

@@ -24,6 +24,7 @@ struct req_ctx {
     int fd;               /* file still being read (TLS), else -1 */
     int corked;           /* TCP_CORK set for this body */
     int read_timeout_off; /* while the answer is written */
+    int keyed;            /* a file under its key: immutable */
     uint64_t size;        /* size of the file being sent */
     uint64_t body_len;    /* body bytes this answer carries */
     uint64_t queued;      /* body bytes handed to evhttp so far */

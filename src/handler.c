@@ -151,14 +151,55 @@ select_ranges(struct req_ctx *rc, const struct stat *st, const char *etag,
     return 0;
 }
 
+/*
+ * A list-valued field as one value: RFC 9110 section 5.3 makes repeated
+ * If-Match or If-None-Match lines one comma-separated list. A single line
+ * is returned as it is; several are joined into buf[HANDLER_LIST_MAX]. A
+ * join that does not fit becomes "", a list that matches nothing (so
+ * If-Match fails and If-None-Match lets the request through: both safe).
+ * NULL when the field is absent.
+ */
+static const char *
+list_header(struct evkeyvalq *in, const char *name, char *buf)
+{
+    const char *first = NULL;
+    size_t n = 0;
+    int lines = 0;
+
+    for (struct evkeyval *h = in->tqh_first; h != NULL; h = h->next.tqe_next) {
+        size_t len = strlen(h->value);
+
+        if (strcasecmp(h->key, name) != 0)
+            continue;
+        if (lines++ == 0) {
+            first = h->value;
+            n = len < HANDLER_LIST_MAX ? len : HANDLER_LIST_MAX;
+            memcpy(buf, first, n);
+            continue;
+        }
+        if (n + 2 + len >= HANDLER_LIST_MAX) {
+            buf[0] = '\0';
+            return buf;
+        }
+        memcpy(buf + n, ", ", 2);
+        memcpy(buf + n + 2, h->value, len);
+        n += 2 + len;
+    }
+    if (lines <= 1)
+        return first;
+    buf[n] = '\0';
+    return buf;
+}
+
 /* A file that exists: preconditions, then ranges, then the answer. */
 static void
 serve_file(struct req_ctx *rc, int fd, const struct stat *st)
 {
     struct evkeyvalq *in = evhttp_request_get_input_headers(rc->req);
+    struct handler_worker *w = rc->site->w;
     struct precond_hdrs h = {
-        evhttp_find_header(in, "If-Match"),
-        evhttp_find_header(in, "If-None-Match"),
+        list_header(in, "If-Match", w->list_buf[0]),
+        list_header(in, "If-None-Match", w->list_buf[1]),
         evhttp_find_header(in, "If-Modified-Since"),
         evhttp_find_header(in, "If-Unmodified-Since"),
     };
@@ -216,6 +257,10 @@ serve_path(struct req_ctx *rc, const char *target)
         reply_status(rc, 404, why);
         return;
     }
+    /* <name>/<key>/<name> (or deeper, two-tier) never changes; the rest
+     * (index2.txt, pingme.txt, 000Admin) may: cached like a miss. */
+    rc->keyed =
+        strchr(path, '/') != NULL && strchr(path, '/') != strrchr(path, '/');
     fd = store_lookup(rc->site->w->store, path, &st);
     if (fd == -1) {
         int status = status_for_errno(errno, &why);

@@ -226,7 +226,7 @@ reply_begin(struct handler_site *site, struct evhttp_request *req)
     rc->site = site;
     rc->status = 0;
     rc->fd = -1;
-    rc->corked = rc->read_timeout_off = 0;
+    rc->corked = rc->read_timeout_off = rc->keyed = 0;
     rc->off = rc->end = rc->body_len = rc->queued = rc->size = 0;
     rc->nranges = rc->part = 0;
     rc->in_part = rc->multipart = rc->body_done = 0;
@@ -346,7 +346,9 @@ add_validators(struct req_ctx *rc, const struct stat *st, const char *etag)
     if (httpdate_format(st->st_mtim.tv_sec, date) == 0)
         evhttp_add_header(out, "Last-Modified", date);
     evhttp_add_header(out, "ETag", etag);
-    evhttp_add_header(out, "Cache-Control", rc->site->w->cache_control);
+    evhttp_add_header(out, "Cache-Control",
+                      rc->keyed ? rc->site->w->cache_control
+                                : rc->site->w->miss_cache_control);
 }
 
 /* Content-Type, Content-Length and Content-Range of a 200 or 206. */

@@ -69,7 +69,8 @@ struct server {
     struct event_base *base; /* main thread: signals only */
     struct event *sigs[4];
     char miss_cache_control[48];
-    char boundary[40]; /* random per process: never inside a body */
+    char boundary[40]; /* 64 random bits per process: a clash with file
+                        * bytes is unlikely, not impossible */
 };
 
 static void
