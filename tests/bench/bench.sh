@@ -314,6 +314,8 @@ find "$STORE" -type f -print0 | xargs -0 cat >/dev/null
 
 add_scenario hit hits.txt 200
 add_scenario miss misses.txt 404
+# The hits in upper case: symsrvd folds case, nginx (case-sensitive) 404s.
+add_scenario hit-folded hits_upper.txt 200/404
 for spec in ${BENCH_SCENARIOS//;/ }; do
     IFS=: read -r sc_name sc_list sc_expect <<<"$spec"
     [[ -n $sc_name && -n $sc_list && -n $sc_expect ]] ||
@@ -582,6 +584,10 @@ report=$RUN/results.md
         a=$(val "$sc:$S:p99") b=$(val "$sc:$N:p99")
         echo "| $sc: p99 latency | $(us_cell "$a") | $(us_cell "$b") | $(better_lower "$a" "$b" 'lower (better)') |"
     done
+    a=$(val "hit-folded:$S:rps") b=$(val "hit:$S:rps")
+    if [[ -n $a && -n $b ]]; then
+        echo "| symsrvd case-folded hits vs exact hits | $(rps_cell "$a") | $(rps_cell "$b") (exact) | $(ratio_higher "$a" "$b") (folded/exact) |"
+    fi
     a=$(val "$S:dl") b=$(val "$N:dl")
     echo "| ${big_mib} MiB download, best of ${DOWNLOAD_TRIES} | $(dl_cell "$a") | $(dl_cell "$b") | $(better_lower "$a" "$b" 'faster') |"
     a=$(val "$S:dl_anon") b=$(val "$N:dl_anon")

@@ -15,8 +15,10 @@ byte-identical stores and identical path lists.
 Outputs (in --lists):
   hits.txt        URL paths of every generated file, shuffled
   misses.txt      URL paths of the same shape that do not exist in the store
-  hits_lower.txt  the hit paths lower-cased (for a future case-folding
-                  scenario; not used by the default scenarios)
+  hits_lower.txt  the hit paths lower-cased (not used by the default
+                  scenarios: many keys are lower case already)
+  hits_upper.txt  the hit paths upper-cased: every segment differs from the
+                  stored spelling (the "hit-folded" scenario)
 
 Only the Python standard library is used.
 """
@@ -120,7 +122,8 @@ def main():
         args.min_size, args.max_size)
     stamp_path = os.path.join(args.lists, "store.stamp")
     lists_ok = all(os.path.exists(os.path.join(args.lists, f))
-                   for f in ("hits.txt", "misses.txt", "hits_lower.txt"))
+                   for f in ("hits.txt", "misses.txt", "hits_lower.txt",
+                             "hits_upper.txt"))
     try:
         with open(stamp_path) as fh:
             if fh.read() == stamp_text and lists_ok:
@@ -206,6 +209,8 @@ def main():
     write_list("hits.txt", hits)
     write_list("misses.txt", misses)
     write_list("hits_lower.txt", [h.lower() for h in hits])
+    # Every segment in another case than stored: symsrvd must fold them all.
+    write_list("hits_upper.txt", [h.upper() for h in hits])
 
     with open(stamp_path, "w") as fh:  # written last: marks a complete store
         fh.write(stamp_text)
