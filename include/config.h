@@ -13,9 +13,13 @@
 #define CONFIG_MAX_ADDRS 16
 
 struct config {
-    char *file;       /* -c FILE, or NULL */
-    char *root;       /* store.root */
-    bool serve_admin; /* store.serve_admin */
+    char *file;                            /* -c FILE, or NULL */
+    char *root;                            /* store.root */
+    bool serve_admin;                      /* store.serve_admin */
+    char *pointer_roots[CONFIG_MAX_ADDRS]; /* file.ptr may point here */
+    unsigned npointer_roots;
+    bool expand_compressed; /* app.pdb from app.pd_ */
+    char *cache_dir;        /* expanded files */
     char *listen[CONFIG_MAX_ADDRS];
     unsigned nlisten;
     char *tls_listen[CONFIG_MAX_ADDRS];

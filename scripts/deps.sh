@@ -7,7 +7,7 @@ set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev
     libcurl4-openssl-dev libcmocka-dev libinih-dev openssl curl
-    clang-format)
+    clang-format debuginfod gdb binutils libmspack-dev cabextract gcab)
 bench_pkgs=(nginx-light wrk)
 
 want=("${build_pkgs[@]}")

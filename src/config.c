@@ -17,7 +17,7 @@
 #define SYMSRVD_VERSION "0.1.0"
 #endif
 
-enum kind { K_STR, K_ADDRS, K_UINT, K_BOOL };
+enum kind { K_STR, K_ADDRS, K_LIST, K_UINT, K_BOOL };
 
 struct directive {
     const char *section, *key;
@@ -25,7 +25,7 @@ struct directive {
     const char *long_flag; /* without "--" */
     enum kind kind;
     size_t off;       /* into struct config */
-    size_t count_off; /* K_ADDRS: the unsigned count beside the array */
+    size_t count_off; /* lists: the unsigned count beside the array */
     unsigned min, max;
     const char *def; /* NULL: no default */
     const char *help;
@@ -39,6 +39,14 @@ static const struct directive directives[] = {
      "symbol store directory (default: the demo store)", "DIR"},
     {"store", "serve_admin", 0, "serve-admin", K_BOOL, OFF(serve_admin), 0, 0,
      0, "off", "serve 000Admin/ read-only (on/off)", "on|off"},
+    {"store", "pointer_roots", 0, "pointer-roots", K_LIST, OFF(pointer_roots),
+     OFF(npointer_roots), 0, 0, NULL,
+     "directories file.ptr may point into, space-separated", "DIR..."},
+    {"store", "expand_compressed", 0, "expand-compressed", K_BOOL,
+     OFF(expand_compressed), 0, 0, 0, "off",
+     "answer app.pdb from app.pd_ by expanding the CAB once", "on|off"},
+    {"store", "cache_dir", 0, "cache-dir", K_STR, OFF(cache_dir), 0, 0, 0, NULL,
+     "where expanded files are kept (needed by expand_compressed)", "DIR"},
     {"server", "listen", 'l', "listen", K_ADDRS, OFF(listen), OFF(nlisten), 0,
      0, NULL, "ADDR:PORT to serve HTTP on, repeatable (127.0.0.1:8080)",
      "ADDR:PORT"},
@@ -133,9 +141,12 @@ bad:
     return -1;
 }
 
-/* Appends each address of a space- or comma-separated list. */
+/*
+ * Appends each value of a space- or comma-separated list (so a value
+ * cannot hold either); K_ADDRS values must be listen addresses.
+ */
 static int
-add_addrs(struct config *cfg, const struct directive *d, const char *v,
+add_items(struct config *cfg, const struct directive *d, const char *v,
           char *why, size_t whylen)
 {
     char **arr = str_field(cfg, d);
@@ -146,28 +157,28 @@ add_addrs(struct config *cfg, const struct directive *d, const char *v,
         size_t len = strcspn(p, " \t,");
         struct sockaddr_storage ss;
         socklen_t sslen;
-        char one[ADDR_TEXT_LEN];
+        char *one;
 
         if (len == 0) {
             p++;
             continue;
         }
-        if (len >= sizeof(one) || *n == CONFIG_MAX_ADDRS) {
-            snprintf(why, whylen, "too long or too many addresses");
+        if (*n == CONFIG_MAX_ADDRS ||
+            (d->kind == K_ADDRS && len >= ADDR_TEXT_LEN)) {
+            snprintf(why, whylen, "too long or too many values");
             return -1;
         }
-        memcpy(one, p, len);
-        one[len] = '\0';
-        if (addr_parse(one, &ss, &sslen) == -1) {
-            snprintf(why, whylen, "'%s' is not IPv4:PORT or [IPv6]:PORT", one);
-            return -1;
-        }
-        arr[*n] = strdup(one);
-        if (arr[*n] == NULL) {
+        one = strndup(p, len);
+        if (one == NULL) {
             snprintf(why, whylen, "out of memory");
             return -1;
         }
-        (*n)++;
+        if (d->kind == K_ADDRS && addr_parse(one, &ss, &sslen) == -1) {
+            snprintf(why, whylen, "'%s' is not IPv4:PORT or [IPv6]:PORT", one);
+            free(one);
+            return -1;
+        }
+        arr[(*n)++] = one;
         p += len;
     }
     return 0;
@@ -216,7 +227,8 @@ apply(struct config *cfg, const struct directive *d, const char *v, char *why,
     case K_UINT:
         return set_uint(cfg, d, v, why, whylen);
     case K_ADDRS:
-        return add_addrs(cfg, d, v, why, whylen);
+    case K_LIST:
+        return add_items(cfg, d, v, why, whylen);
     }
     return -1;
 }
@@ -390,7 +402,8 @@ apply_flag(struct config *cfg, int argc, char *const argv[], int *i,
         value = argv[++*i];
     }
     /* A list flag replaces the file's list instead of adding to it. */
-    if (d->kind == K_ADDRS && !(*replaced & (1u << (d - directives)))) {
+    if ((d->kind == K_ADDRS || d->kind == K_LIST) &&
+        !(*replaced & (1u << (d - directives)))) {
         clear_addrs(cfg, d);
         *replaced |= 1u << (d - directives);
     }
@@ -457,9 +470,13 @@ validate(struct config *cfg, const char *demo_root, char *err, size_t errlen)
         return -1;
     }
     if (cfg->nlisten == 0 && cfg->ntls_listen == 0 &&
-        add_addrs(cfg, find_key("server", "listen"), "127.0.0.1:8080", why,
+        add_items(cfg, find_key("server", "listen"), "127.0.0.1:8080", why,
                   sizeof(why)) == -1) {
         snprintf(err, errlen, "server.listen: %s", why);
+        return -1;
+    }
+    if (cfg->expand_compressed && cfg->cache_dir == NULL) {
+        snprintf(err, errlen, "store.expand_compressed: needs store.cache_dir");
         return -1;
     }
     if (cfg->ntls_listen > 0 &&
@@ -533,7 +550,7 @@ config_free(struct config *cfg)
 
         if (d->kind == K_STR)
             free(*str_field(cfg, d));
-        else if (d->kind == K_ADDRS)
+        else if (d->kind == K_ADDRS || d->kind == K_LIST)
             clear_addrs(cfg, d);
     }
     free(cfg->file);

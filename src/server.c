@@ -80,10 +80,19 @@ libevent_log(int severity, const char *msg)
         log_warnx("libevent: %s", msg);
 }
 
+static struct store *
+open_store(const struct config *cfg, char *err, size_t errlen)
+{
+    struct store_opts o = {cfg->root, cfg->pointer_roots, cfg->npointer_roots,
+                           cfg->expand_compressed ? cfg->cache_dir : NULL};
+
+    return store_new(&o, err, errlen);
+}
+
 int
 server_check(const struct config *cfg, char *err, size_t errlen)
 {
-    struct store *store = store_new(cfg->root, err, errlen);
+    struct store *store = open_store(cfg, err, errlen);
     SSL_CTX *ssl;
 
     if (store == NULL)
@@ -458,7 +467,7 @@ server_open(struct server *srv, char *err, size_t errlen)
 
     if (make_shared_values(srv, err, errlen) == -1)
         return -1;
-    srv->store = store_new(cfg->root, err, errlen);
+    srv->store = open_store(cfg, err, errlen);
     if (srv->store == NULL)
         return -1;
     if (cfg->ntls_listen > 0) {

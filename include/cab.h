@@ -1,0 +1,21 @@
+/*
+ * Expanding a CAB that symstore wrote with /compress ("app.pd_"), with
+ * libmspack (MSZIP and LZX).
+ */
+#ifndef SYMSRVD_CAB_H
+#define SYMSRVD_CAB_H
+
+#include <stddef.h>
+
+/*
+ * Extracts from the cabinet at cab_path the file named want (case-blind;
+ * or its only file) into out_path, which is created or truncated. The
+ * extracted size must be the one the cabinet declares. Returns 0, or -1
+ * with the reason in err (not a cabinet, truncated, corrupt data, no such
+ * file, write error); out_path may then hold garbage: the caller writes a
+ * temporary name and renames it only on success.
+ */
+int cab_expand(const char *cab_path, const char *want, const char *out_path,
+               char *err, size_t errlen);
+
+#endif
