@@ -99,8 +99,13 @@ status_for_errno(int err, const char **why)
         return 414;
     case EACCES:
     case EPERM:
-        *why = "forbidden\n";
-        return 403;
+        /*
+         * symsrv drops a server that answers 403 for the rest of the
+         * session (PROTOCOL.md): an unreadable file is a miss to clients
+         * and a warning to the operator.
+         */
+        *why = "not found\n";
+        return 404;
     case EMFILE:
     case ENFILE:
     case ENOMEM:
@@ -265,7 +270,7 @@ serve_path(struct req_ctx *rc, const char *target)
     if (fd == -1) {
         int status = status_for_errno(errno, &why);
 
-        if (status >= 500)
+        if (status >= 500 || errno == EACCES || errno == EPERM)
             log_warn("open %s", path);
         reply_status(rc, status, why);
         return;

@@ -22,6 +22,8 @@
 #include "harness.h"
 
 static const char *bin_path;
+static const char *allowed[16];
+static size_t nallowed;
 static const char *tls_dir;
 static bool use_tls;
 
@@ -129,6 +131,7 @@ fixture_make(struct daemon *d)
     char path[512];
 
     memset(d, 0, sizeof(*d));
+    nallowed = 0;
     d->tls = use_tls;
     snprintf(d->dir, sizeof(d->dir), "/tmp/symsrvd-test-XXXXXX");
     assert_non_null(mkdtemp(d->dir));
@@ -333,10 +336,20 @@ known_line(const char *line)
 
     if (*line == '\0')
         return true;
+    for (size_t i = 0; i < nallowed; i++)
+        if (strncmp(line, allowed[i], strlen(allowed[i])) == 0)
+            return true;
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
         if (strncmp(line, ok[i], strlen(ok[i])) == 0)
             return true;
     return false;
+}
+
+void
+daemon_allow_stderr(const char *prefix)
+{
+    assert_true(nallowed < sizeof(allowed) / sizeof(allowed[0]));
+    allowed[nallowed++] = prefix;
 }
 
 void

@@ -69,6 +69,12 @@ int daemon_stop(struct daemon *d);
 /* Removes the scratch directory. */
 void fixture_remove(struct daemon *d);
 
+/*
+ * Lets daemon_check_stderr() accept lines that start with prefix (a test
+ * that provokes a warning on purpose). Cleared by fixture_make().
+ */
+void daemon_allow_stderr(const char *prefix);
+
 /* Fails the test if the daemon wrote anything but its known lines. */
 void daemon_check_stderr(const struct daemon *d);
 

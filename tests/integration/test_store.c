@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,213 @@ test_serve_admin(void **state)
     expect("/app.pdb/" KEY "/refs.ptr", 404, NULL);
 }
 
+/* Writes size deterministic bytes to path. */
+static void
+write_bytes(const char *path, size_t size, unsigned seed)
+{
+    unsigned char *buf = malloc(size);
+    FILE *fp = fopen(path, "wb");
+
+    assert_non_null(buf);
+    assert_non_null(fp);
+    fixture_bytes(size, seed, buf);
+    assert_int_equal(fwrite(buf, 1, size, fp), size);
+    fclose(fp);
+    free(buf);
+}
+
+/* Makes store/<name>/<KEY>/<name with '_'> a CAB (gcab, MSZIP) of a file
+ * named name of size bytes; the original stays in dir/<name>. */
+static void
+make_twin(const char *name, size_t size, unsigned seed)
+{
+    char orig[512], cab[1100], cmd[2400], dir[512];
+
+    snprintf(orig, sizeof(orig), "%s/%s", srv.dir, name);
+    write_bytes(orig, size, seed);
+    snprintf(dir, sizeof(dir), "%s/%s/" KEY, srv.root, name);
+    snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cab, sizeof(cab), "%s/%s", dir, name);
+    cab[strlen(cab) - 1] = '_';
+    snprintf(cmd, sizeof(cmd), "cd '%s' && gcab -c -z -n '%s' '%s'", srv.dir,
+             cab, name);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void
+expect_file(const char *target, const char *name)
+{
+    char path[512];
+    size_t len;
+    char *want;
+    struct resp r;
+
+    snprintf(path, sizeof(path), "%s/%s", srv.dir, name);
+    want = slurp(path, &len);
+    assert_non_null(want);
+    assert_int_equal(http_request(&srv, "GET", target, NULL, false, &r), 0);
+    if (r.code != 200 || r.len != len || memcmp(r.body, want, len) != 0)
+        fail_msg("%s: %ld, %zu bytes, want 200 and %zu bytes of %s", target,
+                 r.code, r.len, len, name);
+    resp_free(&r);
+    free(want);
+}
+
+static void
+start_twins(bool expand)
+{
+    static char cache_flag[300], ptr_flag[300];
+    const char *flags[] = {
+        "--expand-compressed", "on",     "--cache-dir", cache_flag,
+        "--pointer-roots",     ptr_flag, NULL};
+
+    fixture_make(&srv);
+    snprintf(cache_flag, sizeof(cache_flag), "%s/cache", srv.dir);
+    snprintf(ptr_flag, sizeof(ptr_flag), "%s/outside", srv.dir);
+    make_twin("twin.pdb", 300000, 7);
+    daemon_start(&srv, expand ? flags : flags + 4);
+}
+
+/* Without expand_compressed: app.pdb 404s (symsrv then asks for app.pd_),
+ * and app.pd_ is served as stored. */
+static void
+test_twin_not_expanded(void **state)
+{
+    char cab[512];
+
+    (void)state;
+    start_twins(false);
+    expect("/twin.pdb/" KEY "/twin.pdb", 404, NULL);
+    snprintf(cab, sizeof(cab), "twin.pdb/" KEY "/twin.pd_");
+    expect_file("/twin.pdb/" KEY "/twin.pd_",
+                "store/twin.pdb/" KEY "/twin.pd_");
+    (void)cab;
+}
+
+static void
+test_twin_expanded(void **state)
+{
+    static const char *const range[] = {"Range: bytes=100-199", NULL};
+    unsigned char want[300000];
+    struct resp r;
+
+    (void)state;
+    start_twins(true);
+    expect_file("/twin.pdb/" KEY "/twin.pdb", "twin.pdb");
+    expect_file("/TWIN.PDB/" KEY "/Twin.Pdb", "twin.pdb");
+    expect_file("/twin.pdb/" KEY "/twin.pd_",
+                "store/twin.pdb/" KEY "/twin.pd_");
+    fixture_bytes(sizeof(want), 7, want);
+    assert_int_equal(http_request(&srv, "GET", "/twin.pdb/" KEY "/twin.pdb",
+                                  range, false, &r),
+                     0);
+    assert_int_equal(r.code, 206);
+    assert_int_equal(r.len, 100);
+    assert_memory_equal(r.body, want + 100, 100);
+    resp_free(&r);
+}
+
+/* A cut or damaged CAB never yields a partial file: 404 and a log line. */
+static void
+test_twin_corrupt(void **state)
+{
+    char path[512], cmd[1200];
+    struct stat st;
+
+    (void)state;
+    start_twins(true);
+    daemon_allow_stderr("symsrvd: expand twin.pdb/" KEY "/twin.pd_: ");
+    snprintf(path, sizeof(path), "%s/twin.pdb/" KEY "/twin.pd_", srv.root);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(truncate(path, st.st_size / 2), 0);
+    expect("/twin.pdb/" KEY "/twin.pdb", 404, NULL);
+    snprintf(path, sizeof(path), "%s/cache/twin.pdb/" KEY "/twin.pd_", srv.dir);
+    assert_int_equal(stat(path, &st), -1);
+    snprintf(cmd, sizeof(cmd), "grep -q 'expand twin.pdb/%s/twin.pd_: ' '%s'",
+             KEY, srv.stderr_log);
+    assert_int_equal(system(cmd), 0);
+}
+
+struct fetch {
+    char etag[256];
+    long code;
+    size_t len;
+};
+
+static void *
+fetch_twin(void *arg)
+{
+    struct fetch *f = arg;
+    struct resp r;
+
+    if (http_request(&srv, "GET", "/big.pdb/" KEY "/big.pdb", NULL, false,
+                     &r) == 0) {
+        f->code = r.code;
+        f->len = r.len;
+        if (resp_header(&r, "ETag", f->etag) == NULL)
+            f->etag[0] = '\0';
+    }
+    resp_free(&r);
+    return NULL;
+}
+
+/* Concurrent first requests expand once: one cached file, one inode, so
+ * every answer carries the same ETag. */
+static void
+test_twin_expanded_once(void **state)
+{
+    struct fetch f[8];
+    pthread_t t[8];
+
+    (void)state;
+    start_twins(true);
+    make_twin("big.pdb", 8 * 1024 * 1024, 9);
+    memset(f, 0, sizeof(f));
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, fetch_twin, &f[i]), 0);
+    for (int i = 0; i < 8; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(f[i].code, 200);
+        assert_int_equal(f[i].len, 8 * 1024 * 1024);
+        assert_string_equal(f[i].etag, f[0].etag);
+    }
+}
+
+/* file.ptr: PATH: beneath a pointer root is served, anything else 404s
+ * and is logged; file.ptr itself is never sent. */
+static void
+test_pointers(void **state)
+{
+    char text[600];
+
+    (void)state;
+    start_twins(true);
+    daemon_allow_stderr("symsrvd: far.pdb/K/far.pdb: file.ptr points outside");
+    daemon_allow_stderr("symsrvd: up.pdb/K/up.pdb: file.ptr points outside");
+    daemon_allow_stderr("symsrvd: msg.pdb/K/msg.pdb: file.ptr says: gone");
+    daemon_allow_stderr("symsrvd: bad.pdb/K/file.ptr: file.ptr is not");
+    daemon_allow_stderr("symsrvd: esc.pdb/K/esc.pdb");
+    snprintf(text, sizeof(text), "PATH:%s/outside/secret.txt\r\n", srv.dir);
+    put_file("near.pdb/K/file.ptr", text);
+    put_file("far.pdb/K/file.ptr", "PATH:/etc/passwd");
+    snprintf(text, sizeof(text), "PATH:%s/store/app.exe", srv.dir);
+    put_file("up.pdb/K/file.ptr", text);
+    put_file("msg.pdb/K/file.ptr", "MSG:gone");
+    put_file("bad.pdb/K/file.ptr", "HTTP://x");
+    snprintf(text, sizeof(text), "PATH:%s/outside/../store/.hidden", srv.dir);
+    put_file("esc.pdb/K/file.ptr", text);
+    expect("/near.pdb/K/near.pdb", 200, "TOP-SECRET");
+    expect("/NEAR.PDB/k/Near.pdb", 200, "TOP-SECRET");
+    expect("/near.pdb/K/file.ptr", 404, NULL);
+    expect("/far.pdb/K/far.pdb", 404, NULL);
+    expect("/up.pdb/K/up.pdb", 404, NULL);
+    expect("/msg.pdb/K/msg.pdb", 404, NULL);
+    expect("/bad.pdb/K/bad.pdb", 404, NULL);
+    expect("/esc.pdb/K/esc.pdb", 404, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -185,6 +393,11 @@ main(int argc, char **argv)
         cmocka_unit_test_teardown(test_changes_noticed, teardown),
         cmocka_unit_test_teardown(test_two_tier, teardown),
         cmocka_unit_test_teardown(test_serve_admin, teardown),
+        cmocka_unit_test_teardown(test_twin_not_expanded, teardown),
+        cmocka_unit_test_teardown(test_twin_expanded, teardown),
+        cmocka_unit_test_teardown(test_twin_corrupt, teardown),
+        cmocka_unit_test_teardown(test_twin_expanded_once, teardown),
+        cmocka_unit_test_teardown(test_pointers, teardown),
     };
 
     harness_init(argc, argv);
