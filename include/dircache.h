@@ -27,16 +27,24 @@ struct dircache *dircache_new(int root_fd, size_t max_dirs, size_t max_paths);
 void dircache_free(struct dircache *dc);
 
 /*
- * Writes the stored spelling of rel (a canonical path, "" excluded) into
+ * Writes the stored spelling of rel (a canonical path; "" gives "") into
  * out[outsz], walking it one segment at a time through the listings.
  * Returns 0, or -1 with errno: ENOENT when a segment has no match,
  * ENAMETOOLONG when out is too small, others from reading a directory.
+ * When two_tier is not NULL it is set to whether the root holds
+ * index2.txt (read from the root listing the walk uses anyway).
  */
 int dircache_resolve(struct dircache *dc, const char *rel, char *out,
-                     size_t outsz);
+                     size_t outsz, bool *two_tier);
 
-/* Is there an entry named name (case-blind) in directory dir ("" root)? */
-bool dircache_has(struct dircache *dc, const char *dir, const char *name);
+/*
+ * Looks the names[0..n) up, case-blind, in the listing of directory dir
+ * (a stored spelling, "" for the root), read once. Returns the index of
+ * the first one present and copies its stored spelling into
+ * found[NAME_MAX + 1]; -1 with errno (ENOENT: none) otherwise.
+ */
+int dircache_find_any(struct dircache *dc, const char *dir,
+                      const char *const *names, size_t n, char *found);
 
 /* The spelling learned for rel, into out[outsz]; -1 if none. */
 int dircache_recall(struct dircache *dc, const char *rel, char *out,

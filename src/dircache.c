@@ -336,13 +336,13 @@ get_listing(struct dircache *dc, const char *dir)
     return *p != NULL ? (*p)->val : NULL;
 }
 
-/* Appends the stored name of segment seg[0..n) of directory out. */
+/* Appends the stored name of segment seg[0..n), an entry of listing l
+ * (the directory out names), to out. */
 static int
-resolve_segment(struct dircache *dc, const char *seg, size_t n, char *out,
+resolve_segment(const struct listing *l, const char *seg, size_t n, char *out,
                 size_t *olen, size_t outsz)
 {
     char key[NAME_MAX + 1];
-    const struct listing *l;
     const char *name;
     size_t len;
 
@@ -351,9 +351,6 @@ resolve_segment(struct dircache *dc, const char *seg, size_t n, char *out,
         return -1;
     }
     lower_copy(key, seg, n);
-    l = get_listing(dc, out);
-    if (l == NULL)
-        return -1;
     name = listing_find(l, key);
     if (name == NULL) {
         errno = ENOENT;
@@ -372,8 +369,10 @@ resolve_segment(struct dircache *dc, const char *seg, size_t n, char *out,
 }
 
 int
-dircache_resolve(struct dircache *dc, const char *rel, char *out, size_t outsz)
+dircache_resolve(struct dircache *dc, const char *rel, char *out, size_t outsz,
+                 bool *two_tier)
 {
+    const struct listing *l;
     size_t olen = 0;
     int rc = 0;
 
@@ -383,10 +382,18 @@ dircache_resolve(struct dircache *dc, const char *rel, char *out, size_t outsz)
     }
     out[0] = '\0';
     pthread_mutex_lock(&dc->lock);
+    /* The walk starts from the root listing: index2.txt comes for free. */
+    l = get_listing(dc, "");
+    if (two_tier != NULL)
+        *two_tier = l != NULL && listing_find(l, "index2.txt") != NULL;
+    if (l == NULL)
+        rc = -1;
     while (*rel != '\0' && rc == 0) {
         size_t n = strcspn(rel, "/");
 
-        rc = resolve_segment(dc, rel, n, out, &olen, outsz);
+        if (olen > 0)
+            l = get_listing(dc, out);
+        rc = l != NULL ? resolve_segment(l, rel, n, out, &olen, outsz) : -1;
         rel += n;
         if (*rel == '/')
             rel++;
@@ -395,22 +402,32 @@ dircache_resolve(struct dircache *dc, const char *rel, char *out, size_t outsz)
     return rc;
 }
 
-bool
-dircache_has(struct dircache *dc, const char *dir, const char *name)
+int
+dircache_find_any(struct dircache *dc, const char *dir,
+                  const char *const *names, size_t n, char *found)
 {
     char key[NAME_MAX + 1];
     const struct listing *l;
-    bool found = false;
+    int rc = -1;
 
-    if (strlen(name) > NAME_MAX)
-        return false;
-    lower_copy(key, name, strlen(name));
     pthread_mutex_lock(&dc->lock);
     l = get_listing(dc, dir);
-    if (l != NULL)
-        found = listing_find(l, key) != NULL;
+    for (size_t i = 0; l != NULL && i < n && rc == -1; i++) {
+        const char *name;
+
+        if (strlen(names[i]) > NAME_MAX)
+            continue;
+        lower_copy(key, names[i], strlen(names[i]));
+        name = listing_find(l, key);
+        if (name != NULL) {
+            memcpy(found, name, strlen(name) + 1);
+            rc = (int)i;
+        }
+    }
+    if (l != NULL && rc == -1)
+        errno = ENOENT;
     pthread_mutex_unlock(&dc->lock);
-    return found;
+    return rc;
 }
 
 /* The map key of a request path: its lower-case form, in key[keysz]. */

@@ -1,6 +1,7 @@
 /* The store tree on disk; see store.h. */
 #define _GNU_SOURCE /* syscall() */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
@@ -206,38 +207,6 @@ store_tier_prefix(const char *name, char *out)
     return n;
 }
 
-/* Case-blind walk of rel; opens and learns what it finds. */
-static int
-open_folded(struct store *s, const char *rel, const char *asked,
-            struct stat *st)
-{
-    char stored[PATH_MAX];
-    int fd;
-
-    if (dircache_resolve(s->dc, rel, stored, sizeof(stored)) == -1)
-        return -1;
-    fd = open_file(s->root_fd, stored, st);
-    if (fd != -1)
-        dircache_learn(s->dc, asked, stored);
-    return fd;
-}
-
-/* Two-tier stores: "<prefix>/rel" when rel does not carry the prefix. */
-static int
-open_tiered(struct store *s, const char *rel, struct stat *st)
-{
-    char tiered[PATH_MAX], prefix[3];
-    size_t n = store_tier_prefix(rel, prefix);
-
-    if (n == 0 || !dircache_has(s->dc, "", "index2.txt") ||
-        snprintf(tiered, sizeof(tiered), "%s/%s", prefix, rel) >=
-            (int)sizeof(tiered)) {
-        errno = ENOENT;
-        return -1;
-    }
-    return open_folded(s, tiered, rel, st);
-}
-
 enum store_ptr
 store_parse_ptr(const char *buf, size_t len, const char **value, size_t *vlen)
 {
@@ -262,46 +231,6 @@ store_parse_ptr(const char *buf, size_t len, const char **value, size_t *vlen)
     *value = buf + skip;
     *vlen = len - skip;
     return kind;
-}
-
-/* The stored spelling of rel, plain or under its two-tier prefix. */
-static int
-find_stored(struct store *s, const char *rel, char *stored, size_t n)
-{
-    char tiered[PATH_MAX], prefix[3];
-
-    if (dircache_resolve(s->dc, rel, stored, n) == 0)
-        return 0;
-    if (store_tier_prefix(rel, prefix) == 0 ||
-        !dircache_has(s->dc, "", "index2.txt") ||
-        snprintf(tiered, sizeof(tiered), "%s/%s", prefix, rel) >=
-            (int)sizeof(tiered))
-        return -1;
-    return dircache_resolve(s->dc, tiered, stored, n);
-}
-
-/*
- * A file beside rel: named name, or (name NULL) rel's CAB twin, its last
- * character replaced by '_'. -1 when rel has no directory part.
- */
-static int
-sibling(const char *rel, const char *name, char *out, size_t n)
-{
-    const char *slash = strrchr(rel, '/');
-    size_t len = strlen(rel);
-
-    if (slash == NULL || len >= n)
-        return -1;
-    if (name != NULL)
-        return snprintf(out, n, "%.*s/%s", (int)(slash - rel), rel, name) <
-                       (int)n
-                   ? 0
-                   : -1;
-    if (rel[len - 1] == '_')
-        return -1; /* asked for the twin itself: served as stored */
-    memcpy(out, rel, len + 1);
-    out[len - 1] = '_';
-    return 0;
 }
 
 /* Makes the directories of rel beneath the cache directory. */
@@ -395,22 +324,17 @@ expand_cached(struct store *s, const char *stored, int twin_fd,
     return fd;
 }
 
+/* twin is the stored path of a CAB: serve its member want expanded. */
 static int
-open_twin(struct store *s, const char *rel, struct stat *st)
+open_twin(struct store *s, const char *twin, const char *want, struct stat *st)
 {
-    char twin[PATH_MAX], stored[PATH_MAX];
     struct stat tst;
-    int tfd, fd;
+    int tfd = open_file(s->root_fd, twin, &tst);
+    int fd;
 
-    if (s->cache_fd == -1 || sibling(rel, NULL, twin, sizeof(twin)) == -1 ||
-        find_stored(s, twin, stored, sizeof(stored)) == -1) {
-        errno = ENOENT;
-        return -1;
-    }
-    tfd = open_file(s->root_fd, stored, &tst);
     if (tfd == -1)
         return -1;
-    fd = expand_cached(s, stored, tfd, &tst, strrchr(rel, '/') + 1, st);
+    fd = expand_cached(s, twin, tfd, &tst, want, st);
     close(tfd);
     return fd;
 }
@@ -438,21 +362,16 @@ open_pointed(struct store *s, const char *rel, const char *v, size_t vlen,
     return -1;
 }
 
+/* ptr is the stored path of the file.ptr beside what rel asks for. */
 static int
-open_pointer(struct store *s, const char *rel, struct stat *st)
+open_pointer(struct store *s, const char *rel, const char *ptr, struct stat *st)
 {
-    char ptr[PATH_MAX], stored[PATH_MAX], buf[PTR_MAX];
+    char buf[PTR_MAX];
     const char *v;
     size_t vlen;
     ssize_t n;
-    int pfd;
+    int pfd = open_file(s->root_fd, ptr, st);
 
-    if (sibling(rel, "file.ptr", ptr, sizeof(ptr)) == -1 ||
-        find_stored(s, ptr, stored, sizeof(stored)) == -1) {
-        errno = ENOENT;
-        return -1;
-    }
-    pfd = open_file(s->root_fd, stored, st);
     if (pfd == -1)
         return -1;
     n = read(pfd, buf, sizeof(buf));
@@ -465,11 +384,90 @@ open_pointer(struct store *s, const char *rel, struct stat *st)
         log_warnx("%s: file.ptr says: %.*s", rel, (int)vlen, v);
         break;
     case STORE_PTR_BAD:
-        log_warnx("%s: file.ptr is not PATH: or MSG:", stored);
+        log_warnx("%s: file.ptr is not PATH: or MSG:", ptr);
         break;
     }
     errno = ENOENT;
     return -1;
+}
+
+/* The CAB twin of a file name: its last character replaced by '_'. */
+static int
+twin_name(const char *name, char *out)
+{
+    size_t n = strlen(name);
+
+    if (n == 0 || n > NAME_MAX || name[n - 1] == '_')
+        return -1; /* asked for the twin itself: served as stored */
+    memcpy(out, name, n + 1);
+    out[n - 1] = '_';
+    return 0;
+}
+
+/*
+ * In the stored directory sdir: the file itself, else its CAB twin (when
+ * expanding), else file.ptr, from one read of the directory's listing.
+ */
+static int
+open_in_dir(struct store *s, const char *rel, const char *sdir,
+            const char *base, struct stat *st)
+{
+    char twin[NAME_MAX + 1], found[NAME_MAX + 1], path[PATH_MAX];
+    const char *names[3] = {base, NULL, NULL};
+    size_t n = 1;
+    int idx, fd;
+
+    if (s->cache_fd != -1 && twin_name(base, twin) == 0)
+        names[n++] = twin;
+    names[n++] = "file.ptr";
+    idx = dircache_find_any(s->dc, sdir, names, n, found);
+    if (idx == -1)
+        return -1;
+    if (snprintf(path, sizeof(path), "%s%s%s", sdir, *sdir ? "/" : "", found) >=
+        (int)sizeof(path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if (idx > 0 && names[idx] == twin)
+        return open_twin(s, path, base, st);
+    if (idx > 0)
+        return open_pointer(s, rel, path, st);
+    fd = open_file(s->root_fd, path, st);
+    if (fd != -1)
+        dircache_learn(s->dc, rel, path);
+    return fd;
+}
+
+/*
+ * What an exact open did not find: the directory walked case-blind, then,
+ * in a two-tier store, under the name's tier prefix.
+ */
+static int
+lookup_slow(struct store *s, const char *rel, struct stat *st)
+{
+    char dir[PATH_MAX], sdir[PATH_MAX], prefix[3];
+    const char *slash = strrchr(rel, '/');
+    const char *base = slash != NULL ? slash + 1 : rel;
+    size_t dlen = slash != NULL ? (size_t)(slash - rel) : 0;
+    bool two_tier = false;
+    int fd;
+
+    memcpy(dir, rel, dlen);
+    dir[dlen] = '\0';
+    if (dircache_resolve(s->dc, dir, sdir, sizeof(sdir), &two_tier) == 0) {
+        fd = open_in_dir(s, rel, sdir, base, st);
+        if (fd != -1 || errno != ENOENT)
+            return fd;
+    }
+    if (!two_tier || store_tier_prefix(rel, prefix) == 0) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (snprintf(dir, sizeof(dir), "%s%s%.*s", prefix, dlen > 0 ? "/" : "",
+                 (int)dlen, rel) >= (int)sizeof(dir) ||
+        dircache_resolve(s->dc, dir, sdir, sizeof(sdir), NULL) == -1)
+        return -1;
+    return open_in_dir(s, rel, sdir, base, st);
 }
 
 int
@@ -486,13 +484,7 @@ store_lookup(struct store *s, const char *rel, struct stat *st)
             return fd;
         dircache_forget(s->dc, rel);
     }
-    fd = open_folded(s, rel, rel, st);
-    if (fd == -1 && (errno == ENOENT || errno == ENOTDIR))
-        fd = open_tiered(s, rel, st);
-    if (fd == -1 && (errno == ENOENT || errno == ENOTDIR))
-        fd = open_twin(s, rel, st);
-    if (fd == -1 && (errno == ENOENT || errno == ENOTDIR))
-        fd = open_pointer(s, rel, st);
+    fd = lookup_slow(s, rel, st);
     if (fd == -1 && (errno == ENOTDIR || errno == ENAMETOOLONG))
         errno = ENOENT;
     return fd;
