@@ -17,12 +17,14 @@
 
 struct evhttp_request;
 struct event;
+struct debuginfod;
 struct req_ctx;
 struct store;
 
 /* Per-thread state; only its own worker thread touches it. */
 struct handler_worker {
     struct store *store;            /* borrowed from the server */
+    struct debuginfod *debuginfod;  /* borrowed from the server */
     struct accesslog *log;          /* borrowed; shared by all workers */
     unsigned max_header_size;       /* request line + headers, bytes */
     bool serve_admin;               /* 000Admin/ is served */

@@ -28,6 +28,9 @@ struct req_ctx {
     uint64_t size;        /* size of the file being sent */
     uint64_t body_len;    /* body bytes this answer carries */
     uint64_t queued;      /* body bytes handed to evhttp so far */
+    /* A debuginfod answer: the X-DEBUGINFOD-FILE value, borrowed until the
+     * reply_*() call returns; NULL for any other request. */
+    const char *debuginfod_file;
     /* The body: these ranges of the file, as multipart when more than 1. */
     struct range_spec ranges[RANGE_MAX];
     size_t nranges;
@@ -52,9 +55,11 @@ void reply_text(struct req_ctx *rc, int status, const char *text);
  * A file answer: 200 with the whole file when nranges is 0, else 206 with
  * rc->ranges[0..nranges) (one range, or multipart/byteranges for more),
  * carrying Content-Length, Last-Modified, ETag (etag), Accept-Ranges and
- * Cache-Control. Always consumes fd. Plain connections send file bytes
- * with sendfile; TLS ones in fixed-size read chunks: constant memory
- * either way, whatever the file's size or the number of parts.
+ * Cache-Control, plus X-DEBUGINFOD-SIZE (the whole file's size) and
+ * X-DEBUGINFOD-FILE when rc->debuginfod_file is set. Always consumes fd.
+ * Plain connections send file bytes with sendfile; TLS ones in fixed-size
+ * read chunks: constant memory either way, whatever the file's size or
+ * the number of parts.
  */
 void reply_file(struct req_ctx *rc, int fd, const struct stat *st,
                 const char *etag, size_t nranges);

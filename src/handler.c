@@ -4,12 +4,14 @@
 #include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "debuginfod.h"
 #include "etag.h"
 #include "handler.h"
 #include "log.h"
@@ -234,12 +236,67 @@ serve_file(struct req_ctx *rc, int fd, const struct stat *st)
     reply_file(rc, fd, st, etag, (size_t)n);
 }
 
+/*
+ * The file a debuginfod request names (debuginfod.h): the build-id as
+ * asked, then zero-padded to 20 bytes as SSQP stores a shorter one.
+ */
+static int
+open_debuginfod(struct req_ctx *rc, enum debuginfod_kind kind,
+                const struct debuginfod_req *dr, char *rel, size_t relsz,
+                struct stat *st)
+{
+    struct handler_worker *w = rc->site->w;
+    const char *ids[2] = {dr->id, dr->padded};
+    int fd = -1;
+
+    if (kind == DEBUGINFOD_EXECUTABLE) {
+        if (debuginfod_executable(w->debuginfod, dr, rel, relsz) == -1)
+            return -1;
+        return store_lookup(w->store, rel, st);
+    }
+    for (int i = 0; i < 2 && ids[i][0] != '\0'; i++) {
+        snprintf(rel, relsz, "_.debug/elf-buildid-sym-%s/_.debug", ids[i]);
+        fd = store_lookup(w->store, rel, st);
+        if (fd != -1 || errno != ENOENT)
+            break;
+    }
+    return fd;
+}
+
+static void
+serve_debuginfod(struct req_ctx *rc, enum debuginfod_kind kind,
+                 const struct debuginfod_req *dr)
+{
+    char rel[PATH_MAX] = "", file[3 * PATH_MAX + 2];
+    const char *why = "not found\n";
+    struct stat st;
+    int fd = -1;
+
+    errno = ENOENT; /* DEBUGINFOD_OTHER: source, section, bad build-ids */
+    if (kind != DEBUGINFOD_OTHER)
+        fd = open_debuginfod(rc, kind, dr, rel, sizeof(rel), &st);
+    if (fd == -1) {
+        int status = status_for_errno(errno, &why);
+
+        if (status >= 500)
+            log_warn("open %s", rel);
+        reply_status(rc, status, why);
+        return;
+    }
+    rc->keyed = 1; /* a build-id names one file for good */
+    if (debuginfod_file_value(rel, file, sizeof(file)) > 0)
+        rc->debuginfod_file = file;
+    serve_file(rc, fd, &st);
+}
+
 static void
 serve_path(struct req_ctx *rc, const char *target)
 {
     char path[PATH_MAX];
     size_t len;
     struct stat st;
+    struct debuginfod_req dr;
+    enum debuginfod_kind kind;
     const char *why = "not found\n";
     int fd;
 
@@ -256,6 +313,12 @@ serve_path(struct req_ctx *rc, const char *target)
     }
     if (evhttp_request_get_command(rc->req) == EVHTTP_REQ_OPTIONS) {
         reply_status(rc, 204, "");
+        return;
+    }
+    /* Before the hidden-name check: these paths name no stored file. */
+    kind = debuginfod_parse(path, &dr);
+    if (kind != DEBUGINFOD_NONE) {
+        serve_debuginfod(rc, kind, &dr);
         return;
     }
     if (path_is_hidden(path, rc->site->w->serve_admin)) {

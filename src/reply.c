@@ -227,6 +227,7 @@ reply_begin(struct handler_site *site, struct evhttp_request *req)
     rc->status = 0;
     rc->fd = -1;
     rc->corked = rc->read_timeout_off = rc->keyed = 0;
+    rc->debuginfod_file = NULL;
     rc->off = rc->end = rc->body_len = rc->queued = rc->size = 0;
     rc->nranges = rc->part = 0;
     rc->in_part = rc->multipart = rc->body_done = 0;
@@ -351,6 +352,21 @@ add_validators(struct req_ctx *rc, const struct stat *st, const char *etag)
                                 : rc->site->w->miss_cache_control);
 }
 
+/*
+ * debuginfod(8)'s own headers on a file it asked for: X-DEBUGINFOD-SIZE is
+ * the size of the whole file (a 206 carries it too), X-DEBUGINFOD-FILE
+ * names the file; clients print them and may read the size from them.
+ */
+static void
+add_debuginfod_headers(struct evkeyvalq *out, const char *file, uint64_t size)
+{
+    char num[24];
+
+    snprintf(num, sizeof(num), "%llu", (unsigned long long)size);
+    evhttp_add_header(out, "X-DEBUGINFOD-SIZE", num);
+    evhttp_add_header(out, "X-DEBUGINFOD-FILE", file);
+}
+
 /* Content-Type, Content-Length and Content-Range of a 200 or 206. */
 static void
 add_body_headers(struct req_ctx *rc, uint64_t size)
@@ -374,6 +390,8 @@ add_body_headers(struct req_ctx *rc, uint64_t size)
         evhttp_add_header(out, "Content-Range", value);
     }
     set_length(out, rc->body_len);
+    if (rc->debuginfod_file != NULL)
+        add_debuginfod_headers(out, rc->debuginfod_file, size);
 }
 
 /*

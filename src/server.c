@@ -22,6 +22,7 @@
 
 #include "accesslog.h"
 #include "addr.h"
+#include "debuginfod.h"
 #include "handler.h"
 #include "log.h"
 #include "reply.h"
@@ -60,6 +61,7 @@ struct worker {
 struct server {
     const struct config *cfg;
     struct store *store;
+    struct debuginfod *debuginfod;
     struct accesslog *log;
     SSL_CTX *ssl;
     struct listen_spec specs[MAX_SPECS];
@@ -361,6 +363,7 @@ worker_init(struct worker *wk, struct server *srv, char *err, size_t errlen)
 {
     wk->srv = srv;
     wk->hw.store = srv->store;
+    wk->hw.debuginfod = srv->debuginfod;
     wk->hw.log = srv->log;
     wk->hw.max_header_size = srv->cfg->max_header_size;
     wk->hw.max_ranges = srv->cfg->max_ranges;
@@ -469,6 +472,9 @@ server_open(struct server *srv, char *err, size_t errlen)
         return -1;
     srv->store = open_store(cfg, err, errlen);
     if (srv->store == NULL)
+        return -1;
+    srv->debuginfod = debuginfod_new(cfg->root, err, errlen);
+    if (srv->debuginfod == NULL)
         return -1;
     if (cfg->ntls_listen > 0) {
         srv->ssl = tls_ctx_new(cfg->tls_cert, cfg->tls_key, err, errlen);
@@ -670,6 +676,7 @@ server_free(struct server *srv)
     accesslog_close(srv->log);
     if (srv->ssl != NULL)
         SSL_CTX_free(srv->ssl);
+    debuginfod_free(srv->debuginfod);
     store_free(srv->store);
     free(srv);
 }

@@ -404,6 +404,27 @@ twin_name(const char *name, char *out)
     return 0;
 }
 
+/* Is rel ".../<file>/<key>/<base>" with <file> equal to base (case-blind)? */
+static bool
+names_the_key_dir(const char *rel, const char *base)
+{
+    size_t blen = strlen(base);
+    const char *key, *file;
+
+    if (base == rel || base - 1 == rel)
+        return false;
+    key = base - 1; /* the '/' before base */
+    while (key > rel && key[-1] != '/')
+        key--;
+    if (key <= rel)
+        return false;
+    file = key - 1;
+    while (file > rel && file[-1] != '/')
+        file--;
+    return (size_t)(key - 1 - file) == blen &&
+           strncasecmp(file, base, blen) == 0;
+}
+
 /*
  * In the stored directory sdir: the file itself, else its CAB twin (when
  * expanding), else file.ptr, from one read of the directory's listing.
@@ -417,9 +438,13 @@ open_in_dir(struct store *s, const char *rel, const char *sdir,
     size_t n = 1;
     int idx, fd;
 
-    if (s->cache_fd != -1 && twin_name(base, twin) == 0)
-        names[n++] = twin;
-    names[n++] = "file.ptr";
+    /* A twin or a file.ptr stands for <file>/<key>/<file> only: asked for
+     * any other name they would answer it with <file>'s bytes. */
+    if (names_the_key_dir(rel, base)) {
+        if (s->cache_fd != -1 && twin_name(base, twin) == 0)
+            names[n++] = twin;
+        names[n++] = "file.ptr";
+    }
     idx = dircache_find_any(s->dc, sdir, names, n, found);
     if (idx == -1)
         return -1;

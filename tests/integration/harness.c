@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -122,6 +123,45 @@ fixture_sparse(const struct daemon *d, const char *rel, long long size)
     assert_true(fd != -1);
     assert_int_equal(ftruncate(fd, (off_t)size), 0);
     close(fd);
+}
+
+void
+fixture_put(const struct daemon *d, const char *rel, const void *data,
+            size_t len)
+{
+    char dir[512];
+    const char *slash = strrchr(rel, '/');
+
+    if (slash != NULL) {
+        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - rel), rel);
+        mkdirs(d->root, dir);
+    }
+    put(d->root, rel, data, len);
+}
+
+void
+fixture_twin(const struct daemon *d, const char *rel, size_t size,
+             unsigned seed)
+{
+    const char *slash = strrchr(rel, '/');
+    const char *name = slash != NULL ? slash + 1 : rel;
+    unsigned char *bytes = malloc(size > 0 ? size : 1);
+    char cab[512], cmd[1400];
+
+    assert_non_null(bytes);
+    assert_true(*name != '\0');
+    fixture_bytes(size, seed, bytes);
+    put(d->dir, name, bytes, size);
+    free(bytes);
+    if (slash != NULL) {
+        snprintf(cab, sizeof(cab), "%.*s", (int)(slash - rel), rel);
+        mkdirs(d->root, cab);
+    }
+    snprintf(cab, sizeof(cab), "%s/%s", d->root, rel);
+    cab[strlen(cab) - 1] = '_';
+    snprintf(cmd, sizeof(cmd), "cd '%s' && gcab -c -z -n '%s' '%s'", d->dir,
+             cab, name);
+    assert_int_equal(system(cmd), 0);
 }
 
 void
@@ -256,6 +296,8 @@ exec_daemon(const struct daemon *d, const char *const *extra)
     for (int i = 0; extra != NULL && extra[i] != NULL && n < 62; i++)
         argv[n++] = extra[i];
     argv[n] = NULL;
+    /* A test that dies must not leave its daemon holding ctest's pipe. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     fd = open(d->stderr_log, O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd == -1 || dup2(fd, STDERR_FILENO) == -1)
         _exit(127);

@@ -60,6 +60,19 @@ void fixture_make(struct daemon *d);
 /* Adds a sparse file of size bytes (zeros) at rel under the store. */
 void fixture_sparse(const struct daemon *d, const char *rel, long long size);
 
+/* Writes data[0..len) to rel under the store, making its directories. */
+void fixture_put(const struct daemon *d, const char *rel, const void *data,
+                 size_t len);
+
+/*
+ * Stores rel only in compressed form: a CAB (gcab, MSZIP) named rel with
+ * its last character replaced by '_', holding one member named like rel's
+ * last segment: size bytes of fixture_bytes(seed). The original stays in
+ * the scratch directory as dir/<last segment of rel>.
+ */
+void fixture_twin(const struct daemon *d, const char *rel, size_t size,
+                  unsigned seed);
+
 /* Starts symsrvd on the fixture with the extra flags (NULL-terminated). */
 void daemon_start(struct daemon *d, const char *const *extra);
 

@@ -26,21 +26,7 @@ static struct daemon srv;
 static void
 put_file(const char *rel, const char *text)
 {
-    char path[512];
-    FILE *fp;
-
-    snprintf(path, sizeof(path), "%s/%s", srv.root, rel);
-    for (char *p = path + strlen(srv.root) + 1; *p != '\0'; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(path, 0755);
-            *p = '/';
-        }
-    }
-    fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    fclose(fp);
+    fixture_put(&srv, rel, text, strlen(text));
 }
 
 static void
@@ -178,38 +164,15 @@ test_serve_admin(void **state)
     expect("/app.pdb/" KEY "/refs.ptr", 404, NULL);
 }
 
-/* Writes size deterministic bytes to path. */
-static void
-write_bytes(const char *path, size_t size, unsigned seed)
-{
-    unsigned char *buf = malloc(size);
-    FILE *fp = fopen(path, "wb");
-
-    assert_non_null(buf);
-    assert_non_null(fp);
-    fixture_bytes(size, seed, buf);
-    assert_int_equal(fwrite(buf, 1, size, fp), size);
-    fclose(fp);
-    free(buf);
-}
-
-/* Makes store/<name>/<KEY>/<name with '_'> a CAB (gcab, MSZIP) of a file
- * named name of size bytes; the original stays in dir/<name>. */
+/* Makes store/<name>/<KEY>/<name with '_'> a CAB of a file named name of
+ * size bytes; the original stays in dir/<name>. */
 static void
 make_twin(const char *name, size_t size, unsigned seed)
 {
-    char orig[512], cab[1100], cmd[2400], dir[512];
+    char rel[256];
 
-    snprintf(orig, sizeof(orig), "%s/%s", srv.dir, name);
-    write_bytes(orig, size, seed);
-    snprintf(dir, sizeof(dir), "%s/%s/" KEY, srv.root, name);
-    snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", dir);
-    assert_int_equal(system(cmd), 0);
-    snprintf(cab, sizeof(cab), "%s/%s", dir, name);
-    cab[strlen(cab) - 1] = '_';
-    snprintf(cmd, sizeof(cmd), "cd '%s' && gcab -c -z -n '%s' '%s'", srv.dir,
-             cab, name);
-    assert_int_equal(system(cmd), 0);
+    snprintf(rel, sizeof(rel), "%s/" KEY "/%s", name, name);
+    fixture_twin(&srv, rel, size, seed);
 }
 
 static void
