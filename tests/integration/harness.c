@@ -388,6 +388,14 @@ known_line(const char *line)
 }
 
 void
+daemon_finish(struct daemon *d)
+{
+    assert_int_equal(daemon_stop(d), 0);
+    daemon_check_stderr(d);
+    fixture_remove(d);
+}
+
+void
 daemon_allow_stderr(const char *prefix)
 {
     assert_true(nallowed < sizeof(allowed) / sizeof(allowed[0]));

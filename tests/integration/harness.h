@@ -79,6 +79,13 @@ void daemon_start(struct daemon *d, const char *const *extra);
 /* SIGTERM, wait; returns the exit status (or 128+signal). */
 int daemon_stop(struct daemon *d);
 
+/*
+ * The end of a test: the daemon must stop on SIGTERM with status 0 and
+ * have written nothing unexpected to stderr; then the scratch directory
+ * goes.
+ */
+void daemon_finish(struct daemon *d);
+
 /* Removes the scratch directory. */
 void fixture_remove(struct daemon *d);
 

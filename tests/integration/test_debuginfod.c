@@ -173,9 +173,7 @@ teardown(void **state)
         skipped = false;
         return 0;
     }
-    assert_int_equal(daemon_stop(&srv), 0);
-    daemon_check_stderr(&srv);
-    fixture_remove(&srv);
+    daemon_finish(&srv);
     return 0;
 }
 

@@ -372,9 +372,7 @@ check_store(const char *rel)
     expect("/dummyprog.pdb/00000000000000000000000000000000F/dummyprog.pdb",
            404, NULL, 0);
 
-    assert_int_equal(daemon_stop(&srv), 0);
-    daemon_check_stderr(&srv);
-    fixture_remove(&srv);
+    daemon_finish(&srv);
     memset(&srv, 0, sizeof(srv));
     walk_store(root, &after);
     if (strcmp(before, after) != 0)

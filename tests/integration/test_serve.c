@@ -36,9 +36,7 @@ static int
 teardown(void **state)
 {
     (void)state;
-    assert_int_equal(daemon_stop(&srv), 0);
-    daemon_check_stderr(&srv);
-    fixture_remove(&srv);
+    daemon_finish(&srv);
     return 0;
 }
 

@@ -74,8 +74,8 @@ struct tier_case {
 };
 
 static const struct tier_case tier_cases[] = {
-    {"", ""},      {"/x", ""},       {"a", "a"},        {"a.dll", "a"},
-    {"a/b", "a"},  {"ab", "ab"},     {"app.pdb", "ap"}, {"ZzTop.exe", "Zz"},
+    {"", ""},       {"/x", ""},       {"a", "a"},        {"a.dll", "a"},
+    {"a/b", "a"},   {"ab", "ab"},     {"app.pdb", "ap"}, {"ZzTop.exe", "Zz"},
     {".pdb", ".p"}, {"_.debug", "_"}, {"a./x", "a"},
 };
 
