@@ -1,18 +1,16 @@
 /* Case-blind lookups over the store tree; see dircache.h. */
-#define _GNU_SOURCE /* syscall(), fdopendir() */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "beneath.h"
 #include "dircache.h"
 
 #define NBUCKETS 4096
@@ -209,24 +207,12 @@ blob_add(char **blob, size_t *len, size_t *cap, const char *name)
     return 0;
 }
 
-static int
-open_dir(int root_fd, const char *dir)
-{
-    struct open_how how;
-
-    memset(&how, 0, sizeof(how));
-    how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-    return (int)syscall(SYS_openat2, root_fd, *dir == '\0' ? "." : dir, &how,
-                        sizeof(how));
-}
-
 /* Reads every name of dir into a blob of "name\0lower\0" pairs. */
 static int
 read_names(int root_fd, const char *dir, char **blob, size_t *len,
            size_t *count)
 {
-    int fd = open_dir(root_fd, dir);
+    int fd = beneath_open(root_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     size_t cap = 0;
     struct dirent *de;
     DIR *d;

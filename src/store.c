@@ -1,19 +1,18 @@
 /* The store tree on disk; see store.h. */
-#define _GNU_SOURCE /* syscall() */
+#define _GNU_SOURCE /* flock() */
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "beneath.h"
 #include "cab.h"
 #include "dircache.h"
 #include "log.h"
@@ -38,18 +37,6 @@ struct store {
 };
 
 static int
-open_beneath(int root_fd, const char *rel, unsigned long long flags)
-{
-    struct open_how how;
-
-    memset(&how, 0, sizeof(how));
-    how.flags = flags;
-    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-    return (int)syscall(SYS_openat2, root_fd, *rel == '\0' ? "." : rel, &how,
-                        sizeof(how));
-}
-
-static int
 open_root(const char *path)
 {
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -58,7 +45,7 @@ open_root(const char *path)
     if (fd == -1)
         return -1;
     /* Fail at start-up, not at the first request, on kernels before 5.6. */
-    probe = open_beneath(fd, "", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    probe = beneath_open(fd, "", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (probe == -1) {
         int saved = errno;
 
@@ -173,7 +160,7 @@ static int
 open_file(int root_fd, const char *rel, struct stat *st)
 {
     /* O_NONBLOCK: opening a FIFO someone left in the tree must not block. */
-    int fd = open_beneath(root_fd, rel,
+    int fd = beneath_open(root_fd, rel,
                           O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 
     if (fd == -1)
