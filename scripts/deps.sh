@@ -7,7 +7,8 @@ set -euo pipefail
 
 build_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev
     libcurl4-openssl-dev libcmocka-dev libinih-dev openssl curl
-    clang-format debuginfod gdb binutils libmspack-dev cabextract gcab)
+    clang-format debuginfod gdb binutils libmspack-dev cabextract gcab
+    clang lld llvm)
 bench_pkgs=(nginx-light wrk)
 
 want=("${build_pkgs[@]}")
