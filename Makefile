@@ -21,7 +21,7 @@ build-asan: deps
 
 # Serves the demo store on 127.0.0.1:8080 in the foreground.
 run: build
-	@echo "try: curl -sS -D - -o demo.pdb http://127.0.0.1:8080/demo.pdb/4B2A8C1D9E0F4A5B8C7D6E5F4A3B2C1D1/demo.pdb"
+	@echo "try: curl -sS -D - -o /dev/null http://127.0.0.1:8080/demo.pdb/4B2A8C1D9E0F4A5B8C7D6E5F4A3B2C1D1/demo.pdb"
 	./$(BUILD)/symsrvd
 
 # Every test, in the release build and in the ASan+UBSan build.
