@@ -383,9 +383,12 @@ worker_init(struct worker *wk, struct server *srv, char *err, size_t errlen)
     if (wk->stop_ev == NULL || wk->deadline_ev == NULL ||
         wk->hw.drained == NULL || event_add(wk->stop_ev, NULL) == -1)
         goto fail;
-    if (srv->cfg->nlisten > 0 && (wk->http[0] = setup_http(wk, 0)) == NULL)
-        goto fail;
-    if (srv->ssl != NULL && (wk->http[1] = setup_http(wk, 1)) == NULL)
+    if (srv->cfg->nlisten > 0)
+        wk->http[0] = setup_http(wk, 0);
+    if (srv->ssl != NULL)
+        wk->http[1] = setup_http(wk, 1);
+    if ((srv->cfg->nlisten > 0 && wk->http[0] == NULL) ||
+        (srv->ssl != NULL && wk->http[1] == NULL))
         goto fail;
     return bind_worker(wk, err, errlen);
 fail:
