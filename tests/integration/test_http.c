@@ -38,7 +38,7 @@ setup(void **state)
 
     (void)state;
     fixture_make(&srv);
-    fixture_sparse(&srv, HUGE + 1, 10LL * 1024 * 1024 * 1024);
+    fixture_sparse(&srv, &HUGE[1], 10LL * 1024 * 1024 * 1024);
     fixture_bytes(SIZE, 2, file);
     daemon_start(&srv, NULL);
     snprintf(path, sizeof(path), "%s%s", srv.root, EXE);

@@ -27,7 +27,7 @@ setup(void **state)
 {
     (void)state;
     fixture_make(&srv);
-    fixture_sparse(&srv, BIG + 1, BIG_SIZE);
+    fixture_sparse(&srv, &BIG[1], BIG_SIZE);
     daemon_start(&srv, NULL);
     return 0;
 }

@@ -35,8 +35,8 @@ static void
 start(const char *const *extra)
 {
     fixture_make(&srv);
-    fixture_sparse(&srv, MID + 1, MID_SIZE);
-    fixture_sparse(&srv, BIG + 1, BIG_SIZE);
+    fixture_sparse(&srv, &MID[1], MID_SIZE);
+    fixture_sparse(&srv, &BIG[1], BIG_SIZE);
     daemon_start(&srv, extra);
 }
 
