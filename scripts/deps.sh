@@ -8,7 +8,7 @@ set -euo pipefail
 build_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev
     libcurl4-openssl-dev libcmocka-dev libinih-dev openssl curl
     clang-format debuginfod gdb binutils libmspack-dev cabextract gcab
-    clang lld llvm libelf-dev libdw-dev)
+    clang lld llvm libelf-dev libdw-dev libgcab-dev)
 bench_pkgs=(nginx-light wrk)
 
 want=("${build_pkgs[@]}")

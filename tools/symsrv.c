@@ -1,0 +1,550 @@
+/*
+ * symsrv: fills a symbol store from Linux as symstore.exe does on Windows
+ * (issue 5; docs/filling-a-store.md). argv and wiring only: the keys come
+ * from keys.h, the store from symstore.h.
+ *
+ *   symsrv add [-r] -f PATH... -s STORE -t PRODUCT [-v VERSION] [-c COMMENT]
+ *              [--compress] [--two-tier]
+ *   symsrv del -i ID -s STORE
+ *   symsrv key FILE...
+ *
+ * Exit status: 0 when nothing failed, 1 when a file or the store failed,
+ * 2 for a usage error.
+ */
+#define _XOPEN_SOURCE 700 /* realpath() */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "keys.h"
+#include "log.h"
+#include "symstore.h"
+
+/* The largest input. PDBs are the largest symbol files, and MSF 7.00 with
+ * its default 4 KiB pages stops at 4 GiB (only /PDBPAGESIZE above 4096
+ * goes beyond); a bigger file under -r is more likely a mistake. */
+#define SYMSRV_MAX_FILE ((uint64_t)4 << 30)
+#define SYMSRV_WHY 512
+
+struct opts {
+    bool recurse, compress, two_tier;
+    const char **paths; /* -f, in argv; not owned */
+    size_t npaths;
+    const char *store, *product, *version, *comment, *id;
+};
+
+struct run {
+    struct symstore *s; /* NULL for "key" */
+    unsigned stored, errors, ignored;
+    dev_t store_dev; /* the store's root, which -r never walks into */
+    ino_t store_ino;
+};
+
+/* A file's bytes, mapped read-only (empty: buf points at a static byte). */
+struct input {
+    const unsigned char *buf;
+    size_t len;
+    void *map;
+};
+
+static void say(const char *fmt, ...) PRINTFLIKE(1, 2);
+
+/* "symsrv: <message>" on stderr. */
+static void
+say(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("symsrv: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static void
+usage(FILE *fp)
+{
+    fputs("usage: symsrv add [-r] -f PATH... -s STORE -t PRODUCT "
+          "[-v VERSION] [-c COMMENT]\n"
+          "                  [--compress] [--two-tier]\n"
+          "       symsrv del -i ID -s STORE\n"
+          "       symsrv key FILE...\n"
+          "       symsrv -h | --help\n"
+          "symstore.exe's spellings are accepted too: /r /f /s /t /v /c /i "
+          "/compress\n",
+          fp);
+}
+
+static int usage_error(const char *fmt, ...) PRINTFLIKE(1, 2);
+
+/* Names the problem, points at -h; returns the exit status 2. */
+static int
+usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("symsrv: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs(" (symsrv -h for help)\n", stderr);
+    return 2;
+}
+
+/*
+ * The option arg spells, as one letter ('r', 'f', 's', 't', 'v', 'c',
+ * 'i', 'h'; 'Z' for --compress, 'T' for --two-tier), '?' for an unknown
+ * option, or 0 when arg is no option (a path or a value). symstore.exe's
+ * "/x" forms match in any case; any other word starting with '/' is a
+ * path, so a path that is exactly "/s" must be written "/s/".
+ */
+static int
+option_of(const char *arg)
+{
+    static const char letters[] = "rfstvcih";
+
+    if (strcmp(arg, "--compress") == 0 || strcasecmp(arg, "/compress") == 0)
+        return 'Z';
+    if (strcmp(arg, "--two-tier") == 0)
+        return 'T';
+    if (strcmp(arg, "--help") == 0)
+        return 'h';
+    if ((arg[0] == '-' || arg[0] == '/') && arg[1] != '\0' && arg[2] == '\0') {
+        int c = arg[1] >= 'A' && arg[1] <= 'Z' ? arg[1] - 'A' + 'a' : arg[1];
+
+        if (strchr(letters, c) != NULL && (arg[0] == '/' || c == arg[1]))
+            return c;
+    }
+    return arg[0] == '-' && arg[1] != '\0' ? '?' : 0;
+}
+
+/* The value of the option at argv[*i]: the next word, which must exist. */
+static const char *
+value_of(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc || option_of(argv[*i + 1]) != 0)
+        return NULL;
+    return argv[++*i];
+}
+
+/* -f PATH...: every following word up to the next option. */
+static int
+take_paths(int argc, char **argv, int *i, struct opts *o)
+{
+    size_t before = o->npaths;
+
+    while (*i + 1 < argc && option_of(argv[*i + 1]) == 0)
+        o->paths[o->npaths++] = argv[++*i];
+    if (o->npaths == before)
+        return usage_error("%s needs at least one path", argv[*i]);
+    return 0;
+}
+
+/* Sets the string option letter c; 0 or 2 (usage error printed). */
+static int
+take_value(int argc, char **argv, int *i, struct opts *o, int c)
+{
+    const char *opt = argv[*i], *v = value_of(argc, argv, i);
+    const char **slot = c == 's'   ? &o->store
+                        : c == 't' ? &o->product
+                        : c == 'v' ? &o->version
+                        : c == 'c' ? &o->comment
+                                   : &o->id;
+
+    if (v == NULL)
+        return usage_error("%s needs a value", opt);
+    if (*slot != NULL)
+        return usage_error("%s given twice", opt);
+    *slot = v;
+    return 0;
+}
+
+/*
+ * Parses argv[2..] of "add" or "del" (allowed: its option letters) into
+ * o. 0; -1 when help was asked for (and printed); 2 on a usage error.
+ */
+static int
+parse_opts(int argc, char **argv, struct opts *o, const char *allowed)
+{
+    for (int i = 2; i < argc; i++) {
+        int c = option_of(argv[i]), rc = 0;
+
+        if (c == 0)
+            return usage_error("unexpected argument '%s'", argv[i]);
+        if (c == 'h') {
+            usage(stdout);
+            return -1;
+        }
+        if (c == '?' || strchr(allowed, c) == NULL)
+            return usage_error("%s: no such option of '%s'", argv[i], argv[1]);
+        if (c == 'r')
+            o->recurse = true;
+        else if (c == 'Z')
+            o->compress = true;
+        else if (c == 'T')
+            o->two_tier = true;
+        else if (c == 'f')
+            rc = take_paths(argc, argv, &i, o);
+        else
+            rc = take_value(argc, argv, &i, o, c);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* Maps path; 0, or -1 with the reason in why (nothing to release). */
+static int
+input_open(const char *path, struct input *in, char *why, size_t whylen)
+{
+    static const unsigned char none[1];
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    in->buf = none;
+    in->len = 0;
+    in->map = NULL;
+    if (fd == -1 || fstat(fd, &st) == -1) {
+        snprintf(why, whylen, "%s", strerror(errno));
+        if (fd != -1)
+            close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > SYMSRV_MAX_FILE) {
+        snprintf(why, whylen, "%s",
+                 S_ISREG(st.st_mode) ? "larger than 4 GiB"
+                                     : "not a regular file");
+        close(fd);
+        return -1;
+    }
+    if (st.st_size > 0) {
+        in->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (in->map == MAP_FAILED) {
+            snprintf(why, whylen, "mmap: %s", strerror(errno));
+            close(fd);
+            return -1;
+        }
+        in->buf = in->map;
+        in->len = (size_t)st.st_size;
+    }
+    close(fd);
+    return 0;
+}
+
+static void
+input_close(struct input *in)
+{
+    if (in->map != NULL)
+        munmap(in->map, in->len);
+    in->map = NULL;
+}
+
+typedef enum keys_rc (*keys_fn)(const char *, const unsigned char *, size_t,
+                                struct keys_entry *, size_t, size_t *, char *,
+                                size_t);
+
+/*
+ * Tries every format in turn: the first KEYS_OK wins; KEYS_BAD from a
+ * format that recognised the file is the answer (its reason in why);
+ * KEYS_UNRECOGNISED when none did. An empty file is KEYS_BAD.
+ */
+static enum keys_rc
+compute_keys(const char *path, const struct input *in, struct keys_entry *out,
+             size_t *n, char *why, size_t whylen)
+{
+    static const keys_fn fns[] = {keys_pe, keys_pdb, keys_elf, keys_macho,
+                                  keys_breakpad};
+    const char *base =
+        strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+
+    if (in->len == 0) {
+        snprintf(why, whylen, "empty file");
+        return KEYS_BAD;
+    }
+    for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
+        enum keys_rc rc =
+            fns[i](base, in->buf, in->len, out, KEYS_MAX, n, why, whylen);
+
+        if (rc != KEYS_UNRECOGNISED)
+            return rc;
+    }
+    snprintf(why, whylen,
+             "not a symbol file (PE, PDB, ELF, Mach-O or "
+             "Breakpad)");
+    return KEYS_UNRECOGNISED;
+}
+
+/* symstore_add() under the absolute path, as symstore.exe records it in
+ * the transaction file and refs.ptr. */
+static int
+store_file(struct symstore *s, const char *path, const struct input *in,
+           const struct keys_entry *e, size_t n, char *why, size_t whylen)
+{
+    char *abs = realpath(path, NULL);
+    int rc = symstore_add(s, abs != NULL ? abs : path, in->buf, in->len, e, n,
+                          why, whylen);
+
+    free(abs);
+    return rc;
+}
+
+/* Stores one file. found: met by -r inside a directory, so that a file no
+ * format recognises is ignored rather than an error. */
+static void
+add_file(struct run *r, const char *path, bool found)
+{
+    struct keys_entry e[KEYS_MAX];
+    struct input in;
+    char why[SYMSRV_WHY];
+    size_t n = 0;
+    enum keys_rc rc = KEYS_BAD;
+    bool opened = input_open(path, &in, why, sizeof(why)) == 0;
+
+    if (opened)
+        rc = compute_keys(path, &in, e, &n, why, sizeof(why));
+    if (opened && found && (rc == KEYS_UNRECOGNISED || in.len == 0)) {
+        r->ignored++;
+    } else if (rc != KEYS_OK) {
+        fprintf(stderr, "%s: %s\n", path, why);
+        r->errors++;
+    } else if (r->s == NULL) {
+        for (size_t i = 0; i < n; i++)
+            printf("%s/%s/%s\n", e[i].file, e[i].key, e[i].name);
+        r->stored++;
+    } else if (store_file(r->s, path, &in, e, n, why, sizeof(why)) == -1) {
+        fprintf(stderr, "%s: %s\n", path, why);
+        r->errors++;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            printf("stored %s/%s/%s from %s\n", e[i].file, e[i].key, e[i].name,
+                   path);
+        r->stored++;
+    }
+    input_close(&in);
+    fflush(stdout);
+}
+
+static void add_path(struct run *r, const char *path, bool recurse, bool found);
+
+/* Every entry of dir, in name order; symlinks to directories are not
+ * followed (no loops), symlinks to files are. */
+static void
+add_dir(struct run *r, const char *dir)
+{
+    struct dirent **list = NULL;
+    int n = scandir(dir, &list, NULL, alphasort);
+
+    if (n < 0) {
+        fprintf(stderr, "%s: %s\n", dir, strerror(errno));
+        r->errors++;
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *name = list[i]->d_name;
+        size_t len = strlen(dir) + strlen(name) + 2;
+        char *child = malloc(len);
+        struct stat st;
+
+        if (child == NULL) {
+            fprintf(stderr, "%s/%s: out of memory\n", dir, name);
+            r->errors++;
+        } else if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0) {
+            snprintf(child, len, "%s%s%s", dir,
+                     dir[strlen(dir) - 1] == '/' ? "" : "/", name);
+            if (lstat(child, &st) == 0 && S_ISLNK(st.st_mode) &&
+                stat(child, &st) == 0 && S_ISDIR(st.st_mode))
+                r->ignored++;
+            else
+                add_path(r, child, true, true);
+        }
+        free(child);
+        free(list[i]);
+    }
+    free(list);
+}
+
+/* A path of -f: a file, or with recurse a directory walked. */
+static void
+add_path(struct run *r, const char *path, bool recurse, bool found)
+{
+    struct stat st;
+
+    if (stat(path, &st) == -1) {
+        fprintf(stderr, "%s: %s\n", path, strerror(errno));
+        r->errors++;
+    } else if (S_ISDIR(st.st_mode) && r->s != NULL &&
+               st.st_dev == r->store_dev && st.st_ino == r->store_ino) {
+        /* The store itself, inside a tree being added: not an input. */
+    } else if (S_ISDIR(st.st_mode) && recurse) {
+        add_dir(r, path);
+    } else if (S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "%s: is a directory%s\n", path,
+                r->s != NULL ? " (add -r to walk it)" : "");
+        r->errors++;
+    } else if (!S_ISREG(st.st_mode) && found) {
+        r->ignored++;
+    } else {
+        add_file(r, path, found);
+    }
+}
+
+/* symstore.exe's closing lines. */
+static void
+summary(const struct run *r)
+{
+    printf("SYMSTORE: Number of files stored = %u\n", r->stored);
+    printf("SYMSTORE: Number of errors = %u\n", r->errors);
+    printf("SYMSTORE: Number of files ignored = %u\n", r->ignored);
+}
+
+/* Opens the store, runs one transaction over every path. */
+static int
+run_add(const struct opts *o)
+{
+    struct symstore_txn t = {o->product, o->version, o->comment, o->compress};
+    struct run r = {NULL, 0, 0, 0, 0, 0};
+    char err[SYMSRV_WHY];
+    struct stat st;
+    long id;
+
+    r.s = symstore_open(o->store, true, o->two_tier, err, sizeof(err));
+    if (r.s == NULL) {
+        say("%s", err);
+        return 1;
+    }
+    if (stat(o->store, &st) == 0) {
+        r.store_dev = st.st_dev;
+        r.store_ino = st.st_ino;
+    }
+    if (symstore_begin(r.s, &t, err, sizeof(err)) == -1) {
+        say("%s", err);
+        symstore_close(r.s);
+        return 1;
+    }
+    for (size_t i = 0; i < o->npaths; i++)
+        add_path(&r, o->paths[i], o->recurse, false);
+    id = symstore_commit(r.s, err, sizeof(err));
+    if (id == -1) {
+        say("%s", err);
+        r.errors++;
+    } else if (id > 0) {
+        printf("transaction %010ld\n", id);
+    }
+    symstore_close(r.s);
+    summary(&r);
+    return r.errors == 0 ? 0 : 1;
+}
+
+static int
+cmd_add(int argc, char **argv)
+{
+    struct opts o = {.recurse = false};
+    int rc;
+
+    o.paths = calloc((size_t)argc, sizeof(*o.paths));
+    if (o.paths == NULL) {
+        say("out of memory");
+        return 1;
+    }
+    rc = parse_opts(argc, argv, &o, "rfstvcZT");
+    if (rc == 0 && o.npaths == 0)
+        rc = usage_error("add needs -f PATH");
+    else if (rc == 0 && o.store == NULL)
+        rc = usage_error("add needs -s STORE");
+    else if (rc == 0 && o.product == NULL)
+        rc = usage_error("add needs -t PRODUCT");
+    else if (rc == 0 && strchr(o.product, '"') != NULL)
+        rc = usage_error("-t PRODUCT may not hold '\"'");
+    if (rc == 0)
+        rc = run_add(&o);
+    free(o.paths);
+    return rc == -1 ? 0 : rc;
+}
+
+/* The decimal transaction id of -i: 1 to 9999999999. */
+static long
+parse_id(const char *s)
+{
+    long v = 0;
+
+    if (*s == '\0' || strlen(s) > 10)
+        return -1;
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        v = v * 10 + (*s - '0');
+    }
+    return v > 0 ? v : -1;
+}
+
+static int
+cmd_del(int argc, char **argv)
+{
+    struct opts o = {.recurse = false};
+    struct symstore *s;
+    char err[SYMSRV_WHY];
+    long id;
+    int rc = parse_opts(argc, argv, &o, "is");
+
+    if (rc != 0)
+        return rc == -1 ? 0 : rc;
+    if (o.id == NULL || o.store == NULL)
+        return usage_error("del needs -i ID and -s STORE");
+    id = parse_id(o.id);
+    if (id == -1)
+        return usage_error("-i '%s' is not a transaction id", o.id);
+    s = symstore_open(o.store, false, false, err, sizeof(err));
+    if (s == NULL || symstore_delete(s, id, err, sizeof(err)) == -1) {
+        say("%s", err);
+        if (s != NULL)
+            symstore_close(s);
+        return 1;
+    }
+    symstore_close(s);
+    printf("deleted transaction %010ld\n", id);
+    return 0;
+}
+
+static int
+cmd_key(int argc, char **argv)
+{
+    struct run r = {NULL, 0, 0, 0, 0, 0};
+
+    if (argc < 3)
+        return usage_error("key needs FILE...");
+    for (int i = 2; i < argc; i++)
+        add_path(&r, argv[i], false, false);
+    return r.errors == 0 ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+    const char *cmd = argc > 1 ? argv[1] : "";
+
+    if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcasecmp(cmd, "add") == 0)
+        return cmd_add(argc, argv);
+    if (strcasecmp(cmd, "del") == 0)
+        return cmd_del(argc, argv);
+    if (strcmp(cmd, "key") == 0)
+        return cmd_key(argc, argv);
+    if (*cmd == '\0')
+        return usage_error("a command is needed: add, del or key");
+    return usage_error("unknown command '%s'", cmd);
+}
