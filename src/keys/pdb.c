@@ -16,11 +16,11 @@
  * stream": the first 20 bytes are the PDB id, GUID then stamp).
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "keys.h"
 
 static const char msf7_magic[] = "Microsoft C/C++ MSF 7.00\r\n\x1a"
@@ -56,41 +56,10 @@ struct msf_stream {
     uint64_t list; /* offset of the first block number */
 };
 
-static void pdb_say(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-pdb_say(char *why, size_t whylen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (why == NULL || whylen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-}
-
-static int
-pdb_fits(size_t len, uint64_t off, uint64_t n)
-{
-    return off <= len && n <= len - off;
-}
-
-static uint32_t
-pdb_le(const unsigned char *p, unsigned width)
-{
-    uint32_t v = 0;
-
-    while (width-- > 0)
-        v = v << 8 | p[width];
-    return v;
-}
-
 static uint32_t
 pdb_u32(const unsigned char *p)
 {
-    return pdb_le(p, 4);
+    return bytes_le(p, 4);
 }
 
 static int msf_read(const struct msf *m, const struct msf_stream *s,
@@ -110,11 +79,11 @@ msf_block(const struct msf *m, const struct msf_stream *s, uint64_t i,
         if (msf_read(m, &dir, off, b, m->width) != 0)
             return -1;
     } else {
-        if (!pdb_fits(m->len, off, m->width))
+        if (!bytes_fit(m->len, off, m->width))
             return -1;
         memcpy(b, m->buf + off, m->width);
     }
-    *blk = pdb_le(b, m->width);
+    *blk = bytes_le(b, m->width);
     return *blk < m->nblocks ? 0 : -1;
 }
 
@@ -189,33 +158,33 @@ msf_geometry(struct msf *m, char *why, size_t whylen)
     struct msf_stream dir = {m->dirlen, 0, m->dirlist};
 
     if (!msf_bs_ok(m->bs)) {
-        pdb_say(why, whylen,
-                "block size %" PRIu32 " is not 512..32768 "
-                "and a power of two",
-                m->bs);
+        bytes_say(why, whylen,
+                  "block size %" PRIu32 " is not 512..32768 "
+                  "and a power of two",
+                  m->bs);
         return KEYS_BAD;
     }
     if (m->nblocks == 0 || m->nblocks > m->len / m->bs) {
-        pdb_say(why, whylen,
-                "truncated: %" PRIu32 " blocks of %" PRIu32
-                " bytes, file has 0x%zx bytes",
-                m->nblocks, m->bs, m->len);
+        bytes_say(why, whylen,
+                  "truncated: %" PRIu32 " blocks of %" PRIu32
+                  " bytes, file has 0x%zx bytes",
+                  m->nblocks, m->bs, m->len);
         return KEYS_BAD;
     }
     if (m->dirlen < 4 || m->dirlen == PDB_NIL) {
-        pdb_say(why, whylen, "stream directory of %" PRIu32 " bytes",
-                m->dirlen);
+        bytes_say(why, whylen, "stream directory of %" PRIu32 " bytes",
+                  m->dirlen);
         return KEYS_BAD;
     }
     if (msf_read(m, &dir, 0, b, 4) != 0) {
-        pdb_say(why, whylen, "stream directory block out of range");
+        bytes_say(why, whylen, "stream directory block out of range");
         return KEYS_BAD;
     }
     m->nstreams = pdb_u32(b);
     if (m->nstreams > (m->dirlen - 4) / m->entry) {
-        pdb_say(why, whylen,
-                "%" PRIu32 " streams do not fit a %" PRIu32 "-byte directory",
-                m->nstreams, m->dirlen);
+        bytes_say(why, whylen,
+                  "%" PRIu32 " streams do not fit a %" PRIu32 "-byte directory",
+                  m->nstreams, m->dirlen);
         return KEYS_BAD;
     }
     return KEYS_OK;
@@ -230,10 +199,10 @@ msf7_open(struct msf *m, char *why, size_t whylen)
     uint64_t ndir;
 
     if (m->len < MSF7_SUPER) {
-        pdb_say(why, whylen,
-                "truncated: MSF superblock ends at 0x%x, file "
-                "has 0x%zx bytes",
-                MSF7_SUPER, m->len);
+        bytes_say(why, whylen,
+                  "truncated: MSF superblock ends at 0x%x, file "
+                  "has 0x%zx bytes",
+                  MSF7_SUPER, m->len);
         return KEYS_BAD;
     }
     m->bs = pdb_u32(p + 32);
@@ -246,15 +215,15 @@ msf7_open(struct msf *m, char *why, size_t whylen)
         return msf_geometry(m, why, whylen);
     ndir = ((uint64_t)m->dirlen + m->bs - 1) / m->bs;
     if (ndir * 4 > m->bs) {
-        pdb_say(why, whylen,
-                "stream directory of %" PRIu32 " bytes needs "
-                "more block numbers than a %" PRIu32 "-byte block map holds",
-                m->dirlen, m->bs);
+        bytes_say(why, whylen,
+                  "stream directory of %" PRIu32 " bytes needs "
+                  "more block numbers than a %" PRIu32 "-byte block map holds",
+                  m->dirlen, m->bs);
         return KEYS_BAD;
     }
     if (bm == 0 || bm >= m->nblocks) {
-        pdb_say(why, whylen, "block map at block %" PRIu32 " of %" PRIu32, bm,
-                m->nblocks);
+        bytes_say(why, whylen, "block map at block %" PRIu32 " of %" PRIu32, bm,
+                  m->nblocks);
         return KEYS_BAD;
     }
     m->dirlist = (size_t)bm * m->bs;
@@ -269,25 +238,25 @@ jg_open(struct msf *m, char *why, size_t whylen)
     uint64_t ndir;
 
     if (m->len < JG_DIR_LIST) {
-        pdb_say(why, whylen,
-                "truncated: JG header ends at 0x%x, file has "
-                "0x%zx bytes",
-                JG_DIR_LIST, m->len);
+        bytes_say(why, whylen,
+                  "truncated: JG header ends at 0x%x, file has "
+                  "0x%zx bytes",
+                  JG_DIR_LIST, m->len);
         return KEYS_BAD;
     }
     m->bs = pdb_u32(p + 44);
-    m->nblocks = pdb_le(p + 50, 2);
+    m->nblocks = bytes_le(p + 50, 2);
     m->dirlen = pdb_u32(p + 52);
     m->width = 2;
     m->entry = 8;
     m->dirlist = JG_DIR_LIST;
     if (msf_bs_ok(m->bs)) {
         ndir = ((uint64_t)m->dirlen + m->bs - 1) / m->bs;
-        if (!pdb_fits(m->len, JG_DIR_LIST, ndir * 2)) {
-            pdb_say(why, whylen,
-                    "truncated: directory block list ends past "
-                    "0x%zx bytes",
-                    m->len);
+        if (!bytes_fit(m->len, JG_DIR_LIST, ndir * 2)) {
+            bytes_say(why, whylen,
+                      "truncated: directory block list ends past "
+                      "0x%zx bytes",
+                      m->len);
             return KEYS_BAD;
         }
     }
@@ -304,7 +273,8 @@ msf_get(const struct msf *m, uint32_t k, struct msf_stream *s, char *why,
         return KEYS_OK;
     }
     if (msf_stream(m, k, s) != 0) {
-        pdb_say(why, whylen, "stream %" PRIu32 ": block list out of range", k);
+        bytes_say(why, whylen, "stream %" PRIu32 ": block list out of range",
+                  k);
         return KEYS_BAD;
     }
     return KEYS_OK;
@@ -319,7 +289,7 @@ pdb_guid(const unsigned char *g, int upper, char *dst, size_t dstlen)
     snprintf(dst, dstlen,
              upper ? "%08" PRIX32 "%04" PRIX32 "%04" PRIX32
                    : "%08" PRIx32 "%04" PRIx32 "%04" PRIx32,
-             pdb_u32(g), pdb_le(g + 4, 2), pdb_le(g + 6, 2));
+             pdb_u32(g), bytes_le(g + 4, 2), bytes_le(g + 6, 2));
     for (i = 8; i < 16; i++) {
         at = strlen(dst);
         snprintf(dst + at, dstlen - at, upper ? "%02X" : "%02x",
@@ -339,10 +309,10 @@ msf7_key(const struct msf *m, char *key, size_t keylen, char *why,
     if (msf_get(m, PDB_INFO_STREAM, &s, why, whylen) != KEYS_OK)
         return KEYS_BAD;
     if (s.size < PDB_INFO_LEN || msf_read(m, &s, 0, info, sizeof(info))) {
-        pdb_say(why, whylen,
-                "PDB info stream of %" PRIu32 " bytes is "
-                "short or unreadable (needs %d)",
-                s.size, PDB_INFO_LEN);
+        bytes_say(why, whylen,
+                  "PDB info stream of %" PRIu32 " bytes is "
+                  "short or unreadable (needs %d)",
+                  s.size, PDB_INFO_LEN);
         return KEYS_BAD;
     }
     pdb_guid(info + 12, 1, key, keylen);
@@ -351,10 +321,10 @@ msf7_key(const struct msf *m, char *key, size_t keylen, char *why,
     if (s.size == 0)
         return KEYS_OK; /* no DBI stream: the key has no age */
     if (s.size < PDB_DBI_LEN || msf_read(m, &s, 0, dbi, sizeof(dbi))) {
-        pdb_say(why, whylen,
-                "DBI stream of %" PRIu32 " bytes is short or "
-                "unreadable (header needs %d)",
-                s.size, PDB_DBI_LEN);
+        bytes_say(why, whylen,
+                  "DBI stream of %" PRIu32 " bytes is short or "
+                  "unreadable (header needs %d)",
+                  s.size, PDB_DBI_LEN);
         return KEYS_BAD;
     }
     at = strlen(key);
@@ -372,10 +342,10 @@ jg_key(const struct msf *m, char *key, size_t keylen, char *why, size_t whylen)
     if (msf_get(m, PDB_INFO_STREAM, &s, why, whylen) != KEYS_OK)
         return KEYS_BAD;
     if (s.size < sizeof(info) || msf_read(m, &s, 0, info, sizeof(info))) {
-        pdb_say(why, whylen,
-                "PDB info stream of %" PRIu32 " bytes is "
-                "short or unreadable (needs 12)",
-                s.size);
+        bytes_say(why, whylen,
+                  "PDB info stream of %" PRIu32 " bytes is "
+                  "short or unreadable (needs 12)",
+                  s.size);
         return KEYS_BAD;
     }
     snprintf(key, keylen, "%08" PRIX32 "%" PRIx32, pdb_u32(info + 4),
@@ -396,7 +366,7 @@ pp_header(const unsigned char *buf, size_t len, size_t *off, uint32_t *soff,
 {
     size_t i, at = *off;
 
-    if (!pdb_fits(len, at, 8))
+    if (!bytes_fit(len, at, 8))
         return -1;
     *soff = pdb_u32(buf + at);
     *ssize = pdb_u32(buf + at + 4);
@@ -422,35 +392,35 @@ pp_key(const unsigned char *buf, size_t len, char *key, size_t keylen,
 
     vlen = len >= 16 ? pdb_u32(buf + 12) : 0;
     if (len < 16 || vlen > 256 || vlen % 4 != 0 || len - 16 < vlen + 4) {
-        pdb_say(why, whylen,
-                "portable PDB: metadata root truncated or "
-                "version length %" PRIu32 " bad",
-                vlen);
+        bytes_say(why, whylen,
+                  "portable PDB: metadata root truncated or "
+                  "version length %" PRIu32 " bad",
+                  vlen);
         return KEYS_BAD;
     }
-    count = pdb_le(buf + 16 + vlen + 2, 2);
+    count = bytes_le(buf + 16 + vlen + 2, 2);
     off = 16 + (size_t)vlen + 4;
     for (k = 0; k < count; k++) {
         if (pp_header(buf, len, &off, &soff, &ssize, &name) != 0) {
-            pdb_say(why, whylen,
-                    "portable PDB: stream header %" PRIu32 " runs past the end",
-                    k);
+            bytes_say(
+                why, whylen,
+                "portable PDB: stream header %" PRIu32 " runs past the end", k);
             return KEYS_BAD;
         }
         if (strcmp((const char *)name, "#Pdb") != 0)
             continue;
-        if (ssize < PP_PDB_ID || !pdb_fits(len, soff, ssize)) {
-            pdb_say(why, whylen,
-                    "portable PDB: #Pdb stream at 0x%" PRIx32 " size %" PRIu32
-                    " is outside the file or short",
-                    soff, ssize);
+        if (ssize < PP_PDB_ID || !bytes_fit(len, soff, ssize)) {
+            bytes_say(why, whylen,
+                      "portable PDB: #Pdb stream at 0x%" PRIx32 " size %" PRIu32
+                      " is outside the file or short",
+                      soff, ssize);
             return KEYS_BAD;
         }
         pdb_guid(buf + soff, 0, key, keylen);
         strncat(key, "FFFFFFFF", keylen - strlen(key) - 1);
         return KEYS_OK;
     }
-    pdb_say(why, whylen, "portable PDB: no #Pdb stream");
+    bytes_say(why, whylen, "portable PDB: no #Pdb stream");
     return KEYS_BAD;
 }
 
@@ -502,16 +472,16 @@ pdb_dispatch(enum pdb_kind kind, const unsigned char *buf, size_t len,
     case PDB_PORTABLE:
         return pp_key(buf, len, key, keylen, why, whylen);
     case PDB_SHORT:
-        pdb_say(why, whylen, "truncated: PDB magic cut at 0x%zx bytes", len);
+        bytes_say(why, whylen, "truncated: PDB magic cut at 0x%zx bytes", len);
         return KEYS_BAD;
     case PDB_NONE:
         break;
     }
     if (len == 0) {
-        pdb_say(why, whylen, "empty file");
+        bytes_say(why, whylen, "empty file");
         return KEYS_BAD;
     }
-    pdb_say(why, whylen, "not a PDB: no MSF 7.00, JG 2.00 or BSJB magic");
+    bytes_say(why, whylen, "not a PDB: no MSF 7.00, JG 2.00 or BSJB magic");
     return KEYS_UNRECOGNISED;
 }
 
@@ -525,7 +495,7 @@ keys_pdb(const char *basename, const unsigned char *buf, size_t len,
     enum keys_rc rc;
 
     if (max < 1 || blen == 0 || blen >= KEYS_NAME_MAX) {
-        pdb_say(why, whylen, "name is empty or too long, or no room");
+        bytes_say(why, whylen, "name is empty or too long, or no room");
         return KEYS_BAD;
     }
     rc = pdb_dispatch(kind, buf, len, out->key, sizeof(out->key), why, whylen);

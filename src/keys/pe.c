@@ -3,16 +3,15 @@
  * SizeOfImage (Microsoft "Symbol Storage Format"; PE format: "MS-DOS Stub",
  * "COFF File Header", "Optional Header Standard Fields").
  *
- * Every read goes through pe_u16/pe_u32, which check the offset against
- * len before touching buf; offsets are size_t and compared by subtraction,
- * so a hostile e_lfanew cannot wrap.
+ * Every read is preceded by a bytes_fit() check of its whole range;
+ * offsets are compared by subtraction, so a hostile e_lfanew cannot wrap.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "keys.h"
 
 #define PE_DOS_HDR 0x40 /* IMAGE_DOS_HEADER */
@@ -25,41 +24,6 @@
 #define PE_OPT_FIXED32 96
 #define PE_OPT_FIXED64 112
 #define PE_SIZEOFIMAGE_OFF 56 /* same offset in PE32 and PE32+ */
-
-static void pe_say(char *why, size_t whylen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-pe_say(char *why, size_t whylen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (why == NULL || whylen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-}
-
-/* True when [off, off + n) lies inside a buffer of len bytes. */
-static int
-pe_fits(size_t len, size_t off, size_t n)
-{
-    return off <= len && n <= len - off;
-}
-
-static uint16_t
-pe_u16(const unsigned char *p)
-{
-    return (uint16_t)(p[0] | (unsigned)p[1] << 8);
-}
-
-static uint32_t
-pe_u32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-           (uint32_t)p[3] << 24;
-}
 
 struct pe_hdr {
     size_t coff;      /* offset of the COFF header */
@@ -77,29 +41,30 @@ pe_dos(const unsigned char *buf, size_t len, struct pe_hdr *h, char *why,
     uint32_t lfanew;
 
     if (len == 0) {
-        pe_say(why, whylen, "empty file");
+        bytes_say(why, whylen, "empty file");
         return KEYS_BAD;
     }
     if (buf[0] != 'M' || (len >= 2 && buf[1] != 'Z')) {
-        pe_say(why, whylen, "not a PE image: no MZ signature");
+        bytes_say(why, whylen, "not a PE image: no MZ signature");
         return KEYS_UNRECOGNISED;
     }
     if (len < PE_DOS_HDR) {
-        pe_say(why, whylen,
-               "truncated: DOS header ends at 0x%x, file has 0x%zx bytes",
-               PE_DOS_HDR, len);
+        bytes_say(why, whylen,
+                  "truncated: DOS header ends at 0x%x, file has 0x%zx bytes",
+                  PE_DOS_HDR, len);
         return KEYS_BAD;
     }
-    lfanew = pe_u32(buf + PE_LFANEW_OFF);
-    if (!pe_fits(len, lfanew, 4 + PE_COFF_HDR)) {
-        pe_say(why, whylen,
-               "truncated: e_lfanew 0x%" PRIx32
-               " puts the COFF header past the end (0x%zx bytes)",
-               lfanew, len);
+    lfanew = bytes_le(buf + PE_LFANEW_OFF, 4);
+    if (!bytes_fit(len, lfanew, 4 + PE_COFF_HDR)) {
+        bytes_say(why, whylen,
+                  "truncated: e_lfanew 0x%" PRIx32
+                  " puts the COFF header past the end (0x%zx bytes)",
+                  lfanew, len);
         return KEYS_BAD;
     }
     if (memcmp(buf + lfanew, "PE\0\0", 4) != 0) {
-        pe_say(why, whylen, "no PE signature at e_lfanew 0x%" PRIx32, lfanew);
+        bytes_say(why, whylen, "no PE signature at e_lfanew 0x%" PRIx32,
+                  lfanew);
         return KEYS_BAD;
     }
     h->coff = (size_t)lfanew + 4;
@@ -114,40 +79,40 @@ pe_nt(const unsigned char *buf, size_t len, struct pe_hdr *h, char *why,
     size_t opt = h->coff + PE_COFF_HDR, fixed, sect;
     uint16_t magic;
 
-    h->nsect = pe_u16(buf + h->coff + 2);
-    h->stamp = pe_u32(buf + h->coff + 4);
-    h->optsize = pe_u16(buf + h->coff + 16);
-    if (!pe_fits(len, opt, 2)) {
-        pe_say(why, whylen,
-               "truncated: optional header magic at 0x%zx, file has 0x%zx "
-               "bytes",
-               opt, len);
+    h->nsect = (uint16_t)bytes_le(buf + h->coff + 2, 2);
+    h->stamp = bytes_le(buf + h->coff + 4, 4);
+    h->optsize = (uint16_t)bytes_le(buf + h->coff + 16, 2);
+    if (!bytes_fit(len, opt, 2)) {
+        bytes_say(why, whylen,
+                  "truncated: optional header magic at 0x%zx, file has 0x%zx "
+                  "bytes",
+                  opt, len);
         return KEYS_BAD;
     }
-    magic = pe_u16(buf + opt);
+    magic = (uint16_t)bytes_le(buf + opt, 2);
     if (magic != PE_OPT_PE32 && magic != PE_OPT_PE32P) {
-        pe_say(why, whylen, "optional header magic 0x%x is not PE32/PE32+",
-               (unsigned)magic);
+        bytes_say(why, whylen, "optional header magic 0x%x is not PE32/PE32+",
+                  (unsigned)magic);
         return KEYS_BAD;
     }
     fixed = magic == PE_OPT_PE32 ? PE_OPT_FIXED32 : PE_OPT_FIXED64;
     if (h->optsize < fixed) {
-        pe_say(why, whylen,
-               "SizeOfOptionalHeader %u is below the %zu bytes its fields "
-               "need",
-               (unsigned)h->optsize, fixed);
+        bytes_say(why, whylen,
+                  "SizeOfOptionalHeader %u is below the %zu bytes its fields "
+                  "need",
+                  (unsigned)h->optsize, fixed);
         return KEYS_BAD;
     }
     sect = opt + h->optsize;
-    if (!pe_fits(len, sect, (size_t)h->nsect * PE_SECTION_HDR)) {
-        pe_say(why, whylen,
-               "truncated: PE headers end at 0x%zx, file has 0x%zx bytes",
-               sect + (size_t)h->nsect * PE_SECTION_HDR, len);
+    if (!bytes_fit(len, sect, (size_t)h->nsect * PE_SECTION_HDR)) {
+        bytes_say(why, whylen,
+                  "truncated: PE headers end at 0x%zx, file has 0x%zx bytes",
+                  sect + (size_t)h->nsect * PE_SECTION_HDR, len);
         return KEYS_BAD;
     }
-    h->imgsize = pe_u32(buf + opt + PE_SIZEOFIMAGE_OFF);
+    h->imgsize = bytes_le(buf + opt + PE_SIZEOFIMAGE_OFF, 4);
     if (h->imgsize == 0) {
-        pe_say(why, whylen, "SizeOfImage is 0");
+        bytes_say(why, whylen, "SizeOfImage is 0");
         return KEYS_BAD;
     }
     return KEYS_OK;
@@ -168,7 +133,7 @@ keys_pe(const char *basename, const unsigned char *buf, size_t len,
     if (rc != KEYS_OK)
         return rc;
     if (max < 1 || blen == 0 || blen >= KEYS_NAME_MAX) {
-        pe_say(why, whylen, "name is empty or too long, or no room");
+        bytes_say(why, whylen, "name is empty or too long, or no room");
         return KEYS_BAD;
     }
     memcpy(out->file, basename, blen + 1);
