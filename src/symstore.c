@@ -25,7 +25,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +36,7 @@
 
 #include <libgcab.h>
 
-#include "log.h"
+#include "errbuf.h"
 #include "store.h"
 
 #define ID_LEN 10
@@ -61,21 +60,6 @@ struct symstore {
 
 /* refs.ptr joins lines; server.txt and history.txt end each one. */
 enum lines_mode { LINES_JOINED, LINES_ENDED };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    PRINTFLIKE(3, 4);
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static int
 sbuf_add(struct sbuf *b, const void *data, size_t n)
@@ -375,13 +359,13 @@ static int
 lock_take(struct symstore *s, char *err, size_t errlen)
 {
     if (s->locked) {
-        seterr(err, errlen, "%s: a transaction is already open", s->root);
+        errbuf_set(err, errlen, "%s: a transaction is already open", s->root);
         return -1;
     }
     while (flock(s->lock_fd, LOCK_EX) == -1) {
         if (errno != EINTR) {
-            seterr(err, errlen, "%s/000Admin/.lock: flock: %s", s->root,
-                   strerror(errno));
+            errbuf_set(err, errlen, "%s/000Admin/.lock: flock: %s", s->root,
+                       strerror(errno));
             return -1;
         }
     }
@@ -406,15 +390,15 @@ read_lastid(const struct symstore *s, long *id, char *err, size_t errlen)
 
     if (admin_path(s, "lastid.txt", path, sizeof(path)) == -1 ||
         read_all(path, true, &b) == -1) {
-        seterr(err, errlen, "%s/000Admin/lastid.txt: %s", s->root,
-               strerror(errno));
+        errbuf_set(err, errlen, "%s/000Admin/lastid.txt: %s", s->root,
+                   strerror(errno));
         sbuf_free(&b);
         return -1;
     }
     *id = b.len == 0 ? 0 : parse_id(b.p, b.len);
     sbuf_free(&b);
     if (*id < 0 || *id >= ID_MAX) {
-        seterr(err, errlen, "%s: lastid.txt is not ten digits", path);
+        errbuf_set(err, errlen, "%s: lastid.txt is not ten digits", path);
         return -1;
     }
     return 0;
@@ -479,12 +463,12 @@ make_store(const char *root, bool two_tier, char *err, size_t errlen)
     snprintf(path, sizeof(path), "%s/000Admin", root);
     /* EEXIST: another writer is making the same new store. */
     if (mkdir(path, 0755) == -1 && errno != EEXIST) {
-        seterr(err, errlen, "%s: %s", path, strerror(errno));
+        errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
     snprintf(path, sizeof(path), "%s/index2.txt", root);
     if (two_tier && write_atomic(path, idx, sizeof(idx) - 1) == -1) {
-        seterr(err, errlen, "%s: %s", path, strerror(errno));
+        errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
     return 0;
@@ -500,20 +484,20 @@ check_root(const char *root, bool create, bool two_tier, char *err,
 
     if (stat(root, &st) == -1 && errno == ENOENT && create &&
         mkdir(root, 0755) == -1 && errno != EEXIST) {
-        seterr(err, errlen, "%s: %s", root, strerror(errno));
+        errbuf_set(err, errlen, "%s: %s", root, strerror(errno));
         return -1;
     }
     if (stat(root, &st) == -1) {
-        seterr(err, errlen, "%s: %s", root, strerror(errno));
+        errbuf_set(err, errlen, "%s: %s", root, strerror(errno));
         return -1;
     }
     if (!S_ISDIR(st.st_mode)) {
-        seterr(err, errlen, "%s: not a directory", root);
+        errbuf_set(err, errlen, "%s: not a directory", root);
         return -1;
     }
     if (snprintf(admin, sizeof(admin), "%s/000Admin", root) >=
         (int)sizeof(admin) - 32) {
-        seterr(err, errlen, "%s: path too long", root);
+        errbuf_set(err, errlen, "%s: path too long", root);
         return -1;
     }
     if (stat(admin, &st) == 0 && S_ISDIR(st.st_mode))
@@ -522,11 +506,11 @@ check_root(const char *root, bool create, bool two_tier, char *err,
      * again once the root is seen not empty. */
     if (!dir_is_empty(root) &&
         !(stat(admin, &st) == 0 && S_ISDIR(st.st_mode))) {
-        seterr(err, errlen, "%s: not a symbol store (no 000Admin/)", root);
+        errbuf_set(err, errlen, "%s: not a symbol store (no 000Admin/)", root);
         return -1;
     }
     if (!create) {
-        seterr(err, errlen, "%s: not a symbol store (empty)", root);
+        errbuf_set(err, errlen, "%s: not a symbol store (empty)", root);
         return -1;
     }
     return make_store(root, two_tier, err, errlen);
@@ -546,7 +530,7 @@ symstore_open(const char *root, bool create, bool two_tier, char *err,
     if (s != NULL)
         s->root = strdup(root);
     if (s == NULL || s->root == NULL) {
-        seterr(err, errlen, "%s", strerror(ENOMEM));
+        errbuf_set(err, errlen, "%s", strerror(ENOMEM));
         free(s);
         return NULL;
     }
@@ -556,7 +540,7 @@ symstore_open(const char *root, bool create, bool two_tier, char *err,
     /* Also the write probe: an unwritable store fails here. */
     s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (s->lock_fd == -1) {
-        seterr(err, errlen, "%s: %s", path, strerror(errno));
+        errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
         free(s->root);
         free(s);
         return NULL;
@@ -596,9 +580,9 @@ symstore_begin(struct symstore *s, const struct symstore_txn *t, char *err,
 
     if (t->product == NULL || t->product[0] == '\0' || !quotable(t->product) ||
         !quotable(t->version) || !quotable(t->comment)) {
-        seterr(err, errlen,
-               "product, version and comment: no '\"' or "
-               "line end (and a product is required)");
+        errbuf_set(err, errlen,
+                   "product, version and comment: no '\"' or "
+                   "line end (and a product is required)");
         return -1;
     }
     if (lock_take(s, err, errlen) == -1)
@@ -611,7 +595,7 @@ symstore_begin(struct symstore *s, const struct symstore_txn *t, char *err,
     s->version = dup_or_empty(t->version);
     s->comment = dup_or_empty(t->comment);
     if (s->product == NULL || s->version == NULL || s->comment == NULL) {
-        seterr(err, errlen, "%s", strerror(ENOMEM));
+        errbuf_set(err, errlen, "%s", strerror(ENOMEM));
         symstore_abort(s);
         return -1;
     }
@@ -683,8 +667,8 @@ cab_make(const char *name, const unsigned char *buf, size_t len, void **out,
         !gcab_cabinet_add_folder(cab, folder, &gerr) ||
         !gcab_cabinet_write_simple(cab, os, NULL, NULL, NULL, &gerr) ||
         !g_output_stream_close(os, NULL, &gerr)) {
-        seterr(err, errlen, "CAB of %s: %s", name,
-               gerr ? gerr->message : "failed");
+        errbuf_set(err, errlen, "CAB of %s: %s", name,
+                   gerr ? gerr->message : "failed");
         goto done;
     }
     *outlen = g_memory_output_stream_get_data_size(G_MEMORY_OUTPUT_STREAM(os));
@@ -712,7 +696,7 @@ store_bytes(const struct symstore *s, const char *dir, const char *name,
     int rc;
 
     if (path_join(path, sizeof(path), dir, "/", name) == -1) {
-        seterr(err, errlen, "%s/%s: %s", dir, name, strerror(errno));
+        errbuf_set(err, errlen, "%s/%s: %s", dir, name, strerror(errno));
         return -1;
     }
     if (!s->compress) {
@@ -725,7 +709,7 @@ store_bytes(const struct symstore *s, const char *dir, const char *name,
         g_free(cab);
     }
     if (rc == -1)
-        seterr(err, errlen, "%s: %s", path, strerror(errno));
+        errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
     return rc;
 }
 
@@ -737,13 +721,13 @@ add_entry(struct symstore *s, const char *src_path, const unsigned char *buf,
     char dir[PATH_MAX], path[PATH_MAX], id[ID_LEN + 1], line[PATH_MAX + 64];
 
     if (!segment_ok(e->file) || !segment_ok(e->key) || !segment_ok(e->name)) {
-        seterr(err, errlen, "%s: bad store path %s/%s/%s", src_path, e->file,
-               e->key, e->name);
+        errbuf_set(err, errlen, "%s: bad store path %s/%s/%s", src_path,
+                   e->file, e->key, e->name);
         return -1;
     }
     if (entry_dir(s, e->file, e->key, dir, sizeof(dir)) == -1 ||
         mkdirs(dir, strlen(s->root)) == -1) {
-        seterr(err, errlen, "%s: %s", dir, strerror(errno));
+        errbuf_set(err, errlen, "%s: %s", dir, strerror(errno));
         return -1;
     }
     if (store_bytes(s, dir, e->name, buf, len, err, errlen) == -1)
@@ -753,7 +737,7 @@ add_entry(struct symstore *s, const char *src_path, const unsigned char *buf,
              ref_type(buf, len), s->compress ? 'Y' : 'N');
     if (path_join(path, sizeof(path), dir, "/", "refs.ptr") == -1 ||
         lines_rewrite(path, id, line, LINES_JOINED, false, NULL) == -1) {
-        seterr(err, errlen, "%s: %s", path, strerror(errno));
+        errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
     return 0;
@@ -780,12 +764,12 @@ symstore_add(struct symstore *s, const char *src_path, const unsigned char *buf,
              size_t errlen)
 {
     if (s->id == 0) {
-        seterr(err, errlen, "no transaction open");
+        errbuf_set(err, errlen, "no transaction open");
         return -1;
     }
     if (!quotable(src_path) || strlen(src_path) >= PATH_MAX) {
-        seterr(err, errlen, "%s: a source path with '\"' or a line end",
-               src_path);
+        errbuf_set(err, errlen, "%s: a source path with '\"' or a line end",
+                   src_path);
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
@@ -802,7 +786,7 @@ symstore_add(struct symstore *s, const char *src_path, const unsigned char *buf,
             sbuf_str(&s->txn, "\",\"") == -1 ||
             sbuf_str(&s->txn, src_path) == -1 ||
             sbuf_str(&s->txn, "\"\r\n") == -1) {
-            seterr(err, errlen, "%s", strerror(ENOMEM));
+            errbuf_set(err, errlen, "%s", strerror(ENOMEM));
             return -1;
         }
     }
@@ -862,7 +846,7 @@ publish(struct symstore *s, char *err, size_t errlen)
         goto fail;
     return 0;
 fail:
-    seterr(err, errlen, "%s: %s", path, strerror(errno));
+    errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
     return -1;
 }
 
@@ -872,7 +856,7 @@ symstore_commit(struct symstore *s, char *err, size_t errlen)
     long id = s->id;
 
     if (id == 0) {
-        seterr(err, errlen, "no transaction open");
+        errbuf_set(err, errlen, "no transaction open");
         return -1;
     }
     if (s->txn.len == 0) {
@@ -1001,9 +985,9 @@ delete_locked(struct symstore *s, long id, char *err, size_t errlen)
     fmt_id(nids, last + 1);
     if (admin_path(s, ids, path, sizeof(path)) == -1 ||
         read_all(path, false, &txn) == -1) {
-        seterr(err, errlen, "transaction %ld: %s", id,
-               errno == ENOENT ? "no such transaction (or deleted)"
-                               : strerror(errno));
+        errbuf_set(err, errlen, "transaction %ld: %s", id,
+                   errno == ENOENT ? "no such transaction (or deleted)"
+                                   : strerror(errno));
         sbuf_free(&txn);
         return -1;
     }
@@ -1022,7 +1006,8 @@ delete_locked(struct symstore *s, long id, char *err, size_t errlen)
     sbuf_free(&txn);
     return 0;
 fail:
-    seterr(err, errlen, "deleting transaction %s: %s", ids, strerror(errno));
+    errbuf_set(err, errlen, "deleting transaction %s: %s", ids,
+               strerror(errno));
     sbuf_free(&txn);
     return -1;
 }
@@ -1033,7 +1018,7 @@ symstore_delete(struct symstore *s, long id, char *err, size_t errlen)
     int rc;
 
     if (id <= 0 || id >= ID_MAX) {
-        seterr(err, errlen, "transaction id %ld out of range", id);
+        errbuf_set(err, errlen, "transaction id %ld out of range", id);
         return -1;
     }
     if (lock_take(s, err, errlen) == -1)

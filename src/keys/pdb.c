@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "errbuf.h"
 #include "keys.h"
 
 static const char msf7_magic[] = "Microsoft C/C++ MSF 7.00\r\n\x1a"
@@ -158,33 +159,34 @@ msf_geometry(struct msf *m, char *why, size_t whylen)
     struct msf_stream dir = {m->dirlen, 0, m->dirlist};
 
     if (!msf_bs_ok(m->bs)) {
-        bytes_say(why, whylen,
-                  "block size %" PRIu32 " is not 512..32768 "
-                  "and a power of two",
-                  m->bs);
+        errbuf_set(why, whylen,
+                   "block size %" PRIu32 " is not 512..32768 "
+                   "and a power of two",
+                   m->bs);
         return KEYS_BAD;
     }
     if (m->nblocks == 0 || m->nblocks > m->len / m->bs) {
-        bytes_say(why, whylen,
-                  "truncated: %" PRIu32 " blocks of %" PRIu32
-                  " bytes, file has 0x%zx bytes",
-                  m->nblocks, m->bs, m->len);
+        errbuf_set(why, whylen,
+                   "truncated: %" PRIu32 " blocks of %" PRIu32
+                   " bytes, file has 0x%zx bytes",
+                   m->nblocks, m->bs, m->len);
         return KEYS_BAD;
     }
     if (m->dirlen < 4 || m->dirlen == PDB_NIL) {
-        bytes_say(why, whylen, "stream directory of %" PRIu32 " bytes",
-                  m->dirlen);
+        errbuf_set(why, whylen, "stream directory of %" PRIu32 " bytes",
+                   m->dirlen);
         return KEYS_BAD;
     }
     if (msf_read(m, &dir, 0, b, 4) != 0) {
-        bytes_say(why, whylen, "stream directory block out of range");
+        errbuf_set(why, whylen, "stream directory block out of range");
         return KEYS_BAD;
     }
     m->nstreams = pdb_u32(b);
     if (m->nstreams > (m->dirlen - 4) / m->entry) {
-        bytes_say(why, whylen,
-                  "%" PRIu32 " streams do not fit a %" PRIu32 "-byte directory",
-                  m->nstreams, m->dirlen);
+        errbuf_set(why, whylen,
+                   "%" PRIu32 " streams do not fit a %" PRIu32
+                   "-byte directory",
+                   m->nstreams, m->dirlen);
         return KEYS_BAD;
     }
     return KEYS_OK;
@@ -199,10 +201,10 @@ msf7_open(struct msf *m, char *why, size_t whylen)
     uint64_t ndir;
 
     if (m->len < MSF7_SUPER) {
-        bytes_say(why, whylen,
-                  "truncated: MSF superblock ends at 0x%x, file "
-                  "has 0x%zx bytes",
-                  MSF7_SUPER, m->len);
+        errbuf_set(why, whylen,
+                   "truncated: MSF superblock ends at 0x%x, file "
+                   "has 0x%zx bytes",
+                   MSF7_SUPER, m->len);
         return KEYS_BAD;
     }
     m->bs = pdb_u32(p + 32);
@@ -215,15 +217,15 @@ msf7_open(struct msf *m, char *why, size_t whylen)
         return msf_geometry(m, why, whylen);
     ndir = ((uint64_t)m->dirlen + m->bs - 1) / m->bs;
     if (ndir * 4 > m->bs) {
-        bytes_say(why, whylen,
-                  "stream directory of %" PRIu32 " bytes needs "
-                  "more block numbers than a %" PRIu32 "-byte block map holds",
-                  m->dirlen, m->bs);
+        errbuf_set(why, whylen,
+                   "stream directory of %" PRIu32 " bytes needs "
+                   "more block numbers than a %" PRIu32 "-byte block map holds",
+                   m->dirlen, m->bs);
         return KEYS_BAD;
     }
     if (bm == 0 || bm >= m->nblocks) {
-        bytes_say(why, whylen, "block map at block %" PRIu32 " of %" PRIu32, bm,
-                  m->nblocks);
+        errbuf_set(why, whylen, "block map at block %" PRIu32 " of %" PRIu32,
+                   bm, m->nblocks);
         return KEYS_BAD;
     }
     m->dirlist = (size_t)bm * m->bs;
@@ -238,10 +240,10 @@ jg_open(struct msf *m, char *why, size_t whylen)
     uint64_t ndir;
 
     if (m->len < JG_DIR_LIST) {
-        bytes_say(why, whylen,
-                  "truncated: JG header ends at 0x%x, file has "
-                  "0x%zx bytes",
-                  JG_DIR_LIST, m->len);
+        errbuf_set(why, whylen,
+                   "truncated: JG header ends at 0x%x, file has "
+                   "0x%zx bytes",
+                   JG_DIR_LIST, m->len);
         return KEYS_BAD;
     }
     m->bs = pdb_u32(p + 44);
@@ -253,10 +255,10 @@ jg_open(struct msf *m, char *why, size_t whylen)
     if (msf_bs_ok(m->bs)) {
         ndir = ((uint64_t)m->dirlen + m->bs - 1) / m->bs;
         if (!bytes_fit(m->len, JG_DIR_LIST, ndir * 2)) {
-            bytes_say(why, whylen,
-                      "truncated: directory block list ends past "
-                      "0x%zx bytes",
-                      m->len);
+            errbuf_set(why, whylen,
+                       "truncated: directory block list ends past "
+                       "0x%zx bytes",
+                       m->len);
             return KEYS_BAD;
         }
     }
@@ -273,8 +275,8 @@ msf_get(const struct msf *m, uint32_t k, struct msf_stream *s, char *why,
         return KEYS_OK;
     }
     if (msf_stream(m, k, s) != 0) {
-        bytes_say(why, whylen, "stream %" PRIu32 ": block list out of range",
-                  k);
+        errbuf_set(why, whylen, "stream %" PRIu32 ": block list out of range",
+                   k);
         return KEYS_BAD;
     }
     return KEYS_OK;
@@ -309,10 +311,10 @@ msf7_key(const struct msf *m, char *key, size_t keylen, char *why,
     if (msf_get(m, PDB_INFO_STREAM, &s, why, whylen) != KEYS_OK)
         return KEYS_BAD;
     if (s.size < PDB_INFO_LEN || msf_read(m, &s, 0, info, sizeof(info))) {
-        bytes_say(why, whylen,
-                  "PDB info stream of %" PRIu32 " bytes is "
-                  "short or unreadable (needs %d)",
-                  s.size, PDB_INFO_LEN);
+        errbuf_set(why, whylen,
+                   "PDB info stream of %" PRIu32 " bytes is "
+                   "short or unreadable (needs %d)",
+                   s.size, PDB_INFO_LEN);
         return KEYS_BAD;
     }
     pdb_guid(info + 12, 1, key, keylen);
@@ -321,10 +323,10 @@ msf7_key(const struct msf *m, char *key, size_t keylen, char *why,
     if (s.size == 0)
         return KEYS_OK; /* no DBI stream: the key has no age */
     if (s.size < PDB_DBI_LEN || msf_read(m, &s, 0, dbi, sizeof(dbi))) {
-        bytes_say(why, whylen,
-                  "DBI stream of %" PRIu32 " bytes is short or "
-                  "unreadable (header needs %d)",
-                  s.size, PDB_DBI_LEN);
+        errbuf_set(why, whylen,
+                   "DBI stream of %" PRIu32 " bytes is short or "
+                   "unreadable (header needs %d)",
+                   s.size, PDB_DBI_LEN);
         return KEYS_BAD;
     }
     at = strlen(key);
@@ -342,10 +344,10 @@ jg_key(const struct msf *m, char *key, size_t keylen, char *why, size_t whylen)
     if (msf_get(m, PDB_INFO_STREAM, &s, why, whylen) != KEYS_OK)
         return KEYS_BAD;
     if (s.size < sizeof(info) || msf_read(m, &s, 0, info, sizeof(info))) {
-        bytes_say(why, whylen,
-                  "PDB info stream of %" PRIu32 " bytes is "
-                  "short or unreadable (needs 12)",
-                  s.size);
+        errbuf_set(why, whylen,
+                   "PDB info stream of %" PRIu32 " bytes is "
+                   "short or unreadable (needs 12)",
+                   s.size);
         return KEYS_BAD;
     }
     snprintf(key, keylen, "%08" PRIX32 "%" PRIx32, pdb_u32(info + 4),
@@ -392,17 +394,17 @@ pp_key(const unsigned char *buf, size_t len, char *key, size_t keylen,
 
     vlen = len >= 16 ? pdb_u32(buf + 12) : 0;
     if (len < 16 || vlen > 256 || vlen % 4 != 0 || len - 16 < vlen + 4) {
-        bytes_say(why, whylen,
-                  "portable PDB: metadata root truncated or "
-                  "version length %" PRIu32 " bad",
-                  vlen);
+        errbuf_set(why, whylen,
+                   "portable PDB: metadata root truncated or "
+                   "version length %" PRIu32 " bad",
+                   vlen);
         return KEYS_BAD;
     }
     count = bytes_le(buf + 16 + vlen + 2, 2);
     off = 16 + (size_t)vlen + 4;
     for (k = 0; k < count; k++) {
         if (pp_header(buf, len, &off, &soff, &ssize, &name) != 0) {
-            bytes_say(
+            errbuf_set(
                 why, whylen,
                 "portable PDB: stream header %" PRIu32 " runs past the end", k);
             return KEYS_BAD;
@@ -410,17 +412,17 @@ pp_key(const unsigned char *buf, size_t len, char *key, size_t keylen,
         if (strcmp((const char *)name, "#Pdb") != 0)
             continue;
         if (ssize < PP_PDB_ID || !bytes_fit(len, soff, ssize)) {
-            bytes_say(why, whylen,
-                      "portable PDB: #Pdb stream at 0x%" PRIx32 " size %" PRIu32
-                      " is outside the file or short",
-                      soff, ssize);
+            errbuf_set(why, whylen,
+                       "portable PDB: #Pdb stream at 0x%" PRIx32
+                       " size %" PRIu32 " is outside the file or short",
+                       soff, ssize);
             return KEYS_BAD;
         }
         pdb_guid(buf + soff, 0, key, keylen);
         strncat(key, "FFFFFFFF", keylen - strlen(key) - 1);
         return KEYS_OK;
     }
-    bytes_say(why, whylen, "portable PDB: no #Pdb stream");
+    errbuf_set(why, whylen, "portable PDB: no #Pdb stream");
     return KEYS_BAD;
 }
 
@@ -472,16 +474,16 @@ pdb_dispatch(enum pdb_kind kind, const unsigned char *buf, size_t len,
     case PDB_PORTABLE:
         return pp_key(buf, len, key, keylen, why, whylen);
     case PDB_SHORT:
-        bytes_say(why, whylen, "truncated: PDB magic cut at 0x%zx bytes", len);
+        errbuf_set(why, whylen, "truncated: PDB magic cut at 0x%zx bytes", len);
         return KEYS_BAD;
     case PDB_NONE:
         break;
     }
     if (len == 0) {
-        bytes_say(why, whylen, "empty file");
+        errbuf_set(why, whylen, "empty file");
         return KEYS_BAD;
     }
-    bytes_say(why, whylen, "not a PDB: no MSF 7.00, JG 2.00 or BSJB magic");
+    errbuf_set(why, whylen, "not a PDB: no MSF 7.00, JG 2.00 or BSJB magic");
     return KEYS_UNRECOGNISED;
 }
 
@@ -495,7 +497,7 @@ keys_pdb(const char *basename, const unsigned char *buf, size_t len,
     enum keys_rc rc;
 
     if (max < 1 || blen == 0 || blen >= KEYS_NAME_MAX) {
-        bytes_say(why, whylen, "name is empty or too long, or no room");
+        errbuf_set(why, whylen, "name is empty or too long, or no room");
         return KEYS_BAD;
     }
     rc = pdb_dispatch(kind, buf, len, out->key, sizeof(out->key), why, whylen);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "errbuf.h"
 #include "keys.h"
 
 #define PE_DOS_HDR 0x40 /* IMAGE_DOS_HEADER */
@@ -41,30 +42,30 @@ pe_dos(const unsigned char *buf, size_t len, struct pe_hdr *h, char *why,
     uint32_t lfanew;
 
     if (len == 0) {
-        bytes_say(why, whylen, "empty file");
+        errbuf_set(why, whylen, "empty file");
         return KEYS_BAD;
     }
     if (buf[0] != 'M' || (len >= 2 && buf[1] != 'Z')) {
-        bytes_say(why, whylen, "not a PE image: no MZ signature");
+        errbuf_set(why, whylen, "not a PE image: no MZ signature");
         return KEYS_UNRECOGNISED;
     }
     if (len < PE_DOS_HDR) {
-        bytes_say(why, whylen,
-                  "truncated: DOS header ends at 0x%x, file has 0x%zx bytes",
-                  PE_DOS_HDR, len);
+        errbuf_set(why, whylen,
+                   "truncated: DOS header ends at 0x%x, file has 0x%zx bytes",
+                   PE_DOS_HDR, len);
         return KEYS_BAD;
     }
     lfanew = bytes_le(buf + PE_LFANEW_OFF, 4);
     if (!bytes_fit(len, lfanew, 4 + PE_COFF_HDR)) {
-        bytes_say(why, whylen,
-                  "truncated: e_lfanew 0x%" PRIx32
-                  " puts the COFF header past the end (0x%zx bytes)",
-                  lfanew, len);
+        errbuf_set(why, whylen,
+                   "truncated: e_lfanew 0x%" PRIx32
+                   " puts the COFF header past the end (0x%zx bytes)",
+                   lfanew, len);
         return KEYS_BAD;
     }
     if (memcmp(buf + lfanew, "PE\0\0", 4) != 0) {
-        bytes_say(why, whylen, "no PE signature at e_lfanew 0x%" PRIx32,
-                  lfanew);
+        errbuf_set(why, whylen, "no PE signature at e_lfanew 0x%" PRIx32,
+                   lfanew);
         return KEYS_BAD;
     }
     h->coff = (size_t)lfanew + 4;
@@ -83,36 +84,36 @@ pe_nt(const unsigned char *buf, size_t len, struct pe_hdr *h, char *why,
     h->stamp = bytes_le(buf + h->coff + 4, 4);
     h->optsize = (uint16_t)bytes_le(buf + h->coff + 16, 2);
     if (!bytes_fit(len, opt, 2)) {
-        bytes_say(why, whylen,
-                  "truncated: optional header magic at 0x%zx, file has 0x%zx "
-                  "bytes",
-                  opt, len);
+        errbuf_set(why, whylen,
+                   "truncated: optional header magic at 0x%zx, file has 0x%zx "
+                   "bytes",
+                   opt, len);
         return KEYS_BAD;
     }
     magic = (uint16_t)bytes_le(buf + opt, 2);
     if (magic != PE_OPT_PE32 && magic != PE_OPT_PE32P) {
-        bytes_say(why, whylen, "optional header magic 0x%x is not PE32/PE32+",
-                  (unsigned)magic);
+        errbuf_set(why, whylen, "optional header magic 0x%x is not PE32/PE32+",
+                   (unsigned)magic);
         return KEYS_BAD;
     }
     fixed = magic == PE_OPT_PE32 ? PE_OPT_FIXED32 : PE_OPT_FIXED64;
     if (h->optsize < fixed) {
-        bytes_say(why, whylen,
-                  "SizeOfOptionalHeader %u is below the %zu bytes its fields "
-                  "need",
-                  (unsigned)h->optsize, fixed);
+        errbuf_set(why, whylen,
+                   "SizeOfOptionalHeader %u is below the %zu bytes its fields "
+                   "need",
+                   (unsigned)h->optsize, fixed);
         return KEYS_BAD;
     }
     sect = opt + h->optsize;
     if (!bytes_fit(len, sect, (size_t)h->nsect * PE_SECTION_HDR)) {
-        bytes_say(why, whylen,
-                  "truncated: PE headers end at 0x%zx, file has 0x%zx bytes",
-                  sect + (size_t)h->nsect * PE_SECTION_HDR, len);
+        errbuf_set(why, whylen,
+                   "truncated: PE headers end at 0x%zx, file has 0x%zx bytes",
+                   sect + (size_t)h->nsect * PE_SECTION_HDR, len);
         return KEYS_BAD;
     }
     h->imgsize = bytes_le(buf + opt + PE_SIZEOFIMAGE_OFF, 4);
     if (h->imgsize == 0) {
-        bytes_say(why, whylen, "SizeOfImage is 0");
+        errbuf_set(why, whylen, "SizeOfImage is 0");
         return KEYS_BAD;
     }
     return KEYS_OK;
@@ -133,7 +134,7 @@ keys_pe(const char *basename, const unsigned char *buf, size_t len,
     if (rc != KEYS_OK)
         return rc;
     if (max < 1 || blen == 0 || blen >= KEYS_NAME_MAX) {
-        bytes_say(why, whylen, "name is empty or too long, or no room");
+        errbuf_set(why, whylen, "name is empty or too long, or no room");
         return KEYS_BAD;
     }
     memcpy(out->file, basename, blen + 1);
