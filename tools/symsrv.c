@@ -27,9 +27,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "keys.h"
-#include "log.h"
-#include "symstore.h"
+#include "keys/keys.h"
+#include "util/log.h"
+#include "symstore/symstore.h"
 
 /* The largest input. PDBs are the largest symbol files, and MSF 7.00 with
  * its default 4 KiB pages stops at 4 GiB (only /PDBPAGESIZE above 4096

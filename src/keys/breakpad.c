@@ -18,7 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "keys.h"
+#include "keys/keys.h"
 
 #define BP_MAGIC "MODULE "
 #define BP_MAGIC_LEN (sizeof(BP_MAGIC) - 1)

@@ -19,7 +19,7 @@
 #include <gelf.h>
 #include <elfutils/libdwelf.h>
 
-#include "keys.h"
+#include "keys/keys.h"
 
 /* SSQP: build-ids shorter than 20 bytes are right-padded with zeros. */
 #define ELF_SSQP_ID_MIN 20

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "keys.h"
+#include "keys/keys.h"
 
 #define MACHO_MAGIC 0xfeedfaceU
 #define MACHO_MAGIC_64 0xfeedfacfU

@@ -21,8 +21,8 @@
 #include <string.h>
 
 #include "bytes.h"
-#include "errbuf.h"
-#include "keys.h"
+#include "util/errbuf.h"
+#include "keys/keys.h"
 
 static const char msf7_magic[] = "Microsoft C/C++ MSF 7.00\r\n\x1a"
                                  "DS\0\0\0";

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "bytes.h"
-#include "errbuf.h"
-#include "keys.h"
+#include "util/errbuf.h"
+#include "keys/keys.h"
 
 #define PE_DOS_HDR 0x40 /* IMAGE_DOS_HEADER */
 #define PE_LFANEW_OFF 0x3c

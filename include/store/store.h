@@ -1,0 +1,65 @@
+/*
+ * The store tree on disk and how a request path finds a file in it
+ * (DESIGN.md "Storage layout served"). Files are opened beneath one root
+ * directory descriptor, never outside it; only regular files open.
+ *
+ * A lookup tries, in order: the path as asked (costs nothing extra); the
+ * spelling an earlier case-blind lookup learned; a case-blind walk of the
+ * tree (dircache.h); and, when the root holds index2.txt (a two-tier
+ * store), the same under the file name's tier prefix. Then, for a file
+ * that is not there: its CAB twin ("app.pd_" for "app.pdb"), expanded once
+ * into the cache directory when one is configured; and file.ptr beside it,
+ * when that says PATH:<path> and the path lies beneath a pointer root (a
+ * MSG:<text> is logged). Thread-safe.
+ */
+#ifndef SYMSRVD_STORE_H
+#define SYMSRVD_STORE_H
+
+#include <stddef.h>
+#include <sys/stat.h>
+
+struct store;
+
+struct store_opts {
+    const char *root;
+    char *const *pointer_roots; /* file.ptr may point beneath these */
+    unsigned npointer_roots;
+    const char *cache_dir; /* expand app.pd_ into here; NULL: never */
+};
+
+/*
+ * Opens the store root, the pointer roots and the cache directory (made
+ * if missing). Returns NULL with the reason in err (not a directory,
+ * unreadable, or a kernel without openat2, Linux 5.6). Caller frees with
+ * store_free().
+ */
+struct store *store_new(const struct store_opts *o, char *err, size_t errlen);
+
+void store_free(struct store *s);
+
+/*
+ * Opens the file a canonical path (path_canonicalize(), "" for the root)
+ * names. openat2(RESOLVE_BENEATH) refuses "..", absolute symlinks and
+ * symlinks that lead out of the root, whatever races the tree sees.
+ * Returns the descriptor and fills *st, or -1 with errno: ENOENT/ENOTDIR
+ * missing, EISDIR not a regular file, EXDEV or ELOOP an escape or a loop,
+ * EACCES, EMFILE... Caller closes it.
+ */
+int store_lookup(struct store *s, const char *rel, struct stat *st);
+
+enum store_ptr {
+    STORE_PTR_PATH, /* *value is the path */
+    STORE_PTR_MSG,  /* *value is a message for the log */
+    STORE_PTR_BAD,
+};
+
+/*
+ * Pure: reads the contents of a file.ptr, buf[0..len): "PATH:<path>" or
+ * "MSG:<text>" (prefix case-blind, trailing white space and line ends
+ * dropped, nothing else allowed: no NUL, no control byte, no second
+ * line). *value and *vlen point into buf.
+ */
+enum store_ptr store_parse_ptr(const char *buf, size_t len, const char **value,
+                               size_t *vlen);
+
+#endif

@@ -1,0 +1,581 @@
+/* Settings; see config.h. */
+#include <errno.h>
+#include <ini.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "daemon/addr.h"
+#include "daemon/config.h"
+#include "http/range.h"
+
+#ifndef SYMSRVD_VERSION
+#define SYMSRVD_VERSION "0.1.0"
+#endif
+
+enum kind { K_STR, K_ADDRS, K_LIST, K_UINT, K_BOOL };
+
+struct directive {
+    const char *section, *key;
+    char short_flag;       /* 0: none */
+    const char *long_flag; /* without "--" */
+    enum kind kind;
+    size_t off;       /* into struct config */
+    size_t count_off; /* lists: the unsigned count beside the array */
+    unsigned min, max;
+    const char *def; /* NULL: no default */
+    const char *help;
+    const char *metavar; /* the value's name in --help */
+};
+
+#define OFF(f) offsetof(struct config, f)
+
+static const struct directive directives[] = {
+    {"store", "root", 'r', "root", K_STR, OFF(root), 0, 0, 0, NULL,
+     "symbol store directory (default: the demo store)", "DIR"},
+    {"store", "serve_admin", 0, "serve-admin", K_BOOL, OFF(serve_admin), 0, 0,
+     0, "off", "serve 000Admin/ read-only (on/off)", "on|off"},
+    {"store", "pointer_roots", 0, "pointer-roots", K_LIST, OFF(pointer_roots),
+     OFF(npointer_roots), 0, 0, NULL,
+     "directories file.ptr may point into, space-separated", "DIR..."},
+    {"store", "expand_compressed", 0, "expand-compressed", K_BOOL,
+     OFF(expand_compressed), 0, 0, 0, "off",
+     "answer app.pdb from app.pd_ by expanding the CAB once", "on|off"},
+    {"store", "cache_dir", 0, "cache-dir", K_STR, OFF(cache_dir), 0, 0, 0, NULL,
+     "where expanded files are kept (needed by expand_compressed)", "DIR"},
+    {"server", "listen", 'l', "listen", K_ADDRS, OFF(listen), OFF(nlisten), 0,
+     0, NULL, "ADDR:PORT to serve HTTP on, repeatable (127.0.0.1:8080)",
+     "ADDR:PORT"},
+    {"server", "tls_listen", 0, "tls-listen", K_ADDRS, OFF(tls_listen),
+     OFF(ntls_listen), 0, 0, NULL, "ADDR:PORT to serve HTTPS on, repeatable",
+     "ADDR:PORT"},
+    {"server", "tls_cert", 0, "tls-cert", K_STR, OFF(tls_cert), 0, 0, 0, NULL,
+     "PEM certificate chain for HTTPS", "PEM"},
+    {"server", "tls_key", 0, "tls-key", K_STR, OFF(tls_key), 0, 0, 0, NULL,
+     "PEM private key for HTTPS", "PEM"},
+    {"server", "workers", 'w', "workers", K_UINT, OFF(workers), 0, 0, 256, "0",
+     "worker threads (0: one per CPU)", "N"},
+    {"server", "addr_file", 0, "addr-file", K_STR, OFF(addr_file), 0, 0, 0,
+     NULL, "write the bound addresses here, one per line, once listening",
+     "FILE"},
+    {"server", "shutdown_timeout", 0, "shutdown-timeout", K_UINT,
+     OFF(shutdown_timeout), 0, 0, 3600, "30",
+     "seconds running downloads may finish after SIGTERM", "SECONDS"},
+    {"log", "access_log", 'a', "access-log", K_STR, OFF(access_log), 0, 0, 0,
+     "-", "access log file ('-' stdout, 'off' none)", "FILE"},
+    {"http", "timeout", 0, "timeout", K_UINT, OFF(timeout), 0, 1, 3600, "60",
+     "seconds a connection may stay idle or make no progress", "SECONDS"},
+    {"http", "max_header_size", 0, "max-header-size", K_UINT,
+     OFF(max_header_size), 0, 1024, 1048576, "8192",
+     "bytes of request line and headers accepted", "BYTES"},
+    {"http", "max_ranges", 0, "max-ranges", K_UINT, OFF(max_ranges), 0, 1,
+     RANGE_MAX, "16", "ranges honoured per request; more get the whole file",
+     "N"},
+    {"http", "cache_control", 0, "cache-control", K_STR, OFF(cache_control), 0,
+     0, 0, "public, max-age=31536000, immutable",
+     "Cache-Control of files (a file under its key never changes)", "VALUE"},
+    {"http", "miss_max_age", 0, "miss-max-age", K_UINT, OFF(miss_max_age), 0, 0,
+     31536000, "300", "seconds caches may keep a 404", "SECONDS"},
+};
+
+#define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))
+
+static char **
+str_field(struct config *cfg, const struct directive *d)
+{
+    return (char **)(void *)((char *)cfg + d->off);
+}
+
+static unsigned *
+uint_field(struct config *cfg, size_t off)
+{
+    return (unsigned *)(void *)((char *)cfg + off);
+}
+
+static int
+set_str(struct config *cfg, const struct directive *d, const char *v, char *why,
+        size_t whylen)
+{
+    char **f = str_field(cfg, d);
+    char *copy;
+
+    if (*v == '\0') {
+        snprintf(why, whylen, "empty value");
+        return -1;
+    }
+    copy = strdup(v);
+    if (copy == NULL) {
+        snprintf(why, whylen, "out of memory");
+        return -1;
+    }
+    free(*f);
+    *f = copy;
+    return 0;
+}
+
+static int
+set_uint(struct config *cfg, const struct directive *d, const char *v,
+         char *why, size_t whylen)
+{
+    unsigned long long n = 0;
+    const char *p = v;
+
+    if (*p == '\0')
+        goto bad;
+    for (; *p != '\0'; p++) {
+        if (*p < '0' || *p > '9' || n > d->max)
+            goto bad;
+        n = n * 10 + (unsigned)(*p - '0');
+    }
+    if (n < d->min || n > d->max)
+        goto bad;
+    *uint_field(cfg, d->off) = (unsigned)n;
+    return 0;
+bad:
+    snprintf(why, whylen, "'%s' is not a number from %u to %u", v, d->min,
+             d->max);
+    return -1;
+}
+
+/*
+ * Appends each value of a space- or comma-separated list (so a value
+ * cannot hold either); K_ADDRS values must be listen addresses.
+ */
+static int
+add_items(struct config *cfg, const struct directive *d, const char *v,
+          char *why, size_t whylen)
+{
+    char **arr = str_field(cfg, d);
+    unsigned *n = uint_field(cfg, d->count_off);
+    const char *p = v;
+
+    while (*p != '\0') {
+        size_t len = strcspn(p, " \t,");
+        struct sockaddr_storage ss;
+        socklen_t sslen;
+        char *one;
+
+        if (len == 0) {
+            p++;
+            continue;
+        }
+        if (*n == CONFIG_MAX_ADDRS ||
+            (d->kind == K_ADDRS && len >= ADDR_TEXT_LEN)) {
+            snprintf(why, whylen, "too long or too many values");
+            return -1;
+        }
+        one = strndup(p, len);
+        if (one == NULL) {
+            snprintf(why, whylen, "out of memory");
+            return -1;
+        }
+        if (d->kind == K_ADDRS && addr_parse(one, &ss, &sslen) == -1) {
+            snprintf(why, whylen, "'%s' is not IPv4:PORT or [IPv6]:PORT", one);
+            free(one);
+            return -1;
+        }
+        arr[(*n)++] = one;
+        p += len;
+    }
+    return 0;
+}
+
+static void
+clear_addrs(struct config *cfg, const struct directive *d)
+{
+    char **arr = str_field(cfg, d);
+    unsigned *n = uint_field(cfg, d->count_off);
+
+    for (unsigned i = 0; i < *n; i++) {
+        free(arr[i]);
+        arr[i] = NULL;
+    }
+    *n = 0;
+}
+
+static int
+set_bool(struct config *cfg, const struct directive *d, const char *v,
+         char *why, size_t whylen)
+{
+    static const char *const yes[] = {"on", "yes", "true", "1"};
+    static const char *const no[] = {"off", "no", "false", "0"};
+
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(v, yes[i]) == 0 || strcasecmp(v, no[i]) == 0) {
+            *(bool *)(void *)((char *)cfg + d->off) =
+                strcasecmp(v, yes[i]) == 0;
+            return 0;
+        }
+    }
+    snprintf(why, whylen, "'%s' is not on or off", v);
+    return -1;
+}
+
+static int
+apply(struct config *cfg, const struct directive *d, const char *v, char *why,
+      size_t whylen)
+{
+    switch (d->kind) {
+    case K_BOOL:
+        return set_bool(cfg, d, v, why, whylen);
+    case K_STR:
+        return set_str(cfg, d, v, why, whylen);
+    case K_UINT:
+        return set_uint(cfg, d, v, why, whylen);
+    case K_ADDRS:
+    case K_LIST:
+        return add_items(cfg, d, v, why, whylen);
+    }
+    return -1;
+}
+
+static const struct directive *
+find_key(const char *section, const char *key)
+{
+    for (size_t i = 0; i < NDIRECTIVES; i++)
+        if (strcasecmp(directives[i].section, section) == 0 &&
+            strcasecmp(directives[i].key, key) == 0)
+            return &directives[i];
+    return NULL;
+}
+
+struct ini_ctx {
+    struct config *cfg;
+    FILE *fp;
+    int lineno;    /* line the reader handed to inih last */
+    int err_line;  /* first error, 0 if none */
+    char err[256]; /* "section.key: reason" of the first error */
+};
+
+/* Did fgets() stop short of the end of the line? */
+static bool
+line_cut(const char *line, FILE *fp)
+{
+    int c;
+
+    if (strchr(line, '\n') != NULL)
+        return false;
+    c = getc(fp);
+    if (c == EOF)
+        return false;
+    ungetc(c, fp);
+    return true;
+}
+
+/*
+ * inih's reader: counts lines so that errors can name them. inih's line
+ * buffer is fixed, and it would parse the rest of a longer line as lines of
+ * their own (a cut "[v6]:port" list reads as a section header): stop there.
+ */
+static char *
+read_ini_line(char *buf, int size, void *stream)
+{
+    struct ini_ctx *ctx = stream;
+    char *line = fgets(buf, size, ctx->fp);
+
+    if (line == NULL)
+        return NULL;
+    ctx->lineno++;
+    if (line_cut(line, ctx->fp)) {
+        if (ctx->err_line == 0) {
+            ctx->err_line = ctx->lineno;
+            snprintf(ctx->err, sizeof(ctx->err), "line longer than %d bytes",
+                     size - 2);
+        }
+        return NULL;
+    }
+    return line;
+}
+
+static int
+on_ini_entry(void *user, const char *section, const char *name,
+             const char *value)
+{
+    struct ini_ctx *ctx = user;
+    const struct directive *d = find_key(section, name);
+    char why[200];
+
+    if (ctx->err_line != 0)
+        return 1; /* report the first error only */
+    if (d == NULL)
+        snprintf(why, sizeof(why), "unknown key");
+    else if (apply(ctx->cfg, d, value, why, sizeof(why)) == 0)
+        return 1;
+    ctx->err_line = ctx->lineno;
+    snprintf(ctx->err, sizeof(ctx->err), "%s.%s: %s", section, name, why);
+    return 0;
+}
+
+static int
+load_file(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+    struct ini_ctx ctx = {.cfg = cfg};
+    int rc;
+
+    ctx.fp = fopen(path, "r");
+    if (ctx.fp == NULL) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    rc = ini_parse_stream(read_ini_line, &ctx, on_ini_entry, &ctx);
+    if (rc == 0 && ferror(ctx.fp)) /* EISDIR, EIO: not an empty file */
+        rc = -1;
+    fclose(ctx.fp);
+    if (rc == 0 && ctx.err_line == 0)
+        return 0;
+    if (ctx.err_line != 0 && (rc == 0 || ctx.err_line <= rc))
+        snprintf(err, errlen, "%s:%d: %s", path, ctx.err_line, ctx.err);
+    else if (rc > 0)
+        snprintf(err, errlen, "%s:%d: syntax error", path, rc);
+    else
+        snprintf(err, errlen, "%s: cannot be read", path);
+    return -1;
+}
+
+/* The directive a flag names; *inline_value points after '=' if any. */
+static const struct directive *
+find_flag(const char *arg, const char **inline_value)
+{
+    *inline_value = NULL;
+    for (size_t i = 0; i < NDIRECTIVES; i++) {
+        const struct directive *d = &directives[i];
+        size_t n = strlen(d->long_flag);
+
+        if (arg[0] == '-' && arg[1] == '-' &&
+            strncmp(arg + 2, d->long_flag, n) == 0 &&
+            (arg[2 + n] == '\0' || arg[2 + n] == '=')) {
+            if (arg[2 + n] == '=')
+                *inline_value = arg + 3 + n;
+            return d;
+        }
+        if (d->short_flag != 0 && arg[0] == '-' && arg[1] == d->short_flag) {
+            if (arg[2] != '\0')
+                *inline_value = arg + 2;
+            return d;
+        }
+    }
+    return NULL;
+}
+
+/* Is argv[i] the config flag? Then *value is its argument (or NULL). */
+static int
+is_config_flag(int argc, char *const argv[], int i, const char **value)
+{
+    const char *a = argv[i];
+
+    if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+        *value = i + 1 < argc ? argv[i + 1] : NULL;
+        return 2;
+    }
+    if (strncmp(a, "--config=", 9) == 0) {
+        *value = a + 9;
+        return 1;
+    }
+    if (strncmp(a, "-c", 2) == 0) {
+        *value = a + 2;
+        return 1;
+    }
+    return 0;
+}
+
+static int
+apply_flag(struct config *cfg, int argc, char *const argv[], int *i,
+           unsigned *replaced, char *err, size_t errlen)
+{
+    const char *arg = argv[*i], *value;
+    const struct directive *d = find_flag(arg, &value);
+    char why[200];
+
+    if (d == NULL) {
+        snprintf(err, errlen, "%s: unknown flag (see --help)", arg);
+        return -1;
+    }
+    if (value == NULL) {
+        if (*i + 1 >= argc) {
+            snprintf(err, errlen, "%s: needs a value", arg);
+            return -1;
+        }
+        value = argv[++*i];
+    }
+    /* A list flag replaces the file's list instead of adding to it. */
+    if ((d->kind == K_ADDRS || d->kind == K_LIST) &&
+        !(*replaced & (1u << (d - directives)))) {
+        clear_addrs(cfg, d);
+        *replaced |= 1u << (d - directives);
+    }
+    if (apply(cfg, d, value, why, sizeof(why)) == -1) {
+        snprintf(err, errlen, "--%s: %s", d->long_flag, why);
+        return -1;
+    }
+    return 0;
+}
+
+static enum config_rc
+apply_flags(struct config *cfg, int argc, char *const argv[], char *err,
+            size_t errlen)
+{
+    unsigned replaced = 0;
+
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *cval;
+        int skip = is_config_flag(argc, argv, i, &cval);
+
+        if (skip > 0) {
+            i += skip - 1;
+        } else if (strcmp(a, "--check-config") == 0) {
+            cfg->check_only = true;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            config_usage(stdout);
+            return CONFIG_EXIT;
+        } else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+            printf("symsrvd %s\n", SYMSRVD_VERSION);
+            return CONFIG_EXIT;
+        } else if (apply_flag(cfg, argc, argv, &i, &replaced, err, errlen) ==
+                   -1) {
+            return CONFIG_ERROR;
+        }
+    }
+    return CONFIG_OK;
+}
+
+static int
+apply_defaults(struct config *cfg, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < NDIRECTIVES; i++) {
+        const struct directive *d = &directives[i];
+
+        if (d->def != NULL && apply(cfg, d, d->def, err, errlen) == -1)
+            return -1;
+    }
+    return 0;
+}
+
+/* Rules across settings, after every source has been applied. */
+static int
+validate(struct config *cfg, const char *demo_root, char *err, size_t errlen)
+{
+    char why[64];
+
+    if (cfg->root == NULL && cfg->file != NULL) {
+        snprintf(err, errlen, "%s: store.root: required", cfg->file);
+        return -1;
+    }
+    if (cfg->root == NULL && set_str(cfg, find_key("store", "root"), demo_root,
+                                     why, sizeof(why)) == -1) {
+        snprintf(err, errlen, "store.root: %s", why);
+        return -1;
+    }
+    if (cfg->nlisten == 0 && cfg->ntls_listen == 0 &&
+        add_items(cfg, find_key("server", "listen"), "127.0.0.1:8080", why,
+                  sizeof(why)) == -1) {
+        snprintf(err, errlen, "server.listen: %s", why);
+        return -1;
+    }
+    if (cfg->expand_compressed && cfg->cache_dir == NULL) {
+        snprintf(err, errlen, "store.expand_compressed: needs store.cache_dir");
+        return -1;
+    }
+    if (cfg->ntls_listen > 0 &&
+        (cfg->tls_cert == NULL || cfg->tls_key == NULL)) {
+        snprintf(err, errlen,
+                 "server.tls_listen: needs tls_cert and tls_key "
+                 "(--tls-cert, --tls-key)");
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * The file named by -c, found before any other flag is applied, since
+ * flags win over it. Values of other flags are skipped, so "-a -cfoo"
+ * logs to "-cfoo" and loads nothing.
+ */
+static int
+find_config_file(struct config *cfg, int argc, char *const argv[], char *err,
+                 size_t errlen)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *value;
+        int skip = is_config_flag(argc, argv, i, &value);
+
+        if (skip == 0) {
+            if (find_flag(argv[i], &value) != NULL && value == NULL)
+                i++; /* the flag's value */
+            continue;
+        }
+        if (value == NULL || *value == '\0') {
+            snprintf(err, errlen, "%s: needs a file", argv[i]);
+            return -1;
+        }
+        if (cfg->file != NULL) {
+            snprintf(err, errlen, "%s: only one config file", argv[i]);
+            return -1;
+        }
+        cfg->file = strdup(value);
+        if (cfg->file == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        i += skip - 1;
+    }
+    return 0;
+}
+
+enum config_rc
+config_load(struct config *cfg, int argc, char *const argv[],
+            const char *demo_root, char *err, size_t errlen)
+{
+    enum config_rc rc;
+
+    if (apply_defaults(cfg, err, errlen) == -1 ||
+        find_config_file(cfg, argc, argv, err, errlen) == -1 ||
+        (cfg->file != NULL && load_file(cfg, cfg->file, err, errlen) == -1))
+        return CONFIG_ERROR;
+    rc = apply_flags(cfg, argc, argv, err, errlen);
+    if (rc != CONFIG_OK)
+        return rc;
+    return validate(cfg, demo_root, err, errlen) == 0 ? CONFIG_OK
+                                                      : CONFIG_ERROR;
+}
+
+void
+config_free(struct config *cfg)
+{
+    for (size_t i = 0; i < NDIRECTIVES; i++) {
+        const struct directive *d = &directives[i];
+
+        if (d->kind == K_STR)
+            free(*str_field(cfg, d));
+        else if (d->kind == K_ADDRS || d->kind == K_LIST)
+            clear_addrs(cfg, d);
+    }
+    free(cfg->file);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+void
+config_usage(FILE *fp)
+{
+    fprintf(fp, "usage: symsrvd [-c FILE] [--check-config] [flags]\n"
+                "  -c, --config FILE                INI file; flags win over "
+                "it\n"
+                "      --check-config               validate and exit 0 or 1\n"
+                "  -h, --help                       this text\n"
+                "  -V, --version                    the version\n");
+    for (size_t i = 0; i < NDIRECTIVES; i++) {
+        const struct directive *d = &directives[i];
+        char flag[48];
+
+        if (d->short_flag != 0)
+            snprintf(flag, sizeof(flag), "-%c, --%s %s", d->short_flag,
+                     d->long_flag, d->metavar);
+        else
+            snprintf(flag, sizeof(flag), "    --%s %s", d->long_flag,
+                     d->metavar);
+        fprintf(fp, "  %-32s %s [%s] %s\n", flag, d->help, d->section, d->key);
+    }
+}

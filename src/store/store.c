@@ -1,0 +1,478 @@
+/* The store tree on disk; see store.h. */
+#define _GNU_SOURCE /* flock() */
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/beneath.h"
+#include "store/cab.h"
+#include "store/dircache.h"
+#include "store/layout.h"
+#include "util/log.h"
+#include "store/store.h"
+
+#define STORE_MAX_PTR_ROOTS 16
+/* A file.ptr is a line; anything longer is not one. */
+#define PTR_MAX 4096
+
+/* Bounds of what case-blind lookups remember (see dircache.h). */
+#define MAX_DIRS 16384
+#define MAX_PATHS 65536
+
+struct store {
+    int root_fd;
+    struct dircache *dc;
+    unsigned nptr;
+    char *ptr_path[STORE_MAX_PTR_ROOTS]; /* without trailing '/' */
+    int ptr_fd[STORE_MAX_PTR_ROOTS];
+    char *cache_path; /* NULL: no expansion */
+    int cache_fd;
+};
+
+static int
+open_root(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int probe;
+
+    if (fd == -1)
+        return -1;
+    /* Fail at start-up, not at the first request, on kernels before 5.6. */
+    probe = beneath_open(fd, "", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (probe == -1) {
+        int saved = errno;
+
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    close(probe);
+    return fd;
+}
+
+static int
+open_dir_at(const char *what, const char *path, int make, char *err,
+            size_t errlen)
+{
+    int fd;
+
+    if (make && mkdir(path, 0755) == -1 && errno != EEXIST) {
+        snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+        return -1;
+    }
+    fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd == -1)
+        snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+    return fd;
+}
+
+/* Pointer roots and the cache directory. */
+static int
+open_extra_dirs(struct store *s, const struct store_opts *o, char *err,
+                size_t errlen)
+{
+    for (unsigned i = 0; i < o->npointer_roots && i < STORE_MAX_PTR_ROOTS;
+         i++) {
+        size_t n = strlen(o->pointer_roots[i]);
+
+        while (n > 1 && o->pointer_roots[i][n - 1] == '/')
+            n--;
+        s->ptr_path[i] = strndup(o->pointer_roots[i], n);
+        s->ptr_fd[i] = -1;
+        s->nptr = i + 1;
+        if (s->ptr_path[i] == NULL || o->pointer_roots[i][0] != '/') {
+            snprintf(err, errlen,
+                     "store.pointer_roots %s: not an absolute "
+                     "path",
+                     o->pointer_roots[i]);
+            return -1;
+        }
+        s->ptr_fd[i] =
+            open_dir_at("store.pointer_roots", s->ptr_path[i], 0, err, errlen);
+        if (s->ptr_fd[i] == -1)
+            return -1;
+    }
+    if (o->cache_dir == NULL)
+        return 0;
+    s->cache_path = strdup(o->cache_dir);
+    if (s->cache_path == NULL)
+        return -1;
+    s->cache_fd = open_dir_at("store.cache_dir", o->cache_dir, 1, err, errlen);
+    return s->cache_fd == -1 ? -1 : 0;
+}
+
+struct store *
+store_new(const struct store_opts *o, char *err, size_t errlen)
+{
+    struct store *s = calloc(1, sizeof(*s));
+
+    if (s == NULL) {
+        snprintf(err, errlen, "store.root %s: out of memory", o->root);
+        return NULL;
+    }
+    s->cache_fd = -1;
+    s->root_fd = open_root(o->root);
+    if (s->root_fd == -1) {
+        snprintf(err, errlen, "store.root %s: %s", o->root,
+                 errno == ENOSYS ? "openat2 unsupported (Linux >= 5.6)"
+                                 : strerror(errno));
+        free(s);
+        return NULL;
+    }
+    s->dc = dircache_new(s->root_fd, MAX_DIRS, MAX_PATHS);
+    if (s->dc == NULL)
+        snprintf(err, errlen, "store.root %s: out of memory", o->root);
+    if (s->dc == NULL || open_extra_dirs(s, o, err, errlen) == -1) {
+        store_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void
+store_free(struct store *s)
+{
+    if (s == NULL)
+        return;
+    dircache_free(s->dc);
+    for (unsigned i = 0; i < s->nptr; i++) {
+        free(s->ptr_path[i]);
+        if (s->ptr_fd[i] != -1)
+            close(s->ptr_fd[i]);
+    }
+    free(s->cache_path);
+    if (s->cache_fd != -1)
+        close(s->cache_fd);
+    if (s->root_fd != -1)
+        close(s->root_fd);
+    free(s);
+}
+
+/* Opens rel beneath the root; regular files only. */
+static int
+open_file(int root_fd, const char *rel, struct stat *st)
+{
+    /* O_NONBLOCK: opening a FIFO someone left in the tree must not block. */
+    int fd = beneath_open(root_fd, rel,
+                          O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+    if (fd == -1)
+        return -1;
+    if (fstat(fd, st) == -1) {
+        int saved = errno;
+
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    if (!S_ISREG(st->st_mode)) {
+        close(fd);
+        errno = EISDIR;
+        return -1;
+    }
+    return fd;
+}
+
+enum store_ptr
+store_parse_ptr(const char *buf, size_t len, const char **value, size_t *vlen)
+{
+    enum store_ptr kind;
+    size_t skip;
+
+    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+                       buf[len - 1] == ' ' || buf[len - 1] == '\t'))
+        len--;
+    if (len > 5 && strncasecmp(buf, "PATH:", 5) == 0) {
+        kind = STORE_PTR_PATH;
+        skip = 5;
+    } else if (len > 4 && strncasecmp(buf, "MSG:", 4) == 0) {
+        kind = STORE_PTR_MSG;
+        skip = 4;
+    } else {
+        return STORE_PTR_BAD;
+    }
+    for (size_t i = skip; i < len; i++)
+        if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+            return STORE_PTR_BAD;
+    *value = buf + skip;
+    *vlen = len - skip;
+    return kind;
+}
+
+/* Makes the directories of rel beneath the cache directory. */
+static int
+make_cache_dirs(int cache_fd, const char *rel)
+{
+    char dir[PATH_MAX];
+
+    for (const char *p = strchr(rel, '/'); p != NULL; p = strchr(p + 1, '/')) {
+        snprintf(dir, sizeof(dir), "%.*s", (int)(p - rel), rel);
+        if (mkdirat(cache_fd, dir, 0755) == -1 && errno != EEXIST)
+            return -1;
+    }
+    return 0;
+}
+
+/* The expansion of twin, if the cache holds one at least as new. */
+static int
+open_fresh(struct store *s, const char *stored, const struct stat *twin,
+           struct stat *st)
+{
+    int fd = open_file(s->cache_fd, stored, st);
+
+    if (fd == -1)
+        return -1;
+    if (st->st_mtim.tv_sec > twin->st_mtim.tv_sec ||
+        (st->st_mtim.tv_sec == twin->st_mtim.tv_sec &&
+         st->st_mtim.tv_nsec >= twin->st_mtim.tv_nsec))
+        return fd;
+    close(fd);
+    return -1;
+}
+
+/* Expands the CAB open as twin_fd into the cache, under a temporary name
+ * that is renamed only when the whole file came out right. */
+static int
+expand_into(struct store *s, const char *stored, int twin_fd, const char *want,
+            struct stat *st)
+{
+    char tmp[PATH_MAX], abs_tmp[PATH_MAX], cab[64], why[256];
+
+    snprintf(cab, sizeof(cab), "/proc/self/fd/%d", twin_fd);
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp%ld", stored, (long)getpid()) >=
+            (int)sizeof(tmp) ||
+        snprintf(abs_tmp, sizeof(abs_tmp), "%s/%s", s->cache_path, tmp) >=
+            (int)sizeof(abs_tmp)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if (cab_expand(cab, want, abs_tmp, why, sizeof(why)) == -1) {
+        log_warnx("expand %s: %s", stored, why);
+        unlinkat(s->cache_fd, tmp, 0);
+        errno = ENOENT;
+        return -1;
+    }
+    if (renameat(s->cache_fd, tmp, s->cache_fd, stored) == -1) {
+        log_warn("expand %s: rename", stored);
+        unlinkat(s->cache_fd, tmp, 0);
+        return -1;
+    }
+    return open_file(s->cache_fd, stored, st);
+}
+
+/*
+ * Serves twin (a CAB) expanded. A lock file per cached file makes
+ * concurrent first requests, of any thread or process, expand it once.
+ * The expansion runs on the calling worker's thread.
+ */
+static int
+expand_cached(struct store *s, const char *stored, int twin_fd,
+              const struct stat *twin, const char *want, struct stat *st)
+{
+    char lock[PATH_MAX];
+    int lfd, fd;
+
+    if (snprintf(lock, sizeof(lock), "%s.lock", stored) >= (int)sizeof(lock) ||
+        make_cache_dirs(s->cache_fd, stored) == -1)
+        return -1;
+    lfd = openat(s->cache_fd, lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+                 0644);
+    if (lfd == -1 || flock(lfd, LOCK_EX) == -1) {
+        log_warn("expand %s: lock", stored);
+        if (lfd != -1)
+            close(lfd);
+        return -1;
+    }
+    fd = open_fresh(s, stored, twin, st);
+    if (fd == -1)
+        fd = expand_into(s, stored, twin_fd, want, st);
+    close(lfd); /* releases the lock */
+    return fd;
+}
+
+/* twin is the stored path of a CAB: serve its member want expanded. */
+static int
+open_twin(struct store *s, const char *twin, const char *want, struct stat *st)
+{
+    struct stat tst;
+    int tfd = open_file(s->root_fd, twin, &tst);
+    int fd;
+
+    if (tfd == -1)
+        return -1;
+    fd = expand_cached(s, twin, tfd, &tst, want, st);
+    close(tfd);
+    return fd;
+}
+
+/* PATH:<v> of a file.ptr: served only beneath a pointer root. */
+static int
+open_pointed(struct store *s, const char *rel, const char *v, size_t vlen,
+             struct stat *st)
+{
+    char rest[PATH_MAX];
+
+    for (unsigned i = 0; i < s->nptr; i++) {
+        size_t n = strlen(s->ptr_path[i]);
+
+        if (vlen <= n + 1 || vlen - n - 1 >= sizeof(rest) ||
+            memcmp(v, s->ptr_path[i], n) != 0 || v[n] != '/')
+            continue;
+        memcpy(rest, v + n + 1, vlen - n - 1);
+        rest[vlen - n - 1] = '\0';
+        return open_file(s->ptr_fd[i], rest, st);
+    }
+    log_warnx("%s: file.ptr points outside store.pointer_roots: %.*s", rel,
+              (int)vlen, v);
+    errno = ENOENT;
+    return -1;
+}
+
+/* ptr is the stored path of the file.ptr beside what rel asks for. */
+static int
+open_pointer(struct store *s, const char *rel, const char *ptr, struct stat *st)
+{
+    char buf[PTR_MAX];
+    const char *v;
+    size_t vlen;
+    ssize_t n;
+    int pfd = open_file(s->root_fd, ptr, st);
+
+    if (pfd == -1)
+        return -1;
+    n = read(pfd, buf, sizeof(buf));
+    close(pfd);
+    switch (n < 0 ? STORE_PTR_BAD
+                  : store_parse_ptr(buf, (size_t)n, &v, &vlen)) {
+    case STORE_PTR_PATH:
+        return open_pointed(s, rel, v, vlen, st);
+    case STORE_PTR_MSG:
+        log_warnx("%s: file.ptr says: %.*s", rel, (int)vlen, v);
+        break;
+    case STORE_PTR_BAD:
+        log_warnx("%s: file.ptr is not PATH: or MSG:", ptr);
+        break;
+    }
+    errno = ENOENT;
+    return -1;
+}
+
+/* Is rel ".../<file>/<key>/<base>" with <file> equal to base (case-blind)? */
+static bool
+names_the_key_dir(const char *rel, const char *base)
+{
+    size_t blen = strlen(base);
+    const char *key, *file;
+
+    if (base == rel || base - 1 == rel)
+        return false;
+    key = base - 1; /* the '/' before base */
+    while (key > rel && key[-1] != '/')
+        key--;
+    if (key <= rel)
+        return false;
+    file = key - 1;
+    while (file > rel && file[-1] != '/')
+        file--;
+    return (size_t)(key - 1 - file) == blen &&
+           strncasecmp(file, base, blen) == 0;
+}
+
+/*
+ * In the stored directory sdir: the file itself, else its CAB twin (when
+ * expanding), else file.ptr, from one read of the directory's listing.
+ */
+static int
+open_in_dir(struct store *s, const char *rel, const char *sdir,
+            const char *base, struct stat *st)
+{
+    char twin[NAME_MAX + 1], found[NAME_MAX + 1], path[PATH_MAX];
+    const char *names[3] = {base, NULL, NULL};
+    size_t n = 1;
+    int idx, fd;
+
+    /* A twin or a file.ptr stands for <file>/<key>/<file> only: asked for
+     * any other name they would answer it with <file>'s bytes. */
+    if (names_the_key_dir(rel, base)) {
+        if (s->cache_fd != -1 &&
+            layout_twin_name(base, twin, sizeof(twin)) == 0)
+            names[n++] = twin;
+        names[n++] = LAYOUT_FILE_PTR;
+    }
+    idx = dircache_find_any(s->dc, sdir, names, n, found);
+    if (idx == -1)
+        return -1;
+    if (snprintf(path, sizeof(path), "%s%s%s", sdir, *sdir ? "/" : "", found) >=
+        (int)sizeof(path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if (idx > 0 && names[idx] == twin)
+        return open_twin(s, path, base, st);
+    if (idx > 0)
+        return open_pointer(s, rel, path, st);
+    fd = open_file(s->root_fd, path, st);
+    if (fd != -1)
+        dircache_learn(s->dc, rel, path);
+    return fd;
+}
+
+/*
+ * What an exact open did not find: the directory walked case-blind, then,
+ * in a two-tier store, under the name's tier prefix.
+ */
+static int
+lookup_slow(struct store *s, const char *rel, struct stat *st)
+{
+    char dir[PATH_MAX], sdir[PATH_MAX], prefix[LAYOUT_TIER_MAX];
+    const char *slash = strrchr(rel, '/');
+    const char *base = slash != NULL ? slash + 1 : rel;
+    size_t dlen = slash != NULL ? (size_t)(slash - rel) : 0;
+    bool two_tier = false;
+    int fd;
+
+    memcpy(dir, rel, dlen);
+    dir[dlen] = '\0';
+    if (dircache_resolve(s->dc, dir, sdir, sizeof(sdir), &two_tier) == 0) {
+        fd = open_in_dir(s, rel, sdir, base, st);
+        if (fd != -1 || errno != ENOENT)
+            return fd;
+    }
+    if (!two_tier || layout_tier_prefix(rel, prefix) == 0) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (snprintf(dir, sizeof(dir), "%s%s%.*s", prefix, dlen > 0 ? "/" : "",
+                 (int)dlen, rel) >= (int)sizeof(dir) ||
+        dircache_resolve(s->dc, dir, sdir, sizeof(sdir), NULL) == -1)
+        return -1;
+    return open_in_dir(s, rel, sdir, base, st);
+}
+
+int
+store_lookup(struct store *s, const char *rel, struct stat *st)
+{
+    char stored[PATH_MAX];
+    int fd = open_file(s->root_fd, rel, st);
+
+    if (fd != -1 || (errno != ENOENT && errno != ENOTDIR) || *rel == '\0')
+        return fd;
+    if (dircache_recall(s->dc, rel, stored, sizeof(stored)) == 0) {
+        fd = open_file(s->root_fd, stored, st);
+        if (fd != -1)
+            return fd;
+        dircache_forget(s->dc, rel);
+    }
+    fd = lookup_slow(s, rel, st);
+    if (fd == -1 && (errno == ENOTDIR || errno == ENAMETOOLONG))
+        errno = ENOENT;
+    return fd;
+}

@@ -1,0 +1,806 @@
+/* Unit tests for include/config.h. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/config.h"
+
+#define DEMO_ROOT "/demo/store"
+#define MAX_ARGS 40
+#define TEXT_MAX 2048
+
+/* Stands for the temporary INI file's name in argv, want and err. */
+#define FILE_MARK "@FILE"
+#define TEMP_NAME "/tmp/symsrvd-unit-config-XXXXXX"
+
+struct config_case {
+    const char *name;
+    const char *ini;            /* written to a temporary file, or NULL */
+    const char *args[MAX_ARGS]; /* after argv[0]; NULL ends them */
+    enum config_rc rc;
+    /*
+     * CONFIG_OK: describe() of the result, the settings that differ from
+     * the defaults. CONFIG_ERROR: err, exactly. CONFIG_EXIT: unused.
+     */
+    const char *want;
+};
+
+/* A comment, blank lines, every key once; line numbers matter below. */
+#define FULL_INI                                                               \
+    "; symsrvd\n"                                                              \
+    "\n"                                                                       \
+    "[store]\n"                                                                \
+    "root = /srv/file\n"                                                       \
+    "[server]\n"                                                               \
+    "listen = 127.0.0.1:1 127.0.0.1:2\n"                                       \
+    "tls_listen = [::1]:3\n"                                                   \
+    "tls_cert = /etc/c.pem\n"                                                  \
+    "tls_key = /etc/k.pem\n"                                                   \
+    "workers = 2\n"                                                            \
+    "addr_file = /run/a\n"                                                     \
+    "shutdown_timeout = 5\n"                                                   \
+    "# log\n"                                                                  \
+    "[log]\n"                                                                  \
+    "access_log = off\n"                                                       \
+    "[http]\n"                                                                 \
+    "timeout = 10\n"                                                           \
+    "max_header_size = 16384\n"
+
+#define FULL_WANT                                                              \
+    "file=" FILE_MARK " root=/srv/file listen=127.0.0.1:1,127.0.0.1:2 "        \
+    "tls_listen=[::1]:3 tls_cert=/etc/c.pem tls_key=/etc/k.pem "               \
+    "access_log=off addr_file=/run/a workers=2 timeout=10 "                    \
+    "shutdown_timeout=5 max_header_size=16384"
+
+#define ROOT_INI "[store]\nroot = /srv/file\n"
+
+#define TLS_NEEDS                                                              \
+    "server.tls_listen: needs tls_cert and tls_key (--tls-cert, --tls-key)"
+
+#define BAD_ADDR(flag, a) flag ": '" a "' is not IPv4:PORT or [IPv6]:PORT"
+
+/* 17 addresses, one more than CONFIG_MAX_ADDRS. */
+#define SEVENTEEN                                                              \
+    "127.0.0.1:1,127.0.0.1:2,127.0.0.1:3,127.0.0.1:4,127.0.0.1:5,"             \
+    "127.0.0.1:6,127.0.0.1:7,127.0.0.1:8,127.0.0.1:9,127.0.0.1:10,"            \
+    "127.0.0.1:11,127.0.0.1:12,127.0.0.1:13,127.0.0.1:14,127.0.0.1:15,"        \
+    "127.0.0.1:16,127.0.0.1:17"
+
+static const struct config_case config_cases[] = {
+    /* Defaults and single flags. */
+    {"defaults", NULL, {NULL}, CONFIG_OK, ""},
+    {"-r", NULL, {"-r", "/srv/symbols"}, CONFIG_OK, "root=/srv/symbols"},
+    {"-r inline", NULL, {"-r/srv/s"}, CONFIG_OK, "root=/srv/s"},
+    {"--root=", NULL, {"--root=/srv/s"}, CONFIG_OK, "root=/srv/s"},
+    {"--root value", NULL, {"--root", "/srv/s"}, CONFIG_OK, "root=/srv/s"},
+    {"-l", NULL, {"-l", "[::1]:8081"}, CONFIG_OK, "listen=[::1]:8081"},
+    {"-l inline", NULL, {"-l127.0.0.1:9"}, CONFIG_OK, "listen=127.0.0.1:9"},
+    {"--listen=",
+     NULL,
+     {"--listen=0.0.0.0:80"},
+     CONFIG_OK,
+     "listen=0.0.0.0:80"},
+    {"repeated -l",
+     NULL,
+     {"-l", "127.0.0.1:1", "-l", "[::]:2"},
+     CONFIG_OK,
+     "listen=127.0.0.1:1,[::]:2"},
+    {"-l with a list",
+     NULL,
+     {"-l", "127.0.0.1:1,127.0.0.1:2 \t[::1]:3,"},
+     CONFIG_OK,
+     "listen=127.0.0.1:1,127.0.0.1:2,[::1]:3"},
+    {"-w", NULL, {"-w", "4"}, CONFIG_OK, "workers=4"},
+    {"-w4", NULL, {"-w4"}, CONFIG_OK, "workers=4"},
+    {"--workers=4", NULL, {"--workers=4"}, CONFIG_OK, "workers=4"},
+    {"--workers value", NULL, {"--workers", "4"}, CONFIG_OK, "workers=4"},
+    {"-w 256, the most", NULL, {"-w", "256"}, CONFIG_OK, "workers=256"},
+    {"-w 0 after -w 4", NULL, {"-w", "4", "-w", "0"}, CONFIG_OK, ""},
+    {"-a",
+     NULL,
+     {"-a", "/var/log/symsrvd.log"},
+     CONFIG_OK,
+     "access_log=/var/log/symsrvd.log"},
+    {"-a -", NULL, {"-a", "-"}, CONFIG_OK, ""},
+    {"--access-log=X", NULL, {"--access-log=off"}, CONFIG_OK, "access_log=off"},
+    {"--addr-file",
+     NULL,
+     {"--addr-file", "/run/symsrvd.addr"},
+     CONFIG_OK,
+     "addr_file=/run/symsrvd.addr"},
+    {"number limits",
+     NULL,
+     {"--timeout=1", "--shutdown-timeout=0", "--max-header-size=1048576"},
+     CONFIG_OK,
+     "timeout=1 shutdown_timeout=0 max_header_size=1048576"},
+    {"other number limits",
+     NULL,
+     {"--timeout=3600", "--shutdown-timeout=3600", "--max-header-size=1024"},
+     CONFIG_OK,
+     "timeout=3600 shutdown_timeout=3600 max_header_size=1024"},
+    {"--check-config", NULL, {"--check-config"}, CONFIG_OK, "check_only"},
+    {"TLS only: no default listen",
+     NULL,
+     {"--tls-listen", "[::1]:8443", "--tls-cert", "/c.pem", "--tls-key",
+      "/k.pem"},
+     CONFIG_OK,
+     "listen= tls_listen=[::1]:8443 tls_cert=/c.pem tls_key=/k.pem"},
+    {"TLS and plain",
+     NULL,
+     {"--tls-listen=[::1]:8443", "--tls-cert=/c.pem", "--tls-key=/k.pem", "-l",
+      "127.0.0.1:80"},
+     CONFIG_OK,
+     "listen=127.0.0.1:80 tls_listen=[::1]:8443 tls_cert=/c.pem "
+     "tls_key=/k.pem"},
+    {"every flag",
+     NULL,
+     {"-r",
+      "/s",
+      "-l",
+      "127.0.0.1:1",
+      "--tls-listen",
+      "127.0.0.1:2",
+      "--tls-cert",
+      "/c",
+      "--tls-key",
+      "/k",
+      "-w",
+      "8",
+      "--addr-file",
+      "/a",
+      "--shutdown-timeout",
+      "9",
+      "-a",
+      "/l",
+      "--timeout",
+      "7",
+      "--max-header-size",
+      "4096",
+      "--check-config"},
+     CONFIG_OK,
+     "root=/s listen=127.0.0.1:1 tls_listen=127.0.0.1:2 tls_cert=/c "
+     "tls_key=/k access_log=/l addr_file=/a workers=8 timeout=7 "
+     "shutdown_timeout=9 max_header_size=4096 check_only"},
+
+    /* The file, and flags over it. */
+    {"file: store.root only",
+     ROOT_INI,
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file"},
+    {"file: every key", FULL_INI, {"-c", FILE_MARK}, CONFIG_OK, FULL_WANT},
+    {"file: --config=",
+     ROOT_INI,
+     {"--config=" FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file"},
+    {"file: --config value",
+     ROOT_INI,
+     {"--config", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file"},
+    {"file: -cFILE",
+     ROOT_INI,
+     {"-c" FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file"},
+    {"file: -l replaces the list",
+     FULL_INI,
+     {"-c", FILE_MARK, "-l", "127.0.0.1:9"},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file listen=127.0.0.1:9 "
+     "tls_listen=[::1]:3 tls_cert=/etc/c.pem tls_key=/etc/k.pem "
+     "access_log=off addr_file=/run/a workers=2 timeout=10 "
+     "shutdown_timeout=5 max_header_size=16384"},
+    {"file: repeated -l replaces the list once",
+     FULL_INI,
+     {"-c", FILE_MARK, "-l", "127.0.0.1:8", "-l", "127.0.0.1:9"},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file listen=127.0.0.1:8,127.0.0.1:9 "
+     "tls_listen=[::1]:3 tls_cert=/etc/c.pem tls_key=/etc/k.pem "
+     "access_log=off addr_file=/run/a workers=2 timeout=10 "
+     "shutdown_timeout=5 max_header_size=16384"},
+    {"file: --tls-listen replaces only its list",
+     FULL_INI,
+     {"-c", FILE_MARK, "--tls-listen", "[::1]:4"},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file listen=127.0.0.1:1,127.0.0.1:2 "
+     "tls_listen=[::1]:4 tls_cert=/etc/c.pem tls_key=/etc/k.pem "
+     "access_log=off addr_file=/run/a workers=2 timeout=10 "
+     "shutdown_timeout=5 max_header_size=16384"},
+    {"file: flags win",
+     FULL_INI,
+     {"-c", FILE_MARK, "-r", "/flag", "-w", "8", "-a", "-", "--timeout=60",
+      "--tls-cert=/c2", "--addr-file=/run/b", "--shutdown-timeout=30",
+      "--max-header-size=8192"},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/flag listen=127.0.0.1:1,127.0.0.1:2 "
+     "tls_listen=[::1]:3 tls_cert=/c2 tls_key=/etc/k.pem addr_file=/run/b "
+     "workers=8"},
+    {"file: flags before -c still win",
+     FULL_INI,
+     {"-w", "8", "-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file listen=127.0.0.1:1,127.0.0.1:2 "
+     "tls_listen=[::1]:3 tls_cert=/etc/c.pem tls_key=/etc/k.pem "
+     "access_log=off addr_file=/run/a workers=8 timeout=10 "
+     "shutdown_timeout=5 max_header_size=16384"},
+    {"file: -r supplies store.root",
+     "[server]\nworkers = 3\n",
+     {"-c", FILE_MARK, "-r", "/flag"},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/flag workers=3"},
+    {"file: listen twice appends",
+     "[store]\nroot=/r\n[server]\nlisten=127.0.0.1:1\nlisten=127.0.0.1:2\n",
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/r listen=127.0.0.1:1,127.0.0.1:2"},
+    {"file: continuation line appends",
+     "[store]\nroot=/r\n[server]\nlisten = 127.0.0.1:1\n  [::1]:2\n",
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/r listen=127.0.0.1:1,[::1]:2"},
+    {"file: names are case-blind",
+     "[Store]\nROOT = /r\n[SERVER]\nWorkers=3\n",
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/r workers=3"},
+    {"file: inline comment",
+     "[store]\nroot = /r ; the store\n",
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/r"},
+    {"file: CRLF",
+     "[store]\r\nroot = /r\r\n[server]\r\nworkers = 5\r\n",
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/r workers=5"},
+    {"file: no newline at the end",
+     "[store]\nroot = /r",
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/r"},
+
+    /* --help and --version. */
+    {"--help", NULL, {"--help"}, CONFIG_EXIT, NULL},
+    {"-h", NULL, {"-w", "3", "-h"}, CONFIG_EXIT, NULL},
+    {"--version", NULL, {"--version"}, CONFIG_EXIT, NULL},
+    {"-V", NULL, {"-V"}, CONFIG_EXIT, NULL},
+
+    /* Flag errors. */
+    {"unknown flag",
+     NULL,
+     {"--bogus"},
+     CONFIG_ERROR,
+     "--bogus: unknown flag (see --help)"},
+    {"unknown short flag",
+     NULL,
+     {"-x"},
+     CONFIG_ERROR,
+     "-x: unknown flag (see --help)"},
+    {"operand",
+     NULL,
+     {"serve"},
+     CONFIG_ERROR,
+     "serve: unknown flag (see --help)"},
+    {"long flag prefix",
+     NULL,
+     {"--work=4"},
+     CONFIG_ERROR,
+     "--work=4: unknown flag (see --help)"},
+    {"-r without value", NULL, {"-r"}, CONFIG_ERROR, "-r: needs a value"},
+    {"-l without value", NULL, {"-l"}, CONFIG_ERROR, "-l: needs a value"},
+    {"--tls-cert without value",
+     NULL,
+     {"-w", "2", "--tls-cert"},
+     CONFIG_ERROR,
+     "--tls-cert: needs a value"},
+    {"-w x",
+     NULL,
+     {"-w", "x"},
+     CONFIG_ERROR,
+     "--workers: 'x' is not a number from 0 to 256"},
+    {"-w 257",
+     NULL,
+     {"-w", "257"},
+     CONFIG_ERROR,
+     "--workers: '257' is not a number from 0 to 256"},
+    {"-w -1",
+     NULL,
+     {"-w", "-1"},
+     CONFIG_ERROR,
+     "--workers: '-1' is not a number from 0 to 256"},
+    {"-w +1",
+     NULL,
+     {"-w+1"},
+     CONFIG_ERROR,
+     "--workers: '+1' is not a number from 0 to 256"},
+    {"-w 4x",
+     NULL,
+     {"-w", "4x"},
+     CONFIG_ERROR,
+     "--workers: '4x' is not a number from 0 to 256"},
+    {"--workers= empty",
+     NULL,
+     {"--workers="},
+     CONFIG_ERROR,
+     "--workers: '' is not a number from 0 to 256"},
+    {"-w overflows",
+     NULL,
+     {"-w", "99999999999999999999999"},
+     CONFIG_ERROR,
+     "--workers: '99999999999999999999999' is not a number from 0 to 256"},
+    {"-w 2^32 + 4",
+     NULL,
+     {"-w", "4294967300"},
+     CONFIG_ERROR,
+     "--workers: '4294967300' is not a number from 0 to 256"},
+    {"--timeout=0",
+     NULL,
+     {"--timeout=0"},
+     CONFIG_ERROR,
+     "--timeout: '0' is not a number from 1 to 3600"},
+    {"--shutdown-timeout=3601",
+     NULL,
+     {"--shutdown-timeout=3601"},
+     CONFIG_ERROR,
+     "--shutdown-timeout: '3601' is not a number from 0 to 3600"},
+    {"--max-header-size=1023",
+     NULL,
+     {"--max-header-size=1023"},
+     CONFIG_ERROR,
+     "--max-header-size: '1023' is not a number from 1024 to 1048576"},
+    {"-l host name",
+     NULL,
+     {"-l", "localhost:80"},
+     CONFIG_ERROR,
+     BAD_ADDR("--listen", "localhost:80")},
+    {"-l bad in a list",
+     NULL,
+     {"-l", "127.0.0.1:1,bad"},
+     CONFIG_ERROR,
+     BAD_ADDR("--listen", "bad")},
+    {"--tls-listen without port",
+     NULL,
+     {"--tls-listen", "[::1]"},
+     CONFIG_ERROR,
+     BAD_ADDR("--tls-listen", "[::1]")},
+    {"too many addresses",
+     NULL,
+     {"-l", SEVENTEEN},
+     CONFIG_ERROR,
+     "--listen: too long or too many values"},
+    {"address too long",
+     NULL,
+     {"-l", "[0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000]:1"},
+     CONFIG_ERROR,
+     "--listen: too long or too many values"},
+    {"TLS without cert and key",
+     NULL,
+     {"--tls-listen", "[::1]:8443"},
+     CONFIG_ERROR,
+     TLS_NEEDS},
+    {"TLS without key",
+     NULL,
+     {"--tls-listen", "[::1]:8443", "--tls-cert", "/c.pem"},
+     CONFIG_ERROR,
+     TLS_NEEDS},
+    {"TLS without cert",
+     NULL,
+     {"--tls-listen", "[::1]:8443", "--tls-key", "/k.pem", "-l",
+      "127.0.0.1:80"},
+     CONFIG_ERROR,
+     TLS_NEEDS},
+
+    /* File errors. */
+    {"-c without value", NULL, {"-c"}, CONFIG_ERROR, "-c: needs a file"},
+    {"-c twice",
+     ROOT_INI,
+     {"-c", FILE_MARK, "-c", FILE_MARK},
+     CONFIG_ERROR,
+     "-c: only one config file"},
+    {"a flag value that looks like -c",
+     NULL,
+     {"-a", "-cfoo"},
+     CONFIG_OK,
+     "access_log=-cfoo"},
+    {"--root= empty", NULL, {"--root="}, CONFIG_ERROR, "--root: empty value"},
+    {"--config= empty",
+     NULL,
+     {"--config="},
+     CONFIG_ERROR,
+     "--config=: needs a file"},
+    {"missing file",
+     NULL,
+     {"-c", "/nonexistent/symsrvd.conf"},
+     CONFIG_ERROR,
+     "/nonexistent/symsrvd.conf: No such file or directory"},
+    {"a directory",
+     NULL,
+     {"-c", "/", "-r", "/r"},
+     CONFIG_ERROR,
+     "/: cannot be read"},
+    {"unknown key on line 3",
+     "[server]\nlisten = 127.0.0.1:1\nbogus = 1\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":3: server.bogus: unknown key"},
+    {"unknown section",
+     "[store]\nroot = /r\n\n[nosuch]\nkey = 1\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":5: nosuch.key: unknown key"},
+    {"key before any section",
+     "root = /r\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":1: .root: unknown key"},
+    {"flag name as key",
+     "[server]\ntls-cert = /c\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":2: server.tls-cert: unknown key"},
+    {"syntax error on line 3",
+     "[store]\nroot = /r\nno equals sign here\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":3: syntax error"},
+    {"unclosed section",
+     "[store]\nroot = /r\n[server\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":3: syntax error"},
+    {"bad number in file",
+     "[store]\nroot = /r\n[server]\nworkers = many\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: server.workers: 'many' is not a number from 0 to 256"},
+    {"bad address in file",
+     "[store]\nroot = /r\n[server]\nlisten = nowhere:1\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: " BAD_ADDR("server.listen", "nowhere:1")},
+    {"first of two key errors",
+     "[server]\nbogus = 1\nworkers = x\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":2: server.bogus: unknown key"},
+    {"syntax error before key error",
+     "[server]\nnonsense\nbogus = 1\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":2: syntax error"},
+    {"key error before syntax error",
+     "[server]\nbogus = 1\nnonsense\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":2: server.bogus: unknown key"},
+    {"file without store.root",
+     "[server]\nworkers = 2\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ": store.root: required"},
+    {"empty file",
+     "",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ": store.root: required"},
+    {"file TLS without cert",
+     "[store]\nroot = /r\n[server]\ntls_listen = [::1]:1\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     TLS_NEEDS},
+    {"file fine, flag bad",
+     ROOT_INI,
+     {"-c", FILE_MARK, "-w", "x"},
+     CONFIG_ERROR,
+     "--workers: 'x' is not a number from 0 to 256"},
+};
+
+/* Copies tmpl into out, with each FILE_MARK replaced by path. */
+static void
+expand(const char *tmpl, const char *path, char *out, size_t outsz)
+{
+    size_t mark = strlen(FILE_MARK), plen = strlen(path), n = 0;
+
+    while (*tmpl != '\0') {
+        const char *piece = tmpl;
+        size_t len = 1;
+
+        if (strncmp(tmpl, FILE_MARK, mark) == 0) {
+            piece = path;
+            len = plen;
+            tmpl += mark;
+        } else {
+            tmpl++;
+        }
+        assert_true(n + len < outsz);
+        memcpy(out + n, piece, len);
+        n += len;
+    }
+    out[n] = '\0';
+}
+
+static void
+append(char *buf, size_t bufsz, const char *key, const char *value)
+{
+    size_t n = strlen(buf);
+    int w =
+        snprintf(buf + n, bufsz - n, "%s%s%s", n > 0 ? " " : "", key, value);
+
+    assert_true(w >= 0 && (size_t)w < bufsz - n);
+}
+
+static void
+append_uint(char *buf, size_t bufsz, const char *key, unsigned v)
+{
+    char num[16];
+
+    snprintf(num, sizeof(num), "%u", v);
+    append(buf, bufsz, key, num);
+}
+
+static void
+append_list(char *buf, size_t bufsz, const char *key, char *const list[],
+            unsigned n)
+{
+    char joined[TEXT_MAX] = "";
+
+    for (unsigned i = 0; i < n; i++) {
+        if (i > 0)
+            strncat(joined, ",", sizeof(joined) - strlen(joined) - 1);
+        strncat(joined, list[i], sizeof(joined) - strlen(joined) - 1);
+    }
+    append(buf, bufsz, key, joined);
+}
+
+static bool
+same(const char *a, const char *b)
+{
+    return a != NULL && strcmp(a, b) == 0;
+}
+
+/*
+ * The settings of cfg that differ from the defaults, in a fixed order, so
+ * that one string states every field of the result.
+ */
+static void
+describe(const struct config *cfg, char *buf, size_t bufsz)
+{
+    buf[0] = '\0';
+    if (cfg->file != NULL)
+        append(buf, bufsz, "file=", cfg->file);
+    if (!same(cfg->root, DEMO_ROOT))
+        append(buf, bufsz, "root=", cfg->root != NULL ? cfg->root : "(null)");
+    if (cfg->nlisten != 1 || !same(cfg->listen[0], "127.0.0.1:8080"))
+        append_list(buf, bufsz, "listen=", cfg->listen, cfg->nlisten);
+    if (cfg->ntls_listen != 0)
+        append_list(buf, bufsz, "tls_listen=", cfg->tls_listen,
+                    cfg->ntls_listen);
+    if (cfg->tls_cert != NULL)
+        append(buf, bufsz, "tls_cert=", cfg->tls_cert);
+    if (cfg->tls_key != NULL)
+        append(buf, bufsz, "tls_key=", cfg->tls_key);
+    if (!same(cfg->access_log, "-"))
+        append(buf, bufsz, "access_log=",
+               cfg->access_log != NULL ? cfg->access_log : "(null)");
+    if (cfg->addr_file != NULL)
+        append(buf, bufsz, "addr_file=", cfg->addr_file);
+    if (cfg->workers != 0)
+        append_uint(buf, bufsz, "workers=", cfg->workers);
+    if (cfg->timeout != 60)
+        append_uint(buf, bufsz, "timeout=", cfg->timeout);
+    if (cfg->shutdown_timeout != 30)
+        append_uint(buf, bufsz, "shutdown_timeout=", cfg->shutdown_timeout);
+    if (cfg->max_header_size != 8192)
+        append_uint(buf, bufsz, "max_header_size=", cfg->max_header_size);
+    if (cfg->check_only)
+        append(buf, bufsz, "check_only", "");
+}
+
+/* Writes text to a new file under /tmp; its name goes into path. */
+static void
+write_temp(const char *text, char *path, size_t pathsz)
+{
+    size_t len = strlen(text);
+    int fd;
+
+    assert_true(pathsz > sizeof(TEMP_NAME));
+    memcpy(path, TEMP_NAME, sizeof(TEMP_NAME));
+    fd = mkstemp(path);
+    assert_true(fd != -1);
+    assert_true(write(fd, text, len) == (ssize_t)len);
+    assert_int_equal(close(fd), 0);
+}
+
+struct argv_copy {
+    int argc;
+    char *argv[MAX_ARGS + 2];
+};
+
+static void
+argv_make(struct argv_copy *a, const char *const args[], const char *path)
+{
+    char buf[TEXT_MAX];
+
+    a->argc = 0;
+    a->argv[a->argc++] = strdup("symsrvd");
+    for (size_t i = 0; i < MAX_ARGS && args[i] != NULL; i++) {
+        expand(args[i], path, buf, sizeof(buf));
+        a->argv[a->argc++] = strdup(buf);
+    }
+    a->argv[a->argc] = NULL;
+    for (int i = 0; i < a->argc; i++)
+        assert_non_null(a->argv[i]);
+}
+
+static void
+argv_free(struct argv_copy *a)
+{
+    for (int i = 0; i < a->argc; i++)
+        free(a->argv[i]);
+}
+
+/* Runs one case; returns 1 and says why if it fails. */
+static unsigned
+run_case(const struct config_case *c)
+{
+    char path[64] = "(no file)";
+    char want[TEXT_MAX], got[TEXT_MAX], err[512];
+    struct argv_copy a;
+    struct config cfg;
+    enum config_rc rc;
+    unsigned failed = 0;
+
+    if (c->ini != NULL)
+        write_temp(c->ini, path, sizeof(path));
+    argv_make(&a, c->args, path);
+    memset(&cfg, 0, sizeof(cfg));
+    memset(err, 0, sizeof(err));
+    rc = config_load(&cfg, a.argc, a.argv, DEMO_ROOT, err, sizeof(err));
+    if (rc != c->rc) {
+        print_error("%s: rc %d, want %d (err \"%s\")\n", c->name, (int)rc,
+                    (int)c->rc, err);
+        failed = 1;
+    } else if (rc != CONFIG_EXIT) {
+        expand(c->want, path, want, sizeof(want));
+        if (rc == CONFIG_OK)
+            describe(&cfg, got, sizeof(got));
+        else
+            snprintf(got, sizeof(got), "%s", err);
+        if (strcmp(got, want) != 0) {
+            print_error("%s:\n got  \"%s\"\n want \"%s\"\n", c->name, got,
+                        want);
+            failed = 1;
+        }
+    }
+    config_free(&cfg);
+    argv_free(&a);
+    if (c->ini != NULL)
+        assert_int_equal(unlink(path), 0);
+    return failed;
+}
+
+static void
+test_config_table(void **state)
+{
+    unsigned failures = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(config_cases) / sizeof(config_cases[0]); i++)
+        failures += run_case(&config_cases[i]);
+    assert_int_equal(failures, 0);
+}
+
+/* The defaults, field by field, without describe(). */
+static void
+test_defaults(void **state)
+{
+    char a0[] = "symsrvd";
+    char *argv[] = {a0, NULL};
+    struct config cfg;
+    char err[256] = "";
+
+    (void)state;
+    memset(&cfg, 0, sizeof(cfg));
+    assert_int_equal(config_load(&cfg, 1, argv, DEMO_ROOT, err, sizeof(err)),
+                     CONFIG_OK);
+    assert_null(cfg.file);
+    assert_string_equal(cfg.root, DEMO_ROOT);
+    assert_int_equal(cfg.nlisten, 1);
+    assert_string_equal(cfg.listen[0], "127.0.0.1:8080");
+    assert_null(cfg.listen[1]);
+    assert_int_equal(cfg.ntls_listen, 0);
+    assert_null(cfg.tls_listen[0]);
+    assert_null(cfg.tls_cert);
+    assert_null(cfg.tls_key);
+    assert_string_equal(cfg.access_log, "-");
+    assert_null(cfg.addr_file);
+    assert_int_equal(cfg.workers, 0);
+    assert_int_equal(cfg.timeout, 60);
+    assert_int_equal(cfg.shutdown_timeout, 30);
+    assert_int_equal(cfg.max_header_size, 8192);
+    assert_false(cfg.check_only);
+    config_free(&cfg);
+    assert_null(cfg.root);
+    assert_int_equal(cfg.nlisten, 0);
+}
+
+/* 16 addresses is the most a list holds. */
+static void
+test_sixteen_addresses(void **state)
+{
+    char list[TEXT_MAX] = "";
+    char a0[] = "symsrvd", a1[] = "-l";
+    char *argv[] = {a0, a1, list, NULL};
+    struct config cfg;
+    char err[256] = "";
+
+    (void)state;
+    for (unsigned i = 1; i <= CONFIG_MAX_ADDRS; i++) {
+        size_t n = strlen(list);
+
+        snprintf(list + n, sizeof(list) - n, "%s[::1]:%u", i > 1 ? " " : "", i);
+    }
+    memset(&cfg, 0, sizeof(cfg));
+    assert_int_equal(config_load(&cfg, 3, argv, DEMO_ROOT, err, sizeof(err)),
+                     CONFIG_OK);
+    assert_int_equal(cfg.nlisten, CONFIG_MAX_ADDRS);
+    assert_string_equal(cfg.listen[0], "[::1]:1");
+    assert_string_equal(cfg.listen[CONFIG_MAX_ADDRS - 1], "[::1]:16");
+    config_free(&cfg);
+}
+
+/*
+ * A line longer than inih's buffer is an error on its own line, never
+ * parsed in pieces (the rest of this one would read as a section header).
+ */
+static void
+test_long_line(void **state)
+{
+    char text[TEXT_MAX] = "[store]\nroot = /r\n[server]\nlisten =";
+    char path[64], a0[] = "symsrvd", a1[] = "-c";
+    char want[TEXT_MAX], err[512] = "";
+    char *argv[] = {a0, a1, path, NULL};
+    struct config cfg;
+    enum config_rc rc;
+
+    (void)state;
+    for (unsigned i = 1; i <= CONFIG_MAX_ADDRS; i++) {
+        size_t n = strlen(text);
+
+        snprintf(text + n, sizeof(text) - n, " [2001:db8::%u]:443", i);
+    }
+    strncat(text, "\nworkers = 2\n", sizeof(text) - strlen(text) - 1);
+    write_temp(text, path, sizeof(path));
+    memset(&cfg, 0, sizeof(cfg));
+    rc = config_load(&cfg, 3, argv, DEMO_ROOT, err, sizeof(err));
+    config_free(&cfg);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rc, CONFIG_ERROR);
+    snprintf(want, sizeof(want), "%s:4: line longer than ", path);
+    if (strncmp(err, want, strlen(want)) != 0 ||
+        strcmp(err + strlen(err) - strlen(" bytes"), " bytes") != 0)
+        fail_msg("err \"%s\", want \"%s...bytes\"", err, want);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_config_table),
+        cmocka_unit_test(test_sixteen_addresses),
+        cmocka_unit_test(test_long_line),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
