@@ -29,6 +29,7 @@
 
 #include "keys/keys.h"
 #include "util/log.h"
+#include "util/num.h"
 #include "symstore/symstore.h"
 
 /* The largest input. PDBs are the largest symbol files, and MSF 7.00 with
@@ -477,16 +478,11 @@ cmd_add(int argc, char **argv)
 static long
 parse_id(const char *s)
 {
-    long v = 0;
+    uint64_t v;
 
-    if (*s == '\0' || strlen(s) > 10)
+    if (num_parse_u64(s, strlen(s), SYMSTORE_ID_MAX, &v) == -1 || v == 0)
         return -1;
-    for (; *s != '\0'; s++) {
-        if (*s < '0' || *s > '9')
-            return -1;
-        v = v * 10 + (*s - '0');
-    }
-    return v > 0 ? v : -1;
+    return (long)v;
 }
 
 static int

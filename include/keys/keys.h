@@ -8,7 +8,7 @@
  * info: under its name and under _.debug; a universal Mach-O: once per
  * slice), so a parser fills an array of entries.
  *
- * Key formats (../shared/PROTOCOL.md, ../shared/fixtures/README.md):
+ * Key formats (docs/protocols.md):
  *   PE/PE32+     TimeDateStamp (8 hex, upper) + SizeOfImage (hex, lower,
  *                unpadded)
  *   PDB 7.0      GUID (32 hex, upper) + age (hex, lower, unpadded); no DBI

@@ -1,13 +1,13 @@
 /*
- * Writing a symbol store the way symstore.exe does (../shared/PROTOCOL.md
- * "Store layout"; the stores in ../shared/fixtures/stores are the model:
- * same files, field order and line ends), so that symsrvd, Microsoft's
+ * Writing a symbol store the way symstore.exe does (docs/protocols.md,
+ * "Store layout"; stores written by symstore.exe are the model: same
+ * files, field order and line ends), so that symsrvd, Microsoft's
  * symsrv clients and symstore.exe itself accept it.
  *
  * A store is <root>/pingme.txt, <root>/000Admin/{lastid.txt, server.txt,
  * history.txt, NNNNNNNNNN} and <root>/[<pp>/]<file>/<key>/<name> with a
  * refs.ptr beside each stored file (index2.txt: two-tier, <pp> as
- * store_tier_prefix()). Safe under concurrency and crashes:
+ * layout_tier_prefix(), store/layout.h). Safe under concurrency and crashes:
  *  - one writer at a time: an exclusive flock on 000Admin/.lock (made
  *    at open, never removed; symsrvd hides dot-files and 000Admin/, and
  *    symstore.exe opens only the names it knows), held from
@@ -39,6 +39,9 @@
 #include <stddef.h>
 
 #include "keys/keys.h"
+
+/* Transaction ids are ten decimal digits. */
+#define SYMSTORE_ID_MAX 9999999999ULL
 
 struct symstore;
 

@@ -5,22 +5,16 @@
 #include <string.h>
 
 #include "daemon/addr.h"
+#include "util/num.h"
 
 /* Port digits after the colon: 0-65535, no sign, no leading junk. */
 static int
 parse_port(const char *s, in_port_t *port)
 {
-    unsigned long v = 0;
+    uint64_t v;
 
-    if (*s == '\0')
+    if (num_parse_u64(s, strlen(s), 65535, &v) == -1)
         return -1;
-    for (; *s != '\0'; s++) {
-        if (*s < '0' || *s > '9')
-            return -1;
-        v = v * 10 + (unsigned long)(*s - '0');
-        if (v > 65535)
-            return -1;
-    }
     *port = htons((uint16_t)v);
     return 0;
 }

@@ -12,6 +12,7 @@
 #include "daemon/addr.h"
 #include "daemon/config.h"
 #include "http/range.h"
+#include "util/num.h"
 
 #ifndef SYMSRVD_VERSION
 #define SYMSRVD_VERSION "0.1.0"
@@ -121,17 +122,9 @@ static int
 set_uint(struct config *cfg, const struct directive *d, const char *v,
          char *why, size_t whylen)
 {
-    unsigned long long n = 0;
-    const char *p = v;
+    uint64_t n;
 
-    if (*p == '\0')
-        goto bad;
-    for (; *p != '\0'; p++) {
-        if (*p < '0' || *p > '9' || n > d->max)
-            goto bad;
-        n = n * 10 + (unsigned)(*p - '0');
-    }
-    if (n < d->min || n > d->max)
+    if (num_parse_u64(v, strlen(v), d->max, &n) == -1 || n < d->min)
         goto bad;
     *uint_field(cfg, d->off) = (unsigned)n;
     return 0;

@@ -1,4 +1,4 @@
-/* The request pipeline; see handler.h and ../shared/DESIGN.md. */
+/* The request pipeline; see handler.h and docs/internals.md. */
 #include <errno.h>
 #include <event2/http.h>
 #include <event2/http_struct.h>

@@ -1,8 +1,8 @@
 /*
- * Writing a symbol store as symstore.exe does (include/symstore.h).
+ * Writing a symbol store as symstore.exe does (symstore/symstore.h).
  *
  * Byte formats, taken from the stores symstore.exe wrote
- * (../shared/fixtures/stores):
+ * (docs/protocols.md):
  *  - lastid.txt: ten digits, no line end;
  *  - server.txt, history.txt: one line per transaction, each ended by
  *    CRLF ("0000000001,add,file,09/06/2016,10:34:19,"p","","",");
@@ -37,6 +37,7 @@
 #include <libgcab.h>
 
 #include "util/errbuf.h"
+#include "util/num.h"
 #include "store/layout.h"
 
 #define ID_LEN 10
@@ -272,16 +273,11 @@ admin_path(const struct symstore *s, const char *name, char *out, size_t len)
 static long
 parse_id(const char *p, size_t len)
 {
-    long v = 0;
+    uint64_t v;
 
-    if (len < ID_LEN)
+    if (len < ID_LEN || num_parse_u64(p, ID_LEN, SYMSTORE_ID_MAX, &v) == -1)
         return -1;
-    for (size_t i = 0; i < ID_LEN; i++) {
-        if (p[i] < '0' || p[i] > '9')
-            return -1;
-        v = v * 10 + (p[i] - '0');
-    }
-    return v;
+    return (long)v;
 }
 
 /*
