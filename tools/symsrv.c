@@ -27,7 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "keys/keys.h"
+#include "keys/detect.h"
 #include "util/log.h"
 #include "util/num.h"
 #include "symstore/symstore.h"
@@ -252,41 +252,6 @@ input_close(struct input *in)
     in->map = NULL;
 }
 
-typedef enum keys_rc (*keys_fn)(const char *, const unsigned char *, size_t,
-                                struct keys_entry *, size_t, size_t *, char *,
-                                size_t);
-
-/*
- * Tries every format in turn: the first KEYS_OK wins; KEYS_BAD from a
- * format that recognised the file is the answer (its reason in why);
- * KEYS_UNRECOGNISED when none did. An empty file is KEYS_BAD.
- */
-static enum keys_rc
-compute_keys(const char *path, const struct input *in, struct keys_entry *out,
-             size_t *n, char *why, size_t whylen)
-{
-    static const keys_fn fns[] = {keys_pe, keys_pdb, keys_elf, keys_macho,
-                                  keys_breakpad};
-    const char *base =
-        strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
-
-    if (in->len == 0) {
-        snprintf(why, whylen, "empty file");
-        return KEYS_BAD;
-    }
-    for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
-        enum keys_rc rc =
-            fns[i](base, in->buf, in->len, out, KEYS_MAX, n, why, whylen);
-
-        if (rc != KEYS_UNRECOGNISED)
-            return rc;
-    }
-    snprintf(why, whylen,
-             "not a symbol file (PE, PDB, ELF, Mach-O or "
-             "Breakpad)");
-    return KEYS_UNRECOGNISED;
-}
-
 /* symstore_add() under the absolute path, as symstore.exe records it in
  * the transaction file and refs.ptr. */
 static int
@@ -314,7 +279,8 @@ add_file(struct run *r, const char *path, bool found)
     bool opened = input_open(path, &in, why, sizeof(why)) == 0;
 
     if (opened)
-        rc = compute_keys(path, &in, e, &n, why, sizeof(why));
+        rc = keys_detect(path, in.buf, in.len, e, KEYS_MAX, &n, NULL, why,
+                         sizeof(why));
     if (opened && found && (rc == KEYS_UNRECOGNISED || in.len == 0)) {
         r->ignored++;
     } else if (rc != KEYS_OK) {
