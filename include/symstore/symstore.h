@@ -41,7 +41,7 @@
 #include "keys/keys.h"
 
 /* Transaction ids are ten decimal digits. */
-#define SYMSTORE_ID_MAX 9999999999ULL
+#define SYMSTORE_ID_MAX 9999999999L
 
 struct symstore;
 

@@ -37,16 +37,11 @@
 #include <libgcab.h>
 
 #include "util/errbuf.h"
+#include "util/file.h"
 #include "util/num.h"
 #include "store/layout.h"
 
 #define ID_LEN 10
-#define ID_MAX 9999999999L
-
-struct sbuf {
-    char *p;
-    size_t len, cap;
-};
 
 struct symstore {
     char *root;
@@ -56,183 +51,13 @@ struct symstore {
     long id; /* the open transaction, 0 when none */
     char *product, *version, *comment;
     bool compress;
-    struct sbuf txn; /* the transaction file's bytes */
+    struct file_buf txn; /* the transaction file's bytes */
 };
 
 /* refs.ptr joins lines; server.txt and history.txt end each one. */
 enum lines_mode { LINES_JOINED, LINES_ENDED };
 
-static int
-sbuf_add(struct sbuf *b, const void *data, size_t n)
-{
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        char *p;
-
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        p = realloc(b->p, cap);
-        if (p == NULL)
-            return -1;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, data, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-    return 0;
-}
-
-static int
-sbuf_str(struct sbuf *b, const char *s)
-{
-    return sbuf_add(b, s, strlen(s));
-}
-
-static void
-sbuf_free(struct sbuf *b)
-{
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-}
-
-/* Reads a whole file; a missing one reads as empty when missing_ok. */
-static int
-read_all(const char *path, bool missing_ok, struct sbuf *out)
-{
-    char chunk[8192];
-    ssize_t r;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-    if (fd == -1)
-        return (missing_ok && errno == ENOENT) ? 0 : -1;
-    while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
-        if (r == -1 && errno == EINTR)
-            continue;
-        if (r == -1 || sbuf_add(out, chunk, (size_t)r) == -1) {
-            int e = errno;
-            close(fd);
-            errno = e;
-            return -1;
-        }
-    }
-    close(fd);
-    return 0;
-}
-
-static int
-write_fd(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-
-    while (len > 0) {
-        ssize_t w = write(fd, p, len);
-
-        if (w == -1 && errno == EINTR)
-            continue;
-        if (w == -1)
-            return -1;
-        p += w;
-        len -= (size_t)w;
-    }
-    return 0;
-}
-
-/* dir/.name.tmp.<pid> */
-static int
-tmp_name(const char *path, char *out, size_t outlen)
-{
-    const char *slash = strrchr(path, '/');
-    int dlen = slash ? (int)(slash - path + 1) : 0;
-    const char *base = slash ? slash + 1 : path;
-    int n = snprintf(out, outlen, "%.*s.%s.tmp.%ld", dlen, path, base,
-                     (long)getpid());
-
-    if (n < 0 || (size_t)n >= outlen) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    return 0;
-}
-
-/*
- * Makes a rename in dir durable, so that after a power loss the files of
- * a transaction are there in the order they were renamed.
- */
-static int
-fsync_dir(const char *path)
-{
-    char dir[PATH_MAX];
-    const char *slash = strrchr(path, '/');
-    int fd, rc;
-
-    if (slash == NULL || (size_t)(slash - path) >= sizeof(dir))
-        return 0;
-    memcpy(dir, path, (size_t)(slash - path));
-    dir[slash - path] = '\0';
-    fd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd == -1)
-        return -1;
-    rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-/*
- * Writes data under a temporary name, fsyncs it, renames it to path and
- * fsyncs the directory.
- */
-static int
-write_atomic(const char *path, const void *data, size_t len)
-{
-    char tmp[PATH_MAX];
-    int fd, e;
-
-    if (tmp_name(path, tmp, sizeof(tmp)) == -1)
-        return -1;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd == -1)
-        return -1;
-    if (write_fd(fd, data, len) == -1 || fsync(fd) == -1)
-        goto fail;
-    if (close(fd) == -1) {
-        fd = -1;
-        goto fail;
-    }
-    if (rename(tmp, path) == -1) {
-        fd = -1;
-        goto fail;
-    }
-    return fsync_dir(path);
-fail:
-    e = errno;
-    if (fd != -1)
-        close(fd);
-    unlink(tmp);
-    errno = e;
-    return -1;
-}
-
-/* mkdir -p below the store root (which exists). */
-static int
-mkdirs(char *path, size_t rootlen)
-{
-    for (char *p = path + rootlen + 1; *p != '\0'; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        int rc = mkdir(path, 0755);
-        *p = '/';
-        if (rc == -1 && errno != EEXIST)
-            return -1;
-    }
-    if (mkdir(path, 0755) == -1 && errno != EEXIST)
-        return -1;
-    return 0;
-}
-
-/* Ten digits; id is in [0, ID_MAX]. */
+/* Ten digits; id is in [0, SYMSTORE_ID_MAX]. */
 static void
 fmt_id(char out[ID_LEN + 1], long id)
 {
@@ -241,20 +66,6 @@ fmt_id(char out[ID_LEN + 1], long id)
         id /= 10;
     }
     out[ID_LEN] = '\0';
-}
-
-/* out = dir/name (sep "/"), or dir + name (sep ""); -1 if too long. */
-static int
-path_join(char *out, size_t len, const char *dir, const char *sep,
-          const char *name)
-{
-    int n = snprintf(out, len, "%s%s%s", dir, sep, name);
-
-    if (n < 0 || (size_t)n >= len) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    return 0;
 }
 
 static int
@@ -286,8 +97,8 @@ parse_id(const char *p, size_t len)
  * not NULL), with the line ends of mode. *kept counts the lines copied.
  */
 static int
-lines_filter(const struct sbuf *data, const char *drop, const char *add,
-             enum lines_mode mode, struct sbuf *out, size_t *kept)
+lines_filter(const struct file_buf *data, const char *drop, const char *add,
+             enum lines_mode mode, struct file_buf *out, size_t *kept)
 {
     const char *p = data->p ? data->p : "";
     const char *end = p + data->len;
@@ -305,9 +116,9 @@ lines_filter(const struct sbuf *data, const char *drop, const char *add,
         if (n > 0 && !(dlen > 0 && n > dlen && p[dlen] == ',' &&
                        memcmp(p, drop, dlen) == 0)) {
             if ((nout > 0 && mode == LINES_JOINED &&
-                 sbuf_add(out, "\r\n", 2) == -1) ||
-                sbuf_add(out, p, n) == -1 ||
-                (mode == LINES_ENDED && sbuf_add(out, "\r\n", 2) == -1))
+                 file_buf_add(out, "\r\n", 2) == -1) ||
+                file_buf_add(out, p, n) == -1 ||
+                (mode == LINES_ENDED && file_buf_add(out, "\r\n", 2) == -1))
                 return -1;
             nout++;
             (*kept)++;
@@ -316,9 +127,10 @@ lines_filter(const struct sbuf *data, const char *drop, const char *add,
     }
     if (add == NULL)
         return 0;
-    if ((nout > 0 && mode == LINES_JOINED && sbuf_add(out, "\r\n", 2) == -1) ||
-        sbuf_str(out, add) == -1 ||
-        (mode == LINES_ENDED && sbuf_add(out, "\r\n", 2) == -1))
+    if ((nout > 0 && mode == LINES_JOINED &&
+         file_buf_add(out, "\r\n", 2) == -1) ||
+        file_buf_str(out, add) == -1 ||
+        (mode == LINES_ENDED && file_buf_add(out, "\r\n", 2) == -1))
         return -1;
     return 0;
 }
@@ -332,22 +144,22 @@ static int
 lines_rewrite(const char *path, const char *drop, const char *add,
               enum lines_mode mode, bool remove_if_empty, size_t *kept)
 {
-    struct sbuf in = {0}, out = {0};
+    struct file_buf in = {0}, out = {0};
     size_t k = 0;
     int rc = -1;
 
-    if (read_all(path, true, &in) == -1 ||
+    if (file_read_all(path, true, &in) == -1 ||
         lines_filter(&in, drop, add, mode, &out, &k) == -1)
         goto done;
     if (!(remove_if_empty && k == 0 && add == NULL) &&
-        write_atomic(path, out.p ? out.p : "", out.len) == -1)
+        file_write_atomic(path, out.p ? out.p : "", out.len) == -1)
         goto done;
     if (kept != NULL)
         *kept = k;
     rc = 0;
 done:
-    sbuf_free(&in);
-    sbuf_free(&out);
+    file_buf_free(&in);
+    file_buf_free(&out);
     return rc;
 }
 
@@ -382,18 +194,18 @@ static int
 read_lastid(const struct symstore *s, long *id, char *err, size_t errlen)
 {
     char path[PATH_MAX];
-    struct sbuf b = {0};
+    struct file_buf b = {0};
 
     if (admin_path(s, "lastid.txt", path, sizeof(path)) == -1 ||
-        read_all(path, true, &b) == -1) {
+        file_read_all(path, true, &b) == -1) {
         errbuf_set(err, errlen, "%s/" LAYOUT_ADMIN "/lastid.txt: %s", s->root,
                    strerror(errno));
-        sbuf_free(&b);
+        file_buf_free(&b);
         return -1;
     }
     *id = b.len == 0 ? 0 : parse_id(b.p, b.len);
-    sbuf_free(&b);
-    if (*id < 0 || *id >= ID_MAX) {
+    file_buf_free(&b);
+    if (*id < 0 || *id >= SYMSTORE_ID_MAX) {
         errbuf_set(err, errlen, "%s: lastid.txt is not ten digits", path);
         return -1;
     }
@@ -408,7 +220,7 @@ write_lastid(const struct symstore *s, long id)
     fmt_id(digits, id);
     if (admin_path(s, "lastid.txt", path, sizeof(path)) == -1)
         return -1;
-    return write_atomic(path, digits, ID_LEN);
+    return file_write_atomic(path, digits, ID_LEN);
 }
 
 /* pingme.txt: 0 bytes, its mtime marks the last transaction. */
@@ -435,21 +247,6 @@ touch_pingme(const struct symstore *s)
     return close(fd);
 }
 
-static bool
-dir_is_empty(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *de;
-    bool empty = true;
-
-    if (d == NULL)
-        return false;
-    while (empty && (de = readdir(d)) != NULL)
-        empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
-    closedir(d);
-    return empty;
-}
-
 static int
 make_store(const char *root, bool two_tier, char *err, size_t errlen)
 {
@@ -463,7 +260,7 @@ make_store(const char *root, bool two_tier, char *err, size_t errlen)
         return -1;
     }
     snprintf(path, sizeof(path), "%s/" LAYOUT_INDEX2, root);
-    if (two_tier && write_atomic(path, idx, sizeof(idx) - 1) == -1) {
+    if (two_tier && file_write_atomic(path, idx, sizeof(idx) - 1) == -1) {
         errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
@@ -500,7 +297,7 @@ check_root(const char *root, bool create, bool two_tier, char *err,
         return 0;
     /* A concurrent writer making this store makes 000Admin/ first: look
      * again once the root is seen not empty. */
-    if (!dir_is_empty(root) &&
+    if (!file_dir_is_empty(root) &&
         !(stat(admin, &st) == 0 && S_ISDIR(st.st_mode))) {
         errbuf_set(err, errlen, "%s: not a symbol store (no 000Admin/)", root);
         return -1;
@@ -551,7 +348,7 @@ txn_clear(struct symstore *s)
     free(s->version);
     free(s->comment);
     s->product = s->version = s->comment = NULL;
-    sbuf_free(&s->txn);
+    file_buf_free(&s->txn);
     s->id = 0;
 }
 
@@ -699,16 +496,16 @@ store_bytes(const struct symstore *s, const char *dir, const char *name,
         }
         stored = twin;
     }
-    if (path_join(path, sizeof(path), dir, "/", stored) == -1) {
+    if (file_path_join(path, sizeof(path), dir, "/", stored) == -1) {
         errbuf_set(err, errlen, "%s/%s: %s", dir, stored, strerror(errno));
         return -1;
     }
     if (!s->compress) {
-        rc = write_atomic(path, buf, len);
+        rc = file_write_atomic(path, buf, len);
     } else {
         if (cab_make(name, buf, len, &cab, &cablen, err, errlen) == -1)
             return -1;
-        rc = write_atomic(path, cab, cablen);
+        rc = file_write_atomic(path, cab, cablen);
         g_free(cab);
     }
     if (rc == -1)
@@ -729,7 +526,7 @@ add_entry(struct symstore *s, const char *src_path, const unsigned char *buf,
         return -1;
     }
     if (entry_dir(s, e->file, e->key, dir, sizeof(dir)) == -1 ||
-        mkdirs(dir, strlen(s->root)) == -1) {
+        file_mkdirs(dir, strlen(s->root)) == -1) {
         errbuf_set(err, errlen, "%s: %s", dir, strerror(errno));
         return -1;
     }
@@ -738,7 +535,7 @@ add_entry(struct symstore *s, const char *src_path, const unsigned char *buf,
     fmt_id(id, s->id);
     snprintf(line, sizeof(line), "%s,file,\"%s\",%s,,%c,,", id, src_path,
              ref_type(buf, len), s->compress ? 'Y' : 'N');
-    if (path_join(path, sizeof(path), dir, "/", LAYOUT_REFS_PTR) == -1 ||
+    if (file_path_join(path, sizeof(path), dir, "/", LAYOUT_REFS_PTR) == -1 ||
         lines_rewrite(path, id, line, LINES_JOINED, false, NULL) == -1) {
         errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
@@ -755,7 +552,7 @@ unref_entries(const struct symstore *s, const struct keys_entry *e, size_t n)
     fmt_id(id, s->id);
     for (size_t i = 0; i < n; i++) {
         if (entry_dir(s, e[i].file, e[i].key, dir, sizeof(dir)) == -1 ||
-            path_join(path, sizeof(path), dir, "/", LAYOUT_REFS_PTR) == -1)
+            file_path_join(path, sizeof(path), dir, "/", LAYOUT_REFS_PTR) == -1)
             continue;
         lines_rewrite(path, id, NULL, LINES_JOINED, false, NULL);
     }
@@ -782,13 +579,13 @@ symstore_add(struct symstore *s, const char *src_path, const unsigned char *buf,
         }
     }
     for (size_t i = 0; i < n; i++) {
-        if (sbuf_str(&s->txn, "\"") == -1 ||
-            sbuf_str(&s->txn, e[i].file) == -1 ||
-            sbuf_str(&s->txn, "\\") == -1 ||
-            sbuf_str(&s->txn, e[i].key) == -1 ||
-            sbuf_str(&s->txn, "\",\"") == -1 ||
-            sbuf_str(&s->txn, src_path) == -1 ||
-            sbuf_str(&s->txn, "\"\r\n") == -1) {
+        if (file_buf_str(&s->txn, "\"") == -1 ||
+            file_buf_str(&s->txn, e[i].file) == -1 ||
+            file_buf_str(&s->txn, "\\") == -1 ||
+            file_buf_str(&s->txn, e[i].key) == -1 ||
+            file_buf_str(&s->txn, "\",\"") == -1 ||
+            file_buf_str(&s->txn, src_path) == -1 ||
+            file_buf_str(&s->txn, "\"\r\n") == -1) {
             errbuf_set(err, errlen, "%s", strerror(ENOMEM));
             return -1;
         }
@@ -832,7 +629,7 @@ publish(struct symstore *s, char *err, size_t errlen)
 
     fmt_id(id, s->id);
     if (admin_path(s, id, path, sizeof(path)) == -1 ||
-        write_atomic(path, s->txn.p, s->txn.len) == -1)
+        file_write_atomic(path, s->txn.p, s->txn.len) == -1)
         goto fail;
     if (server_line(s, line, sizeof(line)) == -1)
         goto fail;
@@ -908,11 +705,11 @@ purge_dir(const struct symstore *s, const char *dir)
     while ((de = readdir(d)) != NULL) {
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
-        if (path_join(path, sizeof(path), dir, "/", de->d_name) == 0)
+        if (file_path_join(path, sizeof(path), dir, "/", de->d_name) == 0)
             unlink(path);
     }
     closedir(d);
-    if (path_join(path, sizeof(path), dir, "", "") == -1)
+    if (file_path_join(path, sizeof(path), dir, "", "") == -1)
         return;
     while (strlen(path) > rootlen && rmdir(path) == 0) {
         char *slash = strrchr(path, '/');
@@ -944,7 +741,7 @@ unref_line(const struct symstore *s, const char *id, const char *p, size_t n)
     if (!segment_ok(file) || !segment_ok(key) ||
         entry_dir(s, file, key, dir, sizeof(dir)) == -1)
         return 0;
-    if (path_join(path, sizeof(path), dir, "/", LAYOUT_REFS_PTR) == -1)
+    if (file_path_join(path, sizeof(path), dir, "/", LAYOUT_REFS_PTR) == -1)
         return -1;
     if (lines_rewrite(path, id, NULL, LINES_JOINED, true, &kept) == -1)
         return errno == ENOENT ? 0 : -1;
@@ -955,7 +752,7 @@ unref_line(const struct symstore *s, const char *id, const char *p, size_t n)
 
 /* Drops id from every refs.ptr its transaction file names. */
 static int
-unref_all(const struct symstore *s, const char *id, const struct sbuf *txn)
+unref_all(const struct symstore *s, const char *id, const struct file_buf *txn)
 {
     const char *p = txn->p ? txn->p : "";
     const char *end = p + txn->len;
@@ -979,7 +776,7 @@ delete_locked(struct symstore *s, long id, char *err, size_t errlen)
 {
     char ids[ID_LEN + 1], nids[ID_LEN + 1], path[PATH_MAX], gone[PATH_MAX];
     char line[64];
-    struct sbuf txn = {0};
+    struct file_buf txn = {0};
     long last;
 
     if (read_lastid(s, &last, err, errlen) == -1)
@@ -987,16 +784,16 @@ delete_locked(struct symstore *s, long id, char *err, size_t errlen)
     fmt_id(ids, id);
     fmt_id(nids, last + 1);
     if (admin_path(s, ids, path, sizeof(path)) == -1 ||
-        read_all(path, false, &txn) == -1) {
+        file_read_all(path, false, &txn) == -1) {
         errbuf_set(err, errlen, "transaction %ld: %s", id,
                    errno == ENOENT ? "no such transaction (or deleted)"
                                    : strerror(errno));
-        sbuf_free(&txn);
+        file_buf_free(&txn);
         return -1;
     }
     if (unref_all(s, ids, &txn) == -1)
         goto fail;
-    if (path_join(gone, sizeof(gone), path, "", ".deleted") == -1 ||
+    if (file_path_join(gone, sizeof(gone), path, "", ".deleted") == -1 ||
         rename(path, gone) == -1)
         goto fail;
     snprintf(line, sizeof(line), "%s,del,%s", nids, ids);
@@ -1006,12 +803,12 @@ delete_locked(struct symstore *s, long id, char *err, size_t errlen)
         lines_rewrite(path, nids, line, LINES_ENDED, false, NULL) == -1 ||
         write_lastid(s, last + 1) == -1 || touch_pingme(s) == -1)
         goto fail;
-    sbuf_free(&txn);
+    file_buf_free(&txn);
     return 0;
 fail:
     errbuf_set(err, errlen, "deleting transaction %s: %s", ids,
                strerror(errno));
-    sbuf_free(&txn);
+    file_buf_free(&txn);
     return -1;
 }
 
@@ -1020,7 +817,7 @@ symstore_delete(struct symstore *s, long id, char *err, size_t errlen)
 {
     int rc;
 
-    if (id <= 0 || id >= ID_MAX) {
+    if (id <= 0 || id >= SYMSTORE_ID_MAX) {
         errbuf_set(err, errlen, "transaction id %ld out of range", id);
         return -1;
     }
