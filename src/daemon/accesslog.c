@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/errbuf.h"
 #include "daemon/accesslog.h"
 #include "http/httpdate.h"
 #include "util/log.h"
@@ -123,7 +124,7 @@ accesslog_open(const char *path, char *err, size_t errlen)
     struct accesslog *log = calloc(1, sizeof(*log));
 
     if (log == NULL) {
-        snprintf(err, errlen, "access log: out of memory");
+        errbuf_set(err, errlen, "access log: out of memory");
         return NULL;
     }
     log->fd = -1;
@@ -137,7 +138,7 @@ accesslog_open(const char *path, char *err, size_t errlen)
     if (log->path != NULL)
         log->fd = open_append(path);
     if (log->path == NULL || log->fd == -1) {
-        snprintf(err, errlen, "access log %s: %s", path, strerror(errno));
+        errbuf_set(err, errlen, "access log %s: %s", path, strerror(errno));
         free(log->path);
         free(log);
         return NULL;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/errbuf.h"
 #include "daemon/addr.h"
 #include "daemon/config.h"
 #include "http/range.h"
@@ -105,12 +106,12 @@ set_str(struct config *cfg, const struct directive *d, const char *v, char *why,
     char *copy;
 
     if (*v == '\0') {
-        snprintf(why, whylen, "empty value");
+        errbuf_set(why, whylen, "empty value");
         return -1;
     }
     copy = strdup(v);
     if (copy == NULL) {
-        snprintf(why, whylen, "out of memory");
+        errbuf_set(why, whylen, "out of memory");
         return -1;
     }
     free(*f);
@@ -129,8 +130,8 @@ set_uint(struct config *cfg, const struct directive *d, const char *v,
     *uint_field(cfg, d->off) = (unsigned)n;
     return 0;
 bad:
-    snprintf(why, whylen, "'%s' is not a number from %u to %u", v, d->min,
-             d->max);
+    errbuf_set(why, whylen, "'%s' is not a number from %u to %u", v, d->min,
+               d->max);
     return -1;
 }
 
@@ -158,16 +159,17 @@ add_items(struct config *cfg, const struct directive *d, const char *v,
         }
         if (*n == CONFIG_MAX_ADDRS ||
             (d->kind == K_ADDRS && len >= ADDR_TEXT_LEN)) {
-            snprintf(why, whylen, "too long or too many values");
+            errbuf_set(why, whylen, "too long or too many values");
             return -1;
         }
         one = strndup(p, len);
         if (one == NULL) {
-            snprintf(why, whylen, "out of memory");
+            errbuf_set(why, whylen, "out of memory");
             return -1;
         }
         if (d->kind == K_ADDRS && addr_parse(one, &ss, &sslen) == -1) {
-            snprintf(why, whylen, "'%s' is not IPv4:PORT or [IPv6]:PORT", one);
+            errbuf_set(why, whylen, "'%s' is not IPv4:PORT or [IPv6]:PORT",
+                       one);
             free(one);
             return -1;
         }
@@ -204,7 +206,7 @@ set_bool(struct config *cfg, const struct directive *d, const char *v,
             return 0;
         }
     }
-    snprintf(why, whylen, "'%s' is not on or off", v);
+    errbuf_set(why, whylen, "'%s' is not on or off", v);
     return -1;
 }
 
@@ -295,7 +297,7 @@ on_ini_entry(void *user, const char *section, const char *name,
     if (ctx->err_line != 0)
         return 1; /* report the first error only */
     if (d == NULL)
-        snprintf(why, sizeof(why), "unknown key");
+        errbuf_set(why, sizeof(why), "unknown key");
     else if (apply(ctx->cfg, d, value, why, sizeof(why)) == 0)
         return 1;
     ctx->err_line = ctx->lineno;
@@ -311,7 +313,7 @@ load_file(struct config *cfg, const char *path, char *err, size_t errlen)
 
     ctx.fp = fopen(path, "r");
     if (ctx.fp == NULL) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
     rc = ini_parse_stream(read_ini_line, &ctx, on_ini_entry, &ctx);
@@ -321,11 +323,11 @@ load_file(struct config *cfg, const char *path, char *err, size_t errlen)
     if (rc == 0 && ctx.err_line == 0)
         return 0;
     if (ctx.err_line != 0 && (rc == 0 || ctx.err_line <= rc))
-        snprintf(err, errlen, "%s:%d: %s", path, ctx.err_line, ctx.err);
+        errbuf_set(err, errlen, "%s:%d: %s", path, ctx.err_line, ctx.err);
     else if (rc > 0)
-        snprintf(err, errlen, "%s:%d: syntax error", path, rc);
+        errbuf_set(err, errlen, "%s:%d: syntax error", path, rc);
     else
-        snprintf(err, errlen, "%s: cannot be read", path);
+        errbuf_set(err, errlen, "%s: cannot be read", path);
     return -1;
 }
 
@@ -384,12 +386,12 @@ apply_flag(struct config *cfg, int argc, char *const argv[], int *i,
     char why[200];
 
     if (d == NULL) {
-        snprintf(err, errlen, "%s: unknown flag (see --help)", arg);
+        errbuf_set(err, errlen, "%s: unknown flag (see --help)", arg);
         return -1;
     }
     if (value == NULL) {
         if (*i + 1 >= argc) {
-            snprintf(err, errlen, "%s: needs a value", arg);
+            errbuf_set(err, errlen, "%s: needs a value", arg);
             return -1;
         }
         value = argv[++*i];
@@ -401,7 +403,7 @@ apply_flag(struct config *cfg, int argc, char *const argv[], int *i,
         *replaced |= 1u << (d - directives);
     }
     if (apply(cfg, d, value, why, sizeof(why)) == -1) {
-        snprintf(err, errlen, "--%s: %s", d->long_flag, why);
+        errbuf_set(err, errlen, "--%s: %s", d->long_flag, why);
         return -1;
     }
     return 0;
@@ -454,29 +456,30 @@ validate(struct config *cfg, const char *demo_root, char *err, size_t errlen)
     char why[64];
 
     if (cfg->root == NULL && cfg->file != NULL) {
-        snprintf(err, errlen, "%s: store.root: required", cfg->file);
+        errbuf_set(err, errlen, "%s: store.root: required", cfg->file);
         return -1;
     }
     if (cfg->root == NULL && set_str(cfg, find_key("store", "root"), demo_root,
                                      why, sizeof(why)) == -1) {
-        snprintf(err, errlen, "store.root: %s", why);
+        errbuf_set(err, errlen, "store.root: %s", why);
         return -1;
     }
     if (cfg->nlisten == 0 && cfg->ntls_listen == 0 &&
         add_items(cfg, find_key("server", "listen"), "127.0.0.1:8080", why,
                   sizeof(why)) == -1) {
-        snprintf(err, errlen, "server.listen: %s", why);
+        errbuf_set(err, errlen, "server.listen: %s", why);
         return -1;
     }
     if (cfg->expand_compressed && cfg->cache_dir == NULL) {
-        snprintf(err, errlen, "store.expand_compressed: needs store.cache_dir");
+        errbuf_set(err, errlen,
+                   "store.expand_compressed: needs store.cache_dir");
         return -1;
     }
     if (cfg->ntls_listen > 0 &&
         (cfg->tls_cert == NULL || cfg->tls_key == NULL)) {
-        snprintf(err, errlen,
-                 "server.tls_listen: needs tls_cert and tls_key "
-                 "(--tls-cert, --tls-key)");
+        errbuf_set(err, errlen,
+                   "server.tls_listen: needs tls_cert and tls_key "
+                   "(--tls-cert, --tls-key)");
         return -1;
     }
     return 0;
@@ -501,16 +504,16 @@ find_config_file(struct config *cfg, int argc, char *const argv[], char *err,
             continue;
         }
         if (value == NULL || *value == '\0') {
-            snprintf(err, errlen, "%s: needs a file", argv[i]);
+            errbuf_set(err, errlen, "%s: needs a file", argv[i]);
             return -1;
         }
         if (cfg->file != NULL) {
-            snprintf(err, errlen, "%s: only one config file", argv[i]);
+            errbuf_set(err, errlen, "%s: only one config file", argv[i]);
             return -1;
         }
         cfg->file = strdup(value);
         if (cfg->file == NULL) {
-            snprintf(err, errlen, "out of memory");
+            errbuf_set(err, errlen, "out of memory");
             return -1;
         }
         i += skip - 1;

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "util/errbuf.h"
 #include "daemon/accesslog.h"
 #include "daemon/addr.h"
 #include "store/debuginfod.h"
@@ -152,7 +153,7 @@ probe_spec(struct listen_spec *sp, const char *text, char *err, size_t errlen)
 
     if (fd == -1 ||
         getsockname(fd, (struct sockaddr *)&sp->ss, &sp->sslen) == -1) {
-        snprintf(err, errlen, "listen %s: %s", text, strerror(errno));
+        errbuf_set(err, errlen, "listen %s: %s", text, strerror(errno));
         if (fd != -1)
             close(fd);
         return -1;
@@ -169,7 +170,7 @@ add_specs(struct server *srv, char *const *addrs, unsigned n, int tls,
         struct listen_spec *sp = &srv->specs[srv->nspecs];
 
         if (addr_parse(addrs[i], &sp->ss, &sp->sslen) == -1) {
-            snprintf(err, errlen, "listen %s: malformed address", addrs[i]);
+            errbuf_set(err, errlen, "listen %s: malformed address", addrs[i]);
             return -1;
         }
         sp->tls = tls;
@@ -283,13 +284,13 @@ bind_worker(struct worker *wk, char *err, size_t errlen)
 
         addr_format((const struct sockaddr *)&sp->ss, text);
         if (fd == -1) {
-            snprintf(err, errlen, "listen %s: %s", text, strerror(errno));
+            errbuf_set(err, errlen, "listen %s: %s", text, strerror(errno));
             return -1;
         }
         b = evhttp_accept_socket_with_handle(http, fd);
         if (b == NULL) {
             close(fd);
-            snprintf(err, errlen, "listen %s: evhttp refused it", text);
+            errbuf_set(err, errlen, "listen %s: evhttp refused it", text);
             return -1;
         }
         wk->bound[wk->nbound].http = http;
@@ -392,7 +393,7 @@ worker_init(struct worker *wk, struct server *srv, char *err, size_t errlen)
         goto fail;
     return bind_worker(wk, err, errlen);
 fail:
-    snprintf(err, errlen, "worker: out of memory");
+    errbuf_set(err, errlen, "worker: out of memory");
     return -1;
 }
 
@@ -457,7 +458,7 @@ make_shared_values(struct server *srv, char *err, size_t errlen)
     snprintf(srv->miss_cache_control, sizeof(srv->miss_cache_control),
              "public, max-age=%u", srv->cfg->miss_max_age);
     if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
-        snprintf(err, errlen, "getrandom: %s", strerror(errno));
+        errbuf_set(err, errlen, "getrandom: %s", strerror(errno));
         return -1;
     }
     snprintf(srv->boundary, sizeof(srv->boundary),
@@ -492,7 +493,7 @@ server_open(struct server *srv, char *err, size_t errlen)
         return -1;
     srv->base = event_base_new();
     if (srv->base == NULL) {
-        snprintf(err, errlen, "event base: out of memory");
+        errbuf_set(err, errlen, "event base: out of memory");
         return -1;
     }
     return 0;
@@ -504,7 +505,7 @@ server_new(const struct config *cfg, char *err, size_t errlen)
     struct server *srv = calloc(1, sizeof(*srv));
 
     if (srv == NULL) {
-        snprintf(err, errlen, "out of memory");
+        errbuf_set(err, errlen, "out of memory");
         return NULL;
     }
     srv->cfg = cfg;
@@ -515,7 +516,7 @@ server_new(const struct config *cfg, char *err, size_t errlen)
     srv->nworkers = worker_count(cfg);
     srv->workers = calloc(srv->nworkers, sizeof(*srv->workers));
     if (srv->workers == NULL) {
-        snprintf(err, errlen, "out of memory");
+        errbuf_set(err, errlen, "out of memory");
         goto fail;
     }
     for (unsigned i = 0; i < srv->nworkers; i++)

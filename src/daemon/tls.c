@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 #include <stdio.h>
 
+#include "util/errbuf.h"
 #include "daemon/tls.h"
 
 static SSL_CTX *
@@ -11,7 +12,7 @@ fail(SSL_CTX *ctx, const char *what, const char *file, char *err, size_t errlen)
     char reason[256];
 
     ERR_error_string_n(ERR_get_error(), reason, sizeof(reason));
-    snprintf(err, errlen, "%s %s: %s", what, file, reason);
+    errbuf_set(err, errlen, "%s %s: %s", what, file, reason);
     ERR_clear_error();
     SSL_CTX_free(ctx);
     return NULL;

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/errbuf.h"
 #include "keys/keys.h"
 
 #define BP_MAGIC "MODULE "
@@ -78,10 +79,10 @@ line_end(const unsigned char *buf, size_t len, size_t *linelen, char *why,
     const unsigned char *nl = memchr(buf, '\n', scan);
 
     if (nl == NULL) {
-        snprintf(why, whylen,
-                 "truncated: Breakpad MODULE line has no line "
-                 "end within %zu bytes",
-                 scan);
+        errbuf_set(why, whylen,
+                   "truncated: Breakpad MODULE line has no line "
+                   "end within %zu bytes",
+                   scan);
         return KEYS_BAD;
     }
     *linelen = (size_t)(nl - buf);
@@ -89,9 +90,9 @@ line_end(const unsigned char *buf, size_t len, size_t *linelen, char *why,
         (*linelen)--;
     for (size_t i = 0; i < *linelen; i++) {
         if (buf[i] < 0x20 || buf[i] == 0x7f) {
-            snprintf(why, whylen,
-                     "Breakpad MODULE line: control byte 0x%02x at %zu", buf[i],
-                     i);
+            errbuf_set(why, whylen,
+                       "Breakpad MODULE line: control byte 0x%02x at %zu",
+                       buf[i], i);
             return KEYS_BAD;
         }
     }
@@ -107,8 +108,8 @@ set_entry(const struct bp_field *id, const struct bp_field *name,
     if (stem >= 4 && strncasecmp(name->p + stem - 4, ".pdb", 4) == 0)
         stem -= 4;
     if (name->len >= sizeof(out->file) || stem + 4 >= sizeof(out->name)) {
-        snprintf(why, whylen, "Breakpad module name of %zu bytes is too long",
-                 name->len);
+        errbuf_set(why, whylen, "Breakpad module name of %zu bytes is too long",
+                   name->len);
         return KEYS_BAD;
     }
     snprintf(out->file, sizeof(out->file), "%.*s", (int)name->len, name->p);
@@ -129,7 +130,7 @@ keys_breakpad(const char *basename, const unsigned char *buf, size_t len,
     (void)basename; /* the MODULE line names the module, not the path */
     (void)max;      /* one entry, and max >= 1 */
     if (len < BP_MAGIC_LEN || memcmp(buf, BP_MAGIC, BP_MAGIC_LEN) != 0) {
-        snprintf(why, whylen, "not Breakpad: no MODULE line first");
+        errbuf_set(why, whylen, "not Breakpad: no MODULE line first");
         return KEYS_UNRECOGNISED;
     }
     if (line_end(buf, len, &linelen, why, whylen) != KEYS_OK)
@@ -138,21 +139,21 @@ keys_breakpad(const char *basename, const unsigned char *buf, size_t len,
     end = (const char *)buf + linelen;
     if (!next_field(&p, end, &os) || !next_field(&p, end, &arch) ||
         !next_field(&p, end, &id)) {
-        snprintf(why, whylen, "Breakpad MODULE line needs os arch id name");
+        errbuf_set(why, whylen, "Breakpad MODULE line needs os arch id name");
         return KEYS_BAD;
     }
     name.p = p;
     name.len = (size_t)(end - p);
     if (id.len > BP_ID_MAX || !is_hex(&id)) {
-        snprintf(why, whylen, "Breakpad module id is not 1 to %d hex digits",
-                 BP_ID_MAX);
+        errbuf_set(why, whylen, "Breakpad module id is not 1 to %d hex digits",
+                   BP_ID_MAX);
         return KEYS_BAD;
     }
     if (!name_ok(&name)) {
-        snprintf(why, whylen,
-                 "Breakpad module name \"%.*s\" unusable as a "
-                 "file name",
-                 (int)(name.len > 64 ? 64 : name.len), name.p);
+        errbuf_set(why, whylen,
+                   "Breakpad module name \"%.*s\" unusable as a "
+                   "file name",
+                   (int)(name.len > 64 ? 64 : name.len), name.p);
         return KEYS_BAD;
     }
     if (set_entry(&id, &name, out, why, whylen) != KEYS_OK)

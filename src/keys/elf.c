@@ -19,6 +19,7 @@
 #include <gelf.h>
 #include <elfutils/libdwelf.h>
 
+#include "util/errbuf.h"
 #include "keys/keys.h"
 
 /* SSQP: build-ids shorter than 20 bytes are right-padded with zeros. */
@@ -66,12 +67,12 @@ scan_section(const GElf_Shdr *sh, const char *name, size_t len,
     if (sh->sh_type == SHT_NOBITS || sh->sh_size == 0)
         return KEYS_OK;
     if (!fits(sh->sh_offset, sh->sh_size, len)) {
-        snprintf(why, whylen,
-                 "truncated: section %s ends at 0x%llx, file has 0x%zx bytes",
-                 name != NULL ? name : "?",
-                 (unsigned long long)sh->sh_offset +
-                     (unsigned long long)sh->sh_size,
-                 len);
+        errbuf_set(why, whylen,
+                   "truncated: section %s ends at 0x%llx, file has 0x%zx bytes",
+                   name != NULL ? name : "?",
+                   (unsigned long long)sh->sh_offset +
+                       (unsigned long long)sh->sh_size,
+                   len);
         return KEYS_BAD;
     }
     if ((sh->sh_flags & SHF_EXECINSTR) != 0)
@@ -89,8 +90,8 @@ scan_sections(Elf *e, size_t len, struct elf_info *info, char *why,
     Elf_Scn *scn = NULL;
 
     if (elf_getshdrstrndx(e, &shstrndx) != 0) {
-        snprintf(why, whylen, "ELF section names unreadable: %s",
-                 elf_errmsg(-1));
+        errbuf_set(why, whylen, "ELF section names unreadable: %s",
+                   elf_errmsg(-1));
         return KEYS_BAD;
     }
     while ((scn = elf_nextscn(e, scn)) != NULL) {
@@ -98,8 +99,8 @@ scan_sections(Elf *e, size_t len, struct elf_info *info, char *why,
         GElf_Shdr *sh = gelf_getshdr(scn, &mem);
 
         if (sh == NULL) {
-            snprintf(why, whylen, "ELF section header %zu unreadable: %s",
-                     elf_ndxscn(scn), elf_errmsg(-1));
+            errbuf_set(why, whylen, "ELF section header %zu unreadable: %s",
+                       elf_ndxscn(scn), elf_errmsg(-1));
             return KEYS_BAD;
         }
         /* A name libelf cannot resolve is simply not ".debug_info". */
@@ -123,25 +124,25 @@ check_extent(Elf *e, const GElf_Ehdr *eh, size_t len, char *why, size_t whylen)
     GElf_Phdr ph;
 
     if (elf_getshdrnum(e, &shnum) != 0 || elf_getphdrnum(e, &phnum) != 0) {
-        snprintf(why, whylen, "ELF header counts unreadable: %s",
-                 elf_errmsg(-1));
+        errbuf_set(why, whylen, "ELF header counts unreadable: %s",
+                   elf_errmsg(-1));
         return KEYS_BAD;
     }
     if (!fits(eh->e_shoff, (uint64_t)eh->e_shnum * eh->e_shentsize, len) ||
         !fits(eh->e_phoff, (uint64_t)eh->e_phnum * eh->e_phentsize, len)) {
-        snprintf(why, whylen,
-                 "truncated: ELF header tables past the end "
-                 "(file has 0x%zx bytes)",
-                 len);
+        errbuf_set(why, whylen,
+                   "truncated: ELF header tables past the end "
+                   "(file has 0x%zx bytes)",
+                   len);
         return KEYS_BAD;
     }
     for (size_t i = 0; i < phnum; i++) {
         if (gelf_getphdr(e, (int)i, &ph) == NULL ||
             !fits(ph.p_offset, ph.p_filesz, len)) {
-            snprintf(why, whylen,
-                     "truncated: ELF segment %zu past the end "
-                     "(file has 0x%zx bytes)",
-                     i, len);
+            errbuf_set(why, whylen,
+                       "truncated: ELF segment %zu past the end "
+                       "(file has 0x%zx bytes)",
+                       i, len);
             return KEYS_BAD;
         }
     }
@@ -155,16 +156,16 @@ read_build_id(Elf *e, struct elf_info *info, char *why, size_t whylen)
     ssize_t n = dwelf_elf_gnu_build_id(e, &id);
 
     if (n < 0) {
-        snprintf(why, whylen, "ELF notes unreadable: %s", elf_errmsg(-1));
+        errbuf_set(why, whylen, "ELF notes unreadable: %s", elf_errmsg(-1));
         return KEYS_BAD;
     }
     if (n == 0 || id == NULL) {
-        snprintf(why, whylen, "ELF without a GNU build-id");
+        errbuf_set(why, whylen, "ELF without a GNU build-id");
         return KEYS_BAD;
     }
     if ((size_t)n > ELF_ID_MAX) {
-        snprintf(why, whylen, "ELF build-id of %zd bytes (at most %d)", n,
-                 ELF_ID_MAX);
+        errbuf_set(why, whylen, "ELF build-id of %zd bytes (at most %d)", n,
+                   ELF_ID_MAX);
         return KEYS_BAD;
     }
     memset(info->id, 0, sizeof(info->id));
@@ -180,10 +181,10 @@ check_header(const unsigned char *buf, size_t len, char *why, size_t whylen)
     size_t need;
 
     if (len <= EI_CLASS) {
-        snprintf(why, whylen,
-                 "truncated: ELF identification needs %d bytes, "
-                 "file has %zu",
-                 EI_NIDENT, len);
+        errbuf_set(why, whylen,
+                   "truncated: ELF identification needs %d bytes, "
+                   "file has %zu",
+                   EI_NIDENT, len);
         return KEYS_BAD;
     }
     if (buf[EI_CLASS] == ELFCLASS32)
@@ -191,13 +192,13 @@ check_header(const unsigned char *buf, size_t len, char *why, size_t whylen)
     else if (buf[EI_CLASS] == ELFCLASS64)
         need = sizeof(Elf64_Ehdr);
     else {
-        snprintf(why, whylen, "ELF class %u unknown", buf[EI_CLASS]);
+        errbuf_set(why, whylen, "ELF class %u unknown", buf[EI_CLASS]);
         return KEYS_BAD;
     }
     if (len < need) {
-        snprintf(why, whylen,
-                 "truncated: ELF header needs %zu bytes, file has %zu", need,
-                 len);
+        errbuf_set(why, whylen,
+                   "truncated: ELF header needs %zu bytes, file has %zu", need,
+                   len);
         return KEYS_BAD;
     }
     return KEYS_OK;
@@ -214,7 +215,7 @@ read_info(const unsigned char *buf, size_t len, struct elf_info *info,
 
     if (e == NULL || elf_kind(e) != ELF_K_ELF ||
         gelf_getehdr(e, &ehdr) == NULL) {
-        snprintf(why, whylen, "ELF header invalid: %s", elf_errmsg(-1));
+        errbuf_set(why, whylen, "ELF header invalid: %s", elf_errmsg(-1));
         goto done;
     }
     rc = check_extent(e, &ehdr, len, why, whylen);
@@ -238,7 +239,7 @@ set_entry(struct keys_entry *ent, const char *file, const char *prefix,
 
     if (a < 0 || b < 0 || c < 0 || (size_t)a >= sizeof(ent->file) ||
         (size_t)b >= sizeof(ent->key) || (size_t)c >= sizeof(ent->name)) {
-        snprintf(why, whylen, "name too long: %.64s...", file);
+        errbuf_set(why, whylen, "name too long: %.64s...", file);
         return KEYS_BAD;
     }
     return KEYS_OK;
@@ -261,7 +262,7 @@ keys_elf(const char *basename, const unsigned char *buf, size_t len,
     bool exe, dbg;
 
     if (len < SELFMAG || memcmp(buf, ELFMAG, SELFMAG) != 0) {
-        snprintf(why, whylen, "not ELF: no \\x7fELF magic");
+        errbuf_set(why, whylen, "not ELF: no \\x7fELF magic");
         return KEYS_UNRECOGNISED;
     }
     /* elfutils returns EV_CURRENT here; a failure shows in elf_memory. */
@@ -273,8 +274,8 @@ keys_elf(const char *basename, const unsigned char *buf, size_t len,
     dbg = info.debug;
     exe = !info.debug || info.code;
     if ((size_t)exe + (size_t)dbg > max) {
-        snprintf(why, whylen, "ELF needs %d store entries, room for %zu",
-                 (int)exe + (int)dbg, max);
+        errbuf_set(why, whylen, "ELF needs %d store entries, room for %zu",
+                   (int)exe + (int)dbg, max);
         return KEYS_BAD;
     }
     if (exe && set_entry(&out[k++], basename, "elf-buildid-", id, why,

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/errbuf.h"
 #include "keys/keys.h"
 
 #define MACHO_MAGIC 0xfeedfaceU
@@ -59,23 +60,23 @@ find_uuid(const unsigned char *cmds, uint32_t size, uint32_t ncmds, bool be,
 
     for (uint32_t i = 0; i < ncmds; i++) {
         if (size - off < 8) {
-            snprintf(why, whylen,
-                     "truncated: Mach-O load command %u past "
-                     "sizeofcmds %u",
-                     i, size);
+            errbuf_set(why, whylen,
+                       "truncated: Mach-O load command %u past "
+                       "sizeofcmds %u",
+                       i, size);
             return KEYS_BAD;
         }
         uint32_t cmd = rd32(cmds + off, be);
         uint32_t cmdsize = rd32(cmds + off + 4, be);
         if (cmdsize < 8 || cmdsize % 4 != 0 || cmdsize > size - off) {
-            snprintf(why, whylen,
-                     "Mach-O load command %u: bad cmdsize %u "
-                     "(at 0x%x of 0x%x)",
-                     i, cmdsize, off, size);
+            errbuf_set(why, whylen,
+                       "Mach-O load command %u: bad cmdsize %u "
+                       "(at 0x%x of 0x%x)",
+                       i, cmdsize, off, size);
             return KEYS_BAD;
         }
         if (cmd == MACHO_LC_UUID && cmdsize < MACHO_UUID_CMD_SIZE) {
-            snprintf(why, whylen, "Mach-O LC_UUID with cmdsize %u", cmdsize);
+            errbuf_set(why, whylen, "Mach-O LC_UUID with cmdsize %u", cmdsize);
             return KEYS_BAD;
         }
         if (cmd == MACHO_LC_UUID && !found) {
@@ -85,7 +86,7 @@ find_uuid(const unsigned char *cmds, uint32_t size, uint32_t ncmds, bool be,
         off += cmdsize;
     }
     if (!found) {
-        snprintf(why, whylen, "Mach-O without LC_UUID");
+        errbuf_set(why, whylen, "Mach-O without LC_UUID");
         return KEYS_BAD;
     }
     return KEYS_OK;
@@ -111,29 +112,29 @@ read_thin(const unsigned char *p, size_t len, struct macho_image *img,
     size_t hs = len >= 4 ? thin_header_size(rd32(p, false), &be) : 0;
 
     if (hs == 0) {
-        snprintf(why, whylen, "Mach-O slice without a Mach-O magic");
+        errbuf_set(why, whylen, "Mach-O slice without a Mach-O magic");
         return KEYS_BAD;
     }
     if (len < hs) {
-        snprintf(why, whylen,
-                 "truncated: Mach-O header needs %zu bytes, "
-                 "has %zu",
-                 hs, len);
+        errbuf_set(why, whylen,
+                   "truncated: Mach-O header needs %zu bytes, "
+                   "has %zu",
+                   hs, len);
         return KEYS_BAD;
     }
     img->filetype = rd32(p + 12, be);
     uint32_t ncmds = rd32(p + 16, be);
     uint32_t sizeofcmds = rd32(p + 20, be);
     if (sizeofcmds > len - hs) {
-        snprintf(why, whylen,
-                 "truncated: Mach-O load commands end at 0x%llx,"
-                 " image has 0x%zx bytes",
-                 (unsigned long long)hs + sizeofcmds, len);
+        errbuf_set(why, whylen,
+                   "truncated: Mach-O load commands end at 0x%llx,"
+                   " image has 0x%zx bytes",
+                   (unsigned long long)hs + sizeofcmds, len);
         return KEYS_BAD;
     }
     if (ncmds > sizeofcmds / 8) {
-        snprintf(why, whylen, "Mach-O ncmds %u cannot fit in sizeofcmds %u",
-                 ncmds, sizeofcmds);
+        errbuf_set(why, whylen, "Mach-O ncmds %u cannot fit in sizeofcmds %u",
+                   ncmds, sizeofcmds);
         return KEYS_BAD;
     }
     return find_uuid(p + hs, sizeofcmds, ncmds, be, img, why, whylen);
@@ -162,14 +163,15 @@ add_entry(const char *basename, const struct macho_image *img,
     snprintf(e.key, sizeof(e.key), "mach-uuid-%s%s", dsym ? "sym-" : "", hex);
     snprintf(e.name, sizeof(e.name), "%s", file);
     if (a < 0 || (size_t)a >= sizeof(e.file)) {
-        snprintf(why, whylen, "name too long: %.64s...", file);
+        errbuf_set(why, whylen, "name too long: %.64s...", file);
         return KEYS_BAD;
     }
     for (size_t i = 0; i < *k; i++)
         if (memcmp(&out[i], &e, sizeof(e)) == 0)
             return KEYS_OK;
     if (*k == max) {
-        snprintf(why, whylen, "Mach-O has more than %zu distinct slices", max);
+        errbuf_set(why, whylen, "Mach-O has more than %zu distinct slices",
+                   max);
         return KEYS_BAD;
     }
     out[(*k)++] = e;
@@ -185,17 +187,17 @@ fat_slice(const unsigned char *buf, size_t len, size_t ent, bool wide,
     uint64_t s = wide ? rd64be(buf + ent + 16) : rd32(buf + ent + 12, true);
 
     if (o < table_end) {
-        snprintf(why, whylen,
-                 "universal Mach-O slice at 0x%llx overlaps its "
-                 "header (0x%zx bytes)",
-                 (unsigned long long)o, table_end);
+        errbuf_set(why, whylen,
+                   "universal Mach-O slice at 0x%llx overlaps its "
+                   "header (0x%zx bytes)",
+                   (unsigned long long)o, table_end);
         return KEYS_BAD;
     }
     if (o > len || s > len - o) {
-        snprintf(why, whylen,
-                 "truncated: universal Mach-O slice 0x%llx+0x%llx"
-                 " past the end (0x%zx bytes)",
-                 (unsigned long long)o, (unsigned long long)s, len);
+        errbuf_set(why, whylen,
+                   "truncated: universal Mach-O slice 0x%llx+0x%llx"
+                   " past the end (0x%zx bytes)",
+                   (unsigned long long)o, (unsigned long long)s, len);
         return KEYS_BAD;
     }
     *off = (size_t)o;
@@ -213,17 +215,17 @@ read_fat(const char *basename, const unsigned char *buf, size_t len,
     uint32_t nfat = len >= 8 ? rd32(buf + 4, true) : 0;
 
     if (nfat > MACHO_FAT_MAX) {
-        snprintf(why, whylen,
-                 "0xcafebabe with %u architectures: not a "
-                 "universal Mach-O (a Java class?)",
-                 nfat);
+        errbuf_set(why, whylen,
+                   "0xcafebabe with %u architectures: not a "
+                   "universal Mach-O (a Java class?)",
+                   nfat);
         return KEYS_UNRECOGNISED;
     }
     if (nfat == 0 || len < 8 + nfat * entsize) {
-        snprintf(why, whylen,
-                 "universal Mach-O header truncated or with no "
-                 "slices (%u)",
-                 nfat);
+        errbuf_set(why, whylen,
+                   "universal Mach-O header truncated or with no "
+                   "slices (%u)",
+                   nfat);
         return KEYS_BAD;
     }
     for (uint32_t i = 0; i < nfat; i++) {
@@ -252,7 +254,7 @@ keys_macho(const char *basename, const unsigned char *buf, size_t len,
                      rd32(buf, true) == MACHO_FAT_MAGIC_64))
         return read_fat(basename, buf, len, out, max, n, why, whylen);
     if (len < 4 || thin_header_size(rd32(buf, false), &be) == 0) {
-        snprintf(why, whylen, "not Mach-O: no Mach-O magic");
+        errbuf_set(why, whylen, "not Mach-O: no Mach-O magic");
         return KEYS_UNRECOGNISED;
     }
     if (read_thin(buf, len, &img, why, whylen) != KEYS_OK ||

@@ -5,6 +5,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "util/errbuf.h"
 #include "store/cab.h"
 
 static const char *
@@ -55,18 +56,18 @@ extract(struct mscab_decompressor *cabd, struct mscabd_cabinet *cab,
     int rc;
 
     if (f == NULL) {
-        snprintf(err, errlen, "no member named %s", want);
+        errbuf_set(err, errlen, "no member named %s", want);
         return -1;
     }
     snprintf(out, sizeof(out), "%s", out_path); /* libmspack takes char * */
     rc = cabd->extract(cabd, f, out);
     if (rc != MSPACK_ERR_OK) {
-        snprintf(err, errlen, "%s", mspack_reason(rc));
+        errbuf_set(err, errlen, "%s", mspack_reason(rc));
         return -1;
     }
     if (stat(out_path, &st) == -1 ||
         (unsigned long long)st.st_size != (unsigned long long)f->length) {
-        snprintf(err, errlen, "expanded to the wrong size");
+        errbuf_set(err, errlen, "expanded to the wrong size");
         return -1;
     }
     return 0;
@@ -82,13 +83,13 @@ cab_expand(const char *cab_path, const char *want, const char *out_path,
     int rc;
 
     if (cabd == NULL) {
-        snprintf(err, errlen, "libmspack: out of memory");
+        errbuf_set(err, errlen, "libmspack: out of memory");
         return -1;
     }
     snprintf(in, sizeof(in), "%s", cab_path);
     cab = cabd->open(cabd, in);
     if (cab == NULL) {
-        snprintf(err, errlen, "%s", mspack_reason(cabd->last_error(cabd)));
+        errbuf_set(err, errlen, "%s", mspack_reason(cabd->last_error(cabd)));
         mspack_destroy_cab_decompressor(cabd);
         return -1;
     }

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/errbuf.h"
 #include "store/debuginfod.h"
 #include "store/layout.h"
 #include "util/log.h"
@@ -628,31 +629,31 @@ debuginfod_new(const char *root, char *err, size_t errlen)
     int rc;
 
     if (d == NULL) {
-        snprintf(err, errlen, "debuginfod index: out of memory");
+        errbuf_set(err, errlen, "debuginfod index: out of memory");
         return NULL;
     }
     d->root_fd = -1;
     atomic_init(&d->stop, false);
     d->root = strdup(root);
     if (d->root == NULL || init_sync(d) == -1) {
-        snprintf(err, errlen, "debuginfod index: out of memory");
+        errbuf_set(err, errlen, "debuginfod index: out of memory");
         goto fail;
     }
     d->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (d->root_fd == -1) {
-        snprintf(err, errlen, "store.root %s: %s", root, strerror(errno));
+        errbuf_set(err, errlen, "store.root %s: %s", root, strerror(errno));
         goto fail;
     }
     stamp_read(d->root_fd, &d->built);
     d->idx = index_build(d);
     if (d->idx == NULL) {
-        snprintf(err, errlen, "debuginfod index of %s: %s", root,
-                 strerror(errno));
+        errbuf_set(err, errlen, "debuginfod index of %s: %s", root,
+                   strerror(errno));
         goto fail;
     }
     rc = start_builder(d);
     if (rc != 0) {
-        snprintf(err, errlen, "debuginfod index thread: %s", strerror(rc));
+        errbuf_set(err, errlen, "debuginfod index thread: %s", strerror(rc));
         goto fail;
     }
     return d;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/errbuf.h"
 #include "store/beneath.h"
 #include "store/cab.h"
 #include "store/dircache.h"
@@ -65,12 +66,12 @@ open_dir_at(const char *what, const char *path, int make, char *err,
     int fd;
 
     if (make && mkdir(path, 0755) == -1 && errno != EEXIST) {
-        snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+        errbuf_set(err, errlen, "%s %s: %s", what, path, strerror(errno));
         return -1;
     }
     fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd == -1)
-        snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+        errbuf_set(err, errlen, "%s %s: %s", what, path, strerror(errno));
     return fd;
 }
 
@@ -89,10 +90,10 @@ open_extra_dirs(struct store *s, const struct store_opts *o, char *err,
         s->ptr_fd[i] = -1;
         s->nptr = i + 1;
         if (s->ptr_path[i] == NULL || o->pointer_roots[i][0] != '/') {
-            snprintf(err, errlen,
-                     "store.pointer_roots %s: not an absolute "
-                     "path",
-                     o->pointer_roots[i]);
+            errbuf_set(err, errlen,
+                       "store.pointer_roots %s: not an absolute "
+                       "path",
+                       o->pointer_roots[i]);
             return -1;
         }
         s->ptr_fd[i] =
@@ -115,21 +116,21 @@ store_new(const struct store_opts *o, char *err, size_t errlen)
     struct store *s = calloc(1, sizeof(*s));
 
     if (s == NULL) {
-        snprintf(err, errlen, "store.root %s: out of memory", o->root);
+        errbuf_set(err, errlen, "store.root %s: out of memory", o->root);
         return NULL;
     }
     s->cache_fd = -1;
     s->root_fd = open_root(o->root);
     if (s->root_fd == -1) {
-        snprintf(err, errlen, "store.root %s: %s", o->root,
-                 errno == ENOSYS ? "openat2 unsupported (Linux >= 5.6)"
-                                 : strerror(errno));
+        errbuf_set(err, errlen, "store.root %s: %s", o->root,
+                   errno == ENOSYS ? "openat2 unsupported (Linux >= 5.6)"
+                                   : strerror(errno));
         free(s);
         return NULL;
     }
     s->dc = dircache_new(s->root_fd, MAX_DIRS, MAX_PATHS);
     if (s->dc == NULL)
-        snprintf(err, errlen, "store.root %s: out of memory", o->root);
+        errbuf_set(err, errlen, "store.root %s: out of memory", o->root);
     if (s->dc == NULL || open_extra_dirs(s, o, err, errlen) == -1) {
         store_free(s);
         return NULL;
