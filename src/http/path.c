@@ -4,19 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/hex.h"
 #include "http/path.h"
-
-static int
-hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /*
  * Bytes that may stand raw in a request-target: visible ASCII (RFC 9112

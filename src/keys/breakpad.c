@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/hex.h"
 #include "util/errbuf.h"
 #include "keys/keys.h"
 
@@ -49,9 +50,7 @@ static bool
 is_hex(const struct bp_field *f)
 {
     for (size_t i = 0; i < f->len; i++) {
-        char c = f->p[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-              (c >= 'A' && c <= 'F')))
+        if (hex_value((unsigned char)f->p[i]) == -1)
             return false;
     }
     return true;

@@ -19,6 +19,7 @@
 #include <gelf.h>
 #include <elfutils/libdwelf.h>
 
+#include "util/hex.h"
 #include "util/errbuf.h"
 #include "keys/keys.h"
 
@@ -33,18 +34,6 @@ struct elf_info {
     bool debug; /* a .debug_info with bytes in the file */
     bool code;  /* a section of instructions with bytes in the file */
 };
-
-static void
-hex_lower(const unsigned char *p, size_t n, char *out)
-{
-    static const char digits[] = "0123456789abcdef";
-
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[p[i] >> 4];
-        out[2 * i + 1] = digits[p[i] & 0xf];
-    }
-    out[2 * n] = '\0';
-}
 
 static bool
 is_debug_info(const char *name)
@@ -270,7 +259,7 @@ keys_elf(const char *basename, const unsigned char *buf, size_t len,
     if (check_header(buf, len, why, whylen) != KEYS_OK ||
         read_info(buf, len, &info, why, whylen) != KEYS_OK)
         return KEYS_BAD;
-    hex_lower(info.id, info.idlen, id);
+    hex_encode(info.id, info.idlen, false, id);
     dbg = info.debug;
     exe = !info.debug || info.code;
     if ((size_t)exe + (size_t)dbg > max) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/hex.h"
 #include "util/errbuf.h"
 #include "keys/keys.h"
 
@@ -146,17 +147,12 @@ add_entry(const char *basename, const struct macho_image *img,
           struct keys_entry *out, size_t max, size_t *k, char *why,
           size_t whylen)
 {
-    static const char digits[] = "0123456789abcdef";
     bool dsym = img->filetype == MACHO_MH_DSYM;
     const char *file = dsym ? "_.dwarf" : basename;
     struct keys_entry e;
     char hex[33];
 
-    for (size_t i = 0; i < sizeof(img->uuid); i++) {
-        hex[2 * i] = digits[img->uuid[i] >> 4];
-        hex[2 * i + 1] = digits[img->uuid[i] & 0xf];
-    }
-    hex[32] = '\0';
+    hex_encode(img->uuid, sizeof(img->uuid), false, hex);
     /* Zeroed so that whole entries compare equal with memcmp. */
     memset(&e, 0, sizeof(e));
     int a = snprintf(e.file, sizeof(e.file), "%s", file);

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "bytes.h"
+#include "util/hex.h"
 #include "util/errbuf.h"
 #include "keys/keys.h"
 
@@ -286,17 +287,15 @@ msf_get(const struct msf *m, uint32_t k, struct msf_stream *s, char *why,
 static void
 pdb_guid(const unsigned char *g, int upper, char *dst, size_t dstlen)
 {
-    size_t i, at;
+    size_t at;
 
     snprintf(dst, dstlen,
              upper ? "%08" PRIX32 "%04" PRIX32 "%04" PRIX32
                    : "%08" PRIx32 "%04" PRIx32 "%04" PRIx32,
              pdb_u32(g), bytes_le(g + 4, 2), bytes_le(g + 6, 2));
-    for (i = 8; i < 16; i++) {
-        at = strlen(dst);
-        snprintf(dst + at, dstlen - at, upper ? "%02X" : "%02x",
-                 (unsigned)g[i]);
-    }
+    at = strlen(dst);
+    if (at + 17 <= dstlen)
+        hex_encode(g + 8, 8, upper != 0, dst + at);
 }
 
 /* MSF 7.00: GUID from the PDB info stream, age from the DBI header. */

@@ -1,4 +1,5 @@
 /* debuginfod routes and the build-id index; see debuginfod.h. */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/hex.h"
 #include "util/errbuf.h"
 #include "store/debuginfod.h"
 #include "store/layout.h"
@@ -111,17 +113,6 @@ debuginfod_parse(const char *canon, struct debuginfod_req *out)
     return DEBUGINFOD_OTHER;
 }
 
-/* A hex digit in lower case, or 0. */
-static char
-hex_lower(char c)
-{
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))
-        return c;
-    if (c >= 'A' && c <= 'F')
-        return (char)(c - 'A' + 'a');
-    return 0;
-}
-
 bool
 debuginfod_key_id(const char *name, char *id)
 {
@@ -132,9 +123,9 @@ debuginfod_key_id(const char *name, char *id)
         return false;
     name += sizeof(prefix) - 1;
     for (n = 0; name[n] != '\0'; n++) {
-        if (n >= DEBUGINFOD_HEX_MAX || hex_lower(name[n]) == 0)
+        if (n >= DEBUGINFOD_HEX_MAX || hex_value((unsigned char)name[n]) < 0)
             return false;
-        id[n] = hex_lower(name[n]);
+        id[n] = (char)tolower((unsigned char)name[n]);
     }
     if (n < 2 || n % 2 != 0)
         return false;
