@@ -1,6 +1,6 @@
 /*
  * What case-blind lookups learn about the store tree, shared by all worker
- * threads (one mutex). Clients disagree on letter case (PROTOCOL.md); the
+ * threads (one mutex). Clients disagree on letter case (docs/protocols.md); the
  * store holds one spelling. Two caches, both bounded:
  *
  *  - listings: for each directory walked, its entries sorted by their

@@ -1,6 +1,6 @@
 /*
  * The store tree on disk and how a request path finds a file in it
- * (DESIGN.md "Storage layout served"). Files are opened beneath one root
+ * (docs/protocols.md "Store layout"). Files are opened beneath one root
  * directory descriptor, never outside it; only regular files open.
  *
  * A lookup tries, in order: the path as asked (costs nothing extra); the

@@ -104,7 +104,7 @@ status_for_errno(int err, const char **why)
     case EPERM:
         /*
          * symsrv drops a server that answers 403 for the rest of the
-         * session (PROTOCOL.md): an unreadable file is a miss to clients
+         * session (docs/protocols.md): an unreadable file is a miss to clients
          * and a warning to the operator.
          */
         *why = "not found\n";
