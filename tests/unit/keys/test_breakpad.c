@@ -1,18 +1,14 @@
 /*
  * keys_breakpad: the MODULE line of a Breakpad .sym. Hostile lines first,
- * then the .sym files of a Mozilla store, whose stored paths are the truth.
+ * then the .sym files of a Mozilla store (the "fixtures" group), whose
+ * stored paths are the truth. Every parse goes through kt_parse(): an
+ * exact-size copy, so ASan sees a read past the last byte.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "keys_test.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "keys/keys.h"
 
 struct bp_case {
     const char *label;
@@ -67,37 +63,19 @@ static const struct bp_case cases[] = {
 };
 
 static void
-join(const struct keys_entry *e, char *out, size_t outlen)
-{
-    snprintf(out, outlen, "%.255s/%.159s/%.255s", e->file, e->key, e->name);
-}
-
-static void
 test_table(void **state)
 {
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const struct bp_case *c = &cases[i];
         size_t len = c->len != 0 ? c->len : strlen(c->buf);
-        unsigned char *buf = malloc(len + 1); /* exact size for ASan */
         struct keys_entry out[KEYS_MAX];
-        char why[256] = "", path[1024];
+        char why[256] = "";
         size_t n = 0;
+        enum keys_rc rc = kt_parse(keys_breakpad, "x.sym", c->buf, len, out,
+                                   KEYS_MAX, &n, why, 256);
 
-        assert_non_null(buf);
-        memcpy(buf, c->buf, len);
-        enum keys_rc rc =
-            keys_breakpad("x.sym", buf, len, out, KEYS_MAX, &n, why, 256);
-        if (rc != c->rc)
-            fail_msg("%s: rc %d, want %d (%s)", c->label, rc, c->rc, why);
-        if (rc == KEYS_OK) {
-            assert_int_equal(n, 1);
-            join(&out[0], path, sizeof(path));
-            assert_string_equal(path, c->path);
-        } else {
-            assert_true(why[0] != '\0');
-        }
-        free(buf);
+        kt_check_path(c->label, rc, c->rc, out, n, why, c->path);
     }
 }
 
@@ -117,8 +95,8 @@ test_id_lengths(void **state)
         memset(buf + off, 'A', lens[i]);
         memcpy(buf + off + lens[i], " a\n", 3);
         enum keys_rc rc =
-            keys_breakpad("a", (const unsigned char *)buf,
-                          (size_t)off + lens[i] + 3, out, 1, &n, why, 256);
+            kt_parse(keys_breakpad, "a", buf, (size_t)off + lens[i] + 3, out, 1,
+                     &n, why, 256);
         assert_int_equal(rc, lens[i] <= 64 ? KEYS_OK : KEYS_BAD);
         if (rc == KEYS_OK)
             assert_int_equal(strlen(out[0].key), lens[i]);
@@ -138,39 +116,15 @@ test_long_lines(void **state)
 
     memset(buf + off, 'n', 300);
     buf[off + 300] = '\n';
-    assert_int_equal(keys_breakpad("a", (const unsigned char *)buf,
-                                   (size_t)off + 301, out, 1, &n, why, 256),
+    assert_int_equal(kt_parse(keys_breakpad, "a", buf, (size_t)off + 301, out,
+                              1, &n, why, 256),
                      KEYS_BAD);
     memset(buf + off, 'n', sizeof(buf) - (size_t)off);
-    assert_int_equal(keys_breakpad("a", (const unsigned char *)buf, sizeof(buf),
-                                   out, 1, &n, why, 256),
-                     KEYS_BAD);
+    assert_int_equal(
+        kt_parse(keys_breakpad, "a", buf, sizeof(buf), out, 1, &n, why, 256),
+        KEYS_BAD);
     assert_non_null(strstr(why, "line end"));
 }
-
-#ifdef SYMSRVD_FIXTURES
-static unsigned char *
-read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *buf = NULL;
-    long size;
-
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > 0 &&
-        fseek(f, 0, SEEK_SET) == 0) {
-        buf = malloc((size_t)size);
-        if (buf != NULL && fread(buf, 1, (size_t)size, f) != (size_t)size) {
-            free(buf);
-            buf = NULL;
-        }
-        *len = (size_t)size;
-    }
-    fclose(f);
-    return buf;
-}
-#endif
 
 /*
  * Mozilla store paths (Tecken's test data). ShowSSEConfig.sym is stored
@@ -192,40 +146,34 @@ static void
 test_mozilla_store(void **state)
 {
     (void)state;
-#ifndef SYMSRVD_FIXTURES
-    skip();
-#else
     for (size_t i = 0; i < sizeof(moz) / sizeof(moz[0]); i++) {
-        char file[1024], why[256] = "", path[1024];
+        char rel[512], file[1024], why[256] = "", path[1024];
         struct keys_entry out[KEYS_MAX];
-        size_t len = 0, n = 0;
+        size_t n = 0;
         const char *want = moz[i][1] != NULL ? moz[i][1] : moz[i][0];
 
-        snprintf(file, sizeof(file), "%s/mozilla-store/%s", SYMSRVD_FIXTURES,
-                 moz[i][0]);
-        unsigned char *buf = read_file(file, &len);
-        if (buf == NULL) {
-            print_message("fixture %s absent: skipped\n", file);
-            skip();
-        }
-        assert_int_equal(keys_breakpad("x.sym", buf, len, out, KEYS_MAX, &n,
-                                       why, sizeof(why)),
+        snprintf(rel, sizeof(rel), "mozilla-store/%s", moz[i][0]);
+        unit_fixture_path(file, sizeof(file), rel);
+        assert_int_equal(kt_parse_file(keys_breakpad, file, "x.sym", out,
+                                       KEYS_MAX, &n, why, sizeof(why)),
                          KEYS_OK);
-        join(&out[0], path, sizeof(path));
+        assert_int_equal(n, 1);
+        kt_join(&out[0], path, sizeof(path));
         assert_string_equal(path, want);
-        free(buf);
     }
-#endif
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
-    const struct CMUnitTest tests[] = {
+    static const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_id_lengths),
         cmocka_unit_test(test_long_lines),
+    };
+    static const struct CMUnitTest fixture_tests[] = {
         cmocka_unit_test(test_mozilla_store),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+
+    return UNIT_MAIN_FIXTURES(argc, argv, tests, fixture_tests);
 }

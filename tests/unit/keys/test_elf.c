@@ -1,26 +1,16 @@
 /*
  * keys_elf: ELF images built here (both classes and byte orders), every
  * truncation and random damage of them, files gcc makes at test time
- * checked against `readelf -n`, and the ELF files of ../shared/fixtures.
- * Good files are also read from a PROT_READ mapping: libelf must not
- * write into the caller's buffer.
+ * checked against `readelf -n` (the "toolchain" group), and the ELF files
+ * of ../shared/fixtures (the "fixtures" group). Every parse goes through
+ * kt_parse(): an exact-size copy, which libelf must not write into.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "keys_test.h"
 
-#include <fcntl.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
-
-#include "keys/keys.h"
 
 #define IMG_MAX 2048
 
@@ -120,42 +110,12 @@ make_elf(unsigned char *b, const struct elf_spec *s)
     return off + k * shentsize;
 }
 
+/* keys_elf("a.out") of an exact-size copy; why has 256 bytes. */
 static enum keys_rc
 run(const unsigned char *img, size_t len, struct keys_entry *out, size_t *n,
     char *why)
 {
-    unsigned char *buf = malloc(len + 1); /* exact size for ASan */
-    enum keys_rc rc;
-
-    assert_non_null(buf);
-    memcpy(buf, img, len);
-    why[0] = '\0';
-    rc = keys_elf("a.out", buf, len, out, KEYS_MAX, n, why, 256);
-    if (rc != KEYS_OK)
-        assert_true(why[0] != '\0');
-    free(buf);
-    return rc;
-}
-
-/* The same bytes in a PROT_READ mapping of a temporary file. */
-static unsigned char *
-ro_image(const unsigned char *img, size_t len)
-{
-    FILE *f = tmpfile();
-    void *p = MAP_FAILED;
-
-    assert_non_null(f);
-    if (fwrite(img, 1, len, f) == len && fflush(f) == 0)
-        p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fileno(f), 0);
-    fclose(f);
-    assert_true(p != MAP_FAILED);
-    return p;
-}
-
-static void
-join(const struct keys_entry *e, char *out, size_t outlen)
-{
-    snprintf(out, outlen, "%.255s/%.159s/%.255s", e->file, e->key, e->name);
+    return kt_parse(keys_elf, "a.out", img, len, out, KEYS_MAX, n, why, 256);
 }
 
 #define ID20 "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3"
@@ -231,14 +191,9 @@ test_table(void **state)
 
         if (rc != c->rc)
             fail_msg("%s: rc %d, want %d (%s)", c->label, rc, c->rc, why);
-        unsigned char *ro = ro_image(img, len);
-        assert_int_equal(
-            keys_elf("a.out", ro, len, out, KEYS_MAX, &n, why, sizeof(why)),
-            rc);
-        munmap(ro, len);
         for (size_t j = 0; rc == KEYS_OK && j < 2 && c->path[j]; j++) {
             assert_true(j < n);
-            join(&out[j], path, sizeof(path));
+            kt_join(&out[j], path, sizeof(path));
             assert_string_equal(path, c->path[j]);
         }
         if (rc == KEYS_OK && c->path[0] != NULL)
@@ -293,51 +248,28 @@ test_random(void **state)
     }
 }
 
-/* Maps path read-only (a write into it faults); NULL if absent. */
-static unsigned char *
-map_ro(const char *path, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    void *p = MAP_FAILED;
-
-    if (fd == -1)
-        return NULL;
-    if (fstat(fd, &st) == 0 && st.st_size > 0) {
-        *len = (size_t)st.st_size;
-        p = mmap(NULL, *len, PROT_READ, MAP_PRIVATE, fd, 0);
-    }
-    close(fd);
-    return p == MAP_FAILED ? NULL : p;
-}
-
-/* Runs path (read-only and as an exact-size copy) against want[0..2). */
-static bool
+/* Parses path (an exact-size copy) and checks it against want[0..2). */
+static void
 check_file(const char *path, const char *base, enum keys_rc want_rc,
            const char *const want[2])
 {
-    struct keys_entry out[KEYS_MAX], copy[KEYS_MAX];
+    struct keys_entry out[KEYS_MAX];
     char why[256] = "", got[1024];
-    size_t len = 0, n = 0, ncopy = 0;
-    unsigned char *map = map_ro(path, &len);
+    size_t n = 0;
+    enum keys_rc rc =
+        kt_parse_file(keys_elf, path, base, out, KEYS_MAX, &n, why, 256);
 
-    if (map == NULL)
-        return false;
-    enum keys_rc rc = keys_elf(base, map, len, out, KEYS_MAX, &n, why, 256);
     if (rc != want_rc)
         fail_msg("%s: rc %d, want %d (%s)", path, rc, want_rc, why);
-    assert_int_equal(run(map, len, copy, &ncopy, why), want_rc);
     for (size_t j = 0; rc == KEYS_OK && j < 2; j++) {
         if (want[j] == NULL) {
             assert_int_equal(n, j);
             break;
         }
         assert_true(j < n);
-        join(&out[j], got, sizeof(got));
+        kt_join(&out[j], got, sizeof(got));
         assert_string_equal(got, want[j]);
     }
-    munmap(map, len);
-    return true;
 }
 
 #define FX_ID "126ba1461caf6644cfdd124bfcceeffa81b18897"
@@ -390,20 +322,13 @@ static void
 test_fixtures(void **state)
 {
     (void)state;
-#ifndef SYMSRVD_FIXTURES
-    skip();
-#else
     for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
         const struct fixture *f = &fixtures[i];
         char path[1024];
 
-        snprintf(path, sizeof(path), "%s/%s", SYMSRVD_FIXTURES, f->path);
-        if (!check_file(path, f->base, f->rc, f->want)) {
-            print_message("fixture %s absent: skipped\n", path);
-            skip();
-        }
+        unit_fixture_path(path, sizeof(path), f->path);
+        check_file(path, f->base, f->rc, f->want);
     }
-#endif
 }
 
 static int
@@ -480,8 +405,7 @@ check_gcc(const char *dir, const struct gcc_case *c)
         w[k] = want[k], k++;
     }
     snprintf(path, sizeof(path), "%s/%s", dir, c->file);
-    assert_true(
-        check_file(path, c->file, c->want != 0 ? KEYS_OK : KEYS_BAD, w));
+    check_file(path, c->file, c->want != 0 ? KEYS_OK : KEYS_BAD, w);
 }
 
 /* Real files cut at every byte (libelf alone would accept most cuts). */
@@ -493,14 +417,14 @@ check_cuts(const char *dir, const char *file)
     size_t len = 0, n;
 
     snprintf(path, sizeof(path), "%s/%s", dir, file);
-    unsigned char *map = map_ro(path, &len);
-    assert_non_null(map);
+    unsigned char *whole = unit_slurp(path, &len);
+    assert_non_null(whole);
     for (size_t cut = 0; cut < len; cut++) {
-        enum keys_rc rc = run(map, cut, out, &n, why);
+        enum keys_rc rc = run(whole, cut, out, &n, why);
         if (rc != (cut < 4 ? KEYS_UNRECOGNISED : KEYS_BAD))
             fail_msg("%s cut at %zu: rc %d (%s)", file, cut, rc, why);
     }
-    munmap(map, len);
+    free(whole);
 }
 
 static void
@@ -514,9 +438,8 @@ test_gcc(void **state)
     if (sh(dir, "printf 'int main(void) { return 0; }\\n' >hello.c") != 0 ||
         sh(dir, "gcc --version && readelf --version && objcopy --version") !=
             0) {
-        print_message("gcc, readelf or objcopy missing: skipped\n");
         assert_int_equal(system(cmd), 0);
-        skip();
+        unit_skip("gcc, readelf or objcopy missing");
     }
     for (size_t i = 0; i < sizeof(gcc_cases) / sizeof(gcc_cases[0]); i++)
         check_gcc(dir, &gcc_cases[i]);
@@ -527,12 +450,24 @@ test_gcc(void **state)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),  cmocka_unit_test(test_truncated),
-        cmocka_unit_test(test_random), cmocka_unit_test(test_fixtures),
+    static const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_random),
+    };
+    static const struct CMUnitTest fixture_tests[] = {
+        cmocka_unit_test(test_fixtures),
+    };
+    static const struct CMUnitTest toolchain_tests[] = {
         cmocka_unit_test(test_gcc),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    static const struct unit_group groups[] = {
+        UNIT_GROUP(NULL, tests, false),
+        UNIT_GROUP("fixtures", fixture_tests, true),
+        UNIT_GROUP("toolchain", toolchain_tests, false),
+    };
+
+    return unit_main(argc, argv, groups, sizeof(groups) / sizeof(groups[0]));
 }

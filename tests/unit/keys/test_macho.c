@@ -1,20 +1,14 @@
 /*
  * keys_macho: thin images of both widths and byte orders, universal files,
  * hostile load-command and fat tables, every truncation of a good file,
- * and the universal dylib of ../shared/fixtures.
+ * and the universal dylib of ../shared/fixtures (the "fixtures" group).
+ * Every parse goes through kt_parse(): an exact-size copy for ASan.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "keys_test.h"
 
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "keys/keys.h"
 
 #define LC_SEGMENT 0x1U
 #define LC_UUID 0x1bU
@@ -261,27 +255,12 @@ make_thin(unsigned char *b, const struct thin_case *c, unsigned char seed)
     return off;
 }
 
+/* keys_macho("a.dylib") of an exact-size copy; why has 256 bytes. */
 static enum keys_rc
 run(const unsigned char *img, size_t len, struct keys_entry *out, size_t max,
     size_t *n, char *why)
 {
-    unsigned char *buf = malloc(len + 1); /* exact size for ASan */
-    enum keys_rc rc;
-
-    assert_non_null(buf);
-    memcpy(buf, img, len);
-    why[0] = '\0';
-    rc = keys_macho("a.dylib", buf, len, out, max, n, why, 256);
-    if (rc != KEYS_OK)
-        assert_true(why[0] != '\0');
-    free(buf);
-    return rc;
-}
-
-static void
-join(const struct keys_entry *e, char *out, size_t outlen)
-{
-    snprintf(out, outlen, "%.255s/%.159s/%.255s", e->file, e->key, e->name);
+    return kt_parse(keys_macho, "a.dylib", img, len, out, max, n, why, 256);
 }
 
 static void
@@ -292,17 +271,11 @@ test_thin_table(void **state)
         const struct thin_case *c = &thin_cases[i];
         unsigned char img[IMG_MAX];
         struct keys_entry out[KEYS_MAX];
-        char why[256], path[1024];
+        char why[256];
         size_t n = 0, len = make_thin(img, c, 0);
         enum keys_rc rc = run(img, len, out, KEYS_MAX, &n, why);
 
-        if (rc != c->rc)
-            fail_msg("%s: rc %d, want %d (%s)", c->label, rc, c->rc, why);
-        if (rc == KEYS_OK) {
-            assert_int_equal(n, 1);
-            join(&out[0], path, sizeof(path));
-            assert_string_equal(path, c->path);
-        }
+        kt_check_path(c->label, rc, c->rc, out, n, why, c->path);
     }
 }
 
@@ -508,30 +481,6 @@ test_fat_limits(void **state)
     assert_int_equal(run(img, len + 8, out, KEYS_MAX, &n, why), KEYS_BAD);
 }
 
-#ifdef SYMSRVD_FIXTURES
-static unsigned char *
-read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    unsigned char *buf = NULL;
-    long size;
-
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) > 0 &&
-        fseek(f, 0, SEEK_SET) == 0) {
-        buf = malloc((size_t)size);
-        if (buf != NULL && fread(buf, 1, (size_t)size, f) != (size_t)size) {
-            free(buf);
-            buf = NULL;
-        }
-        *len = (size_t)size;
-    }
-    fclose(f);
-    return buf;
-}
-#endif
-
 /*
  * The armv7 and armv7s slices' UUIDs as printed by
  * `llvm-objdump --macho --private-headers --arch=all` (LLVM 14), LC_UUID:
@@ -546,43 +495,35 @@ static const char *const apple_paths[] = {
 static void
 test_fixture_universal(void **state)
 {
-    (void)state;
-#ifndef SYMSRVD_FIXTURES
-    skip();
-#else
     char file[1024], why[256] = "", path[1024];
     struct keys_entry out[KEYS_MAX];
-    size_t len = 0, n = 0;
+    size_t n = 0;
 
-    snprintf(file, sizeof(file), "%s/binaries/%s", SYMSRVD_FIXTURES,
-             APPLE_DYLIB);
-    unsigned char *buf = read_file(file, &len);
-    if (buf == NULL) {
-        print_message("fixture %s absent: skipped\n", file);
-        skip();
-    }
-    assert_int_equal(
-        keys_macho(APPLE_DYLIB, buf, len, out, KEYS_MAX, &n, why, sizeof(why)),
-        KEYS_OK);
+    (void)state;
+    unit_fixture_path(file, sizeof(file), "binaries/" APPLE_DYLIB);
+    assert_int_equal(kt_parse_file(keys_macho, file, APPLE_DYLIB, out, KEYS_MAX,
+                                   &n, why, sizeof(why)),
+                     KEYS_OK);
     assert_int_equal(n, 2);
     for (size_t i = 0; i < 2; i++) {
-        join(&out[i], path, sizeof(path));
+        kt_join(&out[i], path, sizeof(path));
         assert_string_equal(path, apple_paths[i]);
     }
-    free(buf);
-#endif
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
-    const struct CMUnitTest tests[] = {
+    static const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thin_table),
         cmocka_unit_test(test_thin_truncated),
         cmocka_unit_test(test_not_macho),
         cmocka_unit_test(test_fat_table),
         cmocka_unit_test(test_fat_limits),
+    };
+    static const struct CMUnitTest fixture_tests[] = {
         cmocka_unit_test(test_fixture_universal),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+
+    return UNIT_MAIN_FIXTURES(argc, argv, tests, fixture_tests);
 }

@@ -2,49 +2,22 @@
  * keys_pdb: real fixtures with the keys symstore.exe gave them, a PDB
  * linked at test time and checked against llvm-pdbutil and llvm-readobj,
  * and synthetic MSF 7.00, JG 2.00 and portable PDBs cut at every byte and
- * patched with hostile sizes, counts and block numbers. Every parse gets
- * a copy of exactly its length, so ASan sees overreads.
+ * patched with hostile sizes, counts and block numbers. Every parse goes
+ * through kt_parse(): a copy of exactly its length, so ASan sees overreads.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "keys_test.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "keys/keys.h"
-#include "keys_win.h"
-
 /* Parses a copy of buf[0..len) and checks rc, file, key and a reason. */
 static void
 check_pdb(const char *name, const unsigned char *buf, size_t len,
           enum keys_rc rc, const char *file, const char *key)
 {
-    struct keys_entry out[2];
-    unsigned char *copy = kw_exact(buf, len);
-    char why[256] = "";
-    size_t n = 0;
-    enum keys_rc got;
-
-    assert_non_null(copy);
-    got = keys_pdb(name, copy, len, out, 2, &n, why, sizeof(why));
-    free(copy);
-    if (got != rc)
-        fail_msg("%s (%zu bytes): rc %d, want %d (%s)", name, len, (int)got,
-                 (int)rc, why);
-    if (rc != KEYS_OK) {
-        if (why[0] == '\0')
-            fail_msg("%s (%zu bytes): no reason given", name, len);
-        return;
-    }
-    assert_int_equal(n, 1);
-    assert_string_equal(out[0].file, file);
-    assert_string_equal(out[0].name, file);
-    assert_string_equal(out[0].key, key);
+    kt_check_one(keys_pdb, name, buf, len, rc, file, key);
 }
 
 struct fixture_case {
@@ -75,25 +48,12 @@ static const struct fixture_case fixture_cases[] = {
 static void
 test_fixtures(void **state)
 {
-    const char *dir = kw_fixtures();
-    char path[512];
-    unsigned char *buf;
-    size_t i, len = 0;
-
     (void)state;
-    if (dir == NULL) {
-        print_message("fixtures not found (SYMSRVD_FIXTURES): skipped\n");
-        skip();
-    }
-    for (i = 0; i < sizeof(fixture_cases) / sizeof(fixture_cases[0]); i++) {
+    for (size_t i = 0; i < sizeof(fixture_cases) / sizeof(fixture_cases[0]);
+         i++) {
         const struct fixture_case *c = &fixture_cases[i];
 
-        snprintf(path, sizeof(path), "%s/%s", dir, c->file);
-        buf = kw_slurp(path, &len);
-        if (buf == NULL)
-            fail_msg("cannot read %s", path);
-        check_pdb(c->file, buf, len, c->rc, c->stored, c->key);
-        free(buf);
+        kt_check_one_binary(keys_pdb, c->file, c->rc, c->stored, c->key);
     }
 }
 
@@ -141,45 +101,31 @@ test_toolchain(void **state)
     char dir[] = "/tmp/symsrvd-keys-pdb-XXXXXX", cmd[600], line[512];
     char guid[64], guid2[64], want[80], path[600];
     unsigned long age, age2;
-    unsigned char *buf;
-    size_t len = 0;
 
     (void)state;
-    if (!kw_have_tools())
+    if (!kt_have_win_tools())
         fail_msg("clang, lld-link, llvm-readobj and llvm-pdbutil are "
                  "needed: run scripts/deps.sh (packages clang lld llvm)");
     assert_non_null(mkdtemp(dir));
-    if (kw_build(dir, "x86_64-pc-windows-msvc") != 0)
+    if (kt_build_win(dir, "x86_64-pc-windows-msvc") != 0)
         fail_msg("clang/lld-link failed in %s", dir);
     snprintf(cmd, sizeof(cmd), "llvm-pdbutil dump --summary '%s/x.pdb'", dir);
-    assert_int_equal(kw_grep(cmd, "GUID:", line, sizeof(line)), 0);
+    assert_int_equal(kt_grep(cmd, "GUID:", line, sizeof(line)), 0);
     hex_only(strchr(line, '{'), guid, sizeof(guid));
-    assert_int_equal(kw_grep(cmd, "Age:", line, sizeof(line)), 0);
+    assert_int_equal(kt_grep(cmd, "Age:", line, sizeof(line)), 0);
     age = after_colon(line);
     snprintf(cmd, sizeof(cmd), "llvm-readobj --coff-debug-directory '%s/x.exe'",
              dir);
-    assert_int_equal(kw_grep(cmd, "PDBGUID:", line, sizeof(line)), 0);
+    assert_int_equal(kt_grep(cmd, "PDBGUID:", line, sizeof(line)), 0);
     readobj_guid(line, guid2, sizeof(guid2));
-    assert_int_equal(kw_grep(cmd, "PDBAge:", line, sizeof(line)), 0);
+    assert_int_equal(kt_grep(cmd, "PDBAge:", line, sizeof(line)), 0);
     age2 = after_colon(line);
     assert_string_equal(guid, guid2);
     assert_int_equal(age, age2);
     snprintf(want, sizeof(want), "%s%lx", guid, age);
     snprintf(path, sizeof(path), "%s/x.pdb", dir);
-    buf = kw_slurp(path, &len);
-    assert_non_null(buf);
-    check_pdb("x.pdb", buf, len, KEYS_OK, "x.pdb", want);
-    free(buf);
-    kw_cleanup(dir);
-}
-
-static void
-put(unsigned char *p, size_t off, unsigned width, uint32_t v)
-{
-    unsigned i;
-
-    for (i = 0; i < width; i++)
-        p[off + i] = (unsigned char)(v >> (8 * i));
+    kt_check_one_file(keys_pdb, path, "x.pdb", KEYS_OK, "x.pdb", want);
+    kt_cleanup_win(dir);
 }
 
 /* GUID bytes whose text form is 12345678-1234-5678-9ABC-DEF001234567. */
@@ -213,24 +159,24 @@ make_msf(unsigned char *img)
            "Microsoft C/C++ MSF 7.00\r\n\x1a"
            "DS\0\0\0",
            32);
-    put(img, 32, 4, MSF_BS);
-    put(img, 36, 4, 1);
-    put(img, 40, 4, 8);
-    put(img, 44, 4, MSF_DIRLEN);
-    put(img, 52, 4, 3);
-    put(img, 3 * MSF_BS, 4, 4);
-    put(img, 3 * MSF_BS + 4, 4, 6);
-    put(img, MSF_DIR(0), 4, MSF_NSTREAMS);
-    put(img, MSF_DIR(4 + 4), 4, 28);
-    put(img, MSF_DIR(4 + 12), 4, 64);
-    put(img, MSF_DIR(MSF_S1_LIST), 4, 5);
-    put(img, MSF_DIR(MSF_S3_LIST), 4, 7);
-    put(img, 5 * MSF_BS, 4, 20000404);
-    put(img, 5 * MSF_BS + 8, 4, 1);
+    kt_put_le(img, 32, 4, MSF_BS);
+    kt_put_le(img, 36, 4, 1);
+    kt_put_le(img, 40, 4, 8);
+    kt_put_le(img, 44, 4, MSF_DIRLEN);
+    kt_put_le(img, 52, 4, 3);
+    kt_put_le(img, 3 * MSF_BS, 4, 4);
+    kt_put_le(img, 3 * MSF_BS + 4, 4, 6);
+    kt_put_le(img, MSF_DIR(0), 4, MSF_NSTREAMS);
+    kt_put_le(img, MSF_DIR(4 + 4), 4, 28);
+    kt_put_le(img, MSF_DIR(4 + 12), 4, 64);
+    kt_put_le(img, MSF_DIR(MSF_S1_LIST), 4, 5);
+    kt_put_le(img, MSF_DIR(MSF_S3_LIST), 4, 7);
+    kt_put_le(img, 5 * MSF_BS, 4, 20000404);
+    kt_put_le(img, 5 * MSF_BS + 8, 4, 1);
     memcpy(img + 5 * MSF_BS + 12, guid_bytes, 16);
-    put(img, 7 * MSF_BS, 4, 0xFFFFFFFFu);
-    put(img, 7 * MSF_BS + 4, 4, 19990903);
-    put(img, 7 * MSF_BS + 8, 4, 0xa);
+    kt_put_le(img, 7 * MSF_BS, 4, 0xFFFFFFFFu);
+    kt_put_le(img, 7 * MSF_BS + 4, 4, 19990903);
+    kt_put_le(img, 7 * MSF_BS + 8, 4, 0xa);
 }
 
 /*
@@ -244,17 +190,17 @@ make_jg(unsigned char *img)
 {
     memset(img, 0, JG_LEN);
     memcpy(img, "Microsoft C/C++ program database 2.00\r\n\x1aJG\0\0", 44);
-    put(img, 44, 4, 512);
-    put(img, 48, 2, 1);
-    put(img, 50, 2, 4);
-    put(img, 52, 4, 22);
-    put(img, 60, 2, 2);
-    put(img, 0x400, 4, 2);       /* streams */
-    put(img, 0x400 + 12, 4, 12); /* stream 1 size */
-    put(img, 0x400 + 20, 2, 3);  /* stream 1 block */
-    put(img, 0x600, 4, 19941610);
-    put(img, 0x604, 4, 0x37A8F40Eu);
-    put(img, 0x608, 4, 2);
+    kt_put_le(img, 44, 4, 512);
+    kt_put_le(img, 48, 2, 1);
+    kt_put_le(img, 50, 2, 4);
+    kt_put_le(img, 52, 4, 22);
+    kt_put_le(img, 60, 2, 2);
+    kt_put_le(img, 0x400, 4, 2);       /* streams */
+    kt_put_le(img, 0x400 + 12, 4, 12); /* stream 1 size */
+    kt_put_le(img, 0x400 + 20, 2, 3);  /* stream 1 block */
+    kt_put_le(img, 0x600, 4, 19941610);
+    kt_put_le(img, 0x604, 4, 0x37A8F40Eu);
+    kt_put_le(img, 0x608, 4, 2);
 }
 
 /*
@@ -268,19 +214,19 @@ make_pp(unsigned char *img)
 {
     memset(img, 0, PP_LEN);
     memcpy(img, "BSJB", 4);
-    put(img, 4, 2, 1);
-    put(img, 6, 2, 1);
-    put(img, 12, 4, 12);
+    kt_put_le(img, 4, 2, 1);
+    kt_put_le(img, 6, 2, 1);
+    kt_put_le(img, 12, 4, 12);
     memcpy(img + 16, "PDB v1.0", 8);
-    put(img, 30, 2, 2);
-    put(img, 32, 4, 60);
-    put(img, 36, 4, 4);
+    kt_put_le(img, 30, 2, 2);
+    kt_put_le(img, 32, 4, 60);
+    kt_put_le(img, 36, 4, 4);
     memcpy(img + 40, "#~", 2);
-    put(img, 44, 4, 64);
-    put(img, 48, 4, 20);
+    kt_put_le(img, 44, 4, 64);
+    kt_put_le(img, 48, 4, 20);
     memcpy(img + 52, "#Pdb", 4);
     memcpy(img + 64, guid_bytes, 16);
-    put(img, 80, 4, 0x5CB7AC29u);
+    kt_put_le(img, 80, 4, 0x5CB7AC29u);
 }
 
 /* Every length short of the whole image is refused with a reason. */
@@ -433,7 +379,7 @@ test_hostile_fields(void **state)
             make_pp(img);
         for (j = 0; j < 2; j++)
             if (c->p[j].width != 0)
-                put(img, c->p[j].off, c->p[j].width, c->p[j].value);
+                kt_put_le(img, c->p[j].off, c->p[j].width, c->p[j].value);
         check_pdb("hostile.pdb", img, lens[c->layout], c->rc, "hostile.pdb",
                   c->key);
     }
@@ -451,15 +397,17 @@ test_unrecognised(void **state)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
-    const struct CMUnitTest tests[] = {
+    static const struct CMUnitTest fixture_tests[] = {
         cmocka_unit_test(test_fixtures),
+    };
+    static const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_toolchain),
         cmocka_unit_test(test_truncated_everywhere),
         cmocka_unit_test(test_hostile_fields),
         cmocka_unit_test(test_unrecognised),
     };
 
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return UNIT_MAIN_FIXTURES(argc, argv, tests, fixture_tests);
 }

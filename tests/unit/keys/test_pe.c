@@ -2,48 +2,22 @@
  * keys_pe: real fixtures with the keys symstore.exe gave them, PE files
  * linked at test time and checked against llvm-readobj, and a synthetic
  * image cut at every byte of its headers and patched with hostile values.
- * Every parse gets a copy of exactly its length, so ASan sees overreads.
+ * Every parse goes through kt_parse(): a copy of exactly its length, so
+ * ASan sees overreads.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "keys_test.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "keys/keys.h"
-#include "keys_win.h"
-
 /* Parses a copy of buf[0..len) and checks rc, key and a reason. */
 static void
 check_pe(const char *name, const unsigned char *buf, size_t len,
          enum keys_rc rc, const char *key)
 {
-    struct keys_entry out[2];
-    unsigned char *copy = kw_exact(buf, len);
-    char why[256] = "";
-    size_t n = 0;
-    enum keys_rc got;
-
-    assert_non_null(copy);
-    got = keys_pe(name, copy, len, out, 2, &n, why, sizeof(why));
-    free(copy);
-    if (got != rc)
-        fail_msg("%s (%zu bytes): rc %d, want %d (%s)", name, len, (int)got,
-                 (int)rc, why);
-    if (rc != KEYS_OK) {
-        if (why[0] == '\0')
-            fail_msg("%s (%zu bytes): no reason given", name, len);
-        return;
-    }
-    assert_int_equal(n, 1);
-    assert_string_equal(out[0].file, name);
-    assert_string_equal(out[0].name, name);
-    assert_string_equal(out[0].key, key);
+    kt_check_one(keys_pe, name, buf, len, rc, name, key);
 }
 
 struct fixture_case {
@@ -69,25 +43,12 @@ static const struct fixture_case fixture_cases[] = {
 static void
 test_fixtures(void **state)
 {
-    const char *dir = kw_fixtures();
-    char path[512];
-    unsigned char *buf;
-    size_t i, len = 0;
-
     (void)state;
-    if (dir == NULL) {
-        print_message("fixtures not found (SYMSRVD_FIXTURES): skipped\n");
-        skip();
-    }
-    for (i = 0; i < sizeof(fixture_cases) / sizeof(fixture_cases[0]); i++) {
+    for (size_t i = 0; i < sizeof(fixture_cases) / sizeof(fixture_cases[0]);
+         i++) {
         const struct fixture_case *c = &fixture_cases[i];
 
-        snprintf(path, sizeof(path), "%s/%s", dir, c->file);
-        buf = kw_slurp(path, &len);
-        if (buf == NULL)
-            fail_msg("cannot read %s", path);
-        check_pe(c->file, buf, len, c->rc, c->key);
-        free(buf);
+        kt_check_one_binary(keys_pe, c->file, c->rc, c->file, c->key);
     }
 }
 
@@ -110,27 +71,22 @@ check_toolchain(const char *target)
     char dir[] = "/tmp/symsrvd-keys-pe-XXXXXX", cmd[600], line[512];
     char want[32], path[600];
     unsigned long stamp, size;
-    unsigned char *buf;
-    size_t len = 0;
 
-    if (!kw_have_tools())
+    if (!kt_have_win_tools())
         fail_msg("clang, lld-link, llvm-readobj and llvm-pdbutil are "
                  "needed: run scripts/deps.sh (packages clang lld llvm)");
     assert_non_null(mkdtemp(dir));
-    if (kw_build(dir, target) != 0)
+    if (kt_build_win(dir, target) != 0)
         fail_msg("clang/lld-link failed for %s in %s", target, dir);
     snprintf(cmd, sizeof(cmd), "llvm-readobj --file-headers '%s/x.exe'", dir);
-    assert_int_equal(kw_grep(cmd, "TimeDateStamp:", line, sizeof(line)), 0);
+    assert_int_equal(kt_grep(cmd, "TimeDateStamp:", line, sizeof(line)), 0);
     stamp = tool_value(line);
-    assert_int_equal(kw_grep(cmd, "SizeOfImage:", line, sizeof(line)), 0);
+    assert_int_equal(kt_grep(cmd, "SizeOfImage:", line, sizeof(line)), 0);
     size = tool_value(line);
     snprintf(want, sizeof(want), "%08lX%lx", stamp, size);
     snprintf(path, sizeof(path), "%s/x.exe", dir);
-    buf = kw_slurp(path, &len);
-    assert_non_null(buf);
-    check_pe("x.exe", buf, len, KEYS_OK, want);
-    free(buf);
-    kw_cleanup(dir);
+    kt_check_one_file(keys_pe, path, "x.exe", KEYS_OK, "x.exe", want);
+    kt_cleanup_win(dir);
 }
 
 static void
@@ -150,15 +106,6 @@ test_toolchain_pe32(void **state)
 #define IMG_LEN 0x200
 #define IMG_OPT 0x58
 
-static void
-put(unsigned char *p, size_t off, unsigned width, uint32_t v)
-{
-    unsigned i;
-
-    for (i = 0; i < width; i++)
-        p[off + i] = (unsigned char)(v >> (8 * i));
-}
-
 /* A minimal PE32 or PE32+ with one section; returns its header length. */
 static size_t
 make_pe(unsigned char *img, int plus)
@@ -168,15 +115,15 @@ make_pe(unsigned char *img, int plus)
     memset(img, 0, IMG_LEN);
     img[0] = 'M';
     img[1] = 'Z';
-    put(img, 0x3c, 4, 0x40);
+    kt_put_le(img, 0x3c, 4, 0x40);
     memcpy(img + 0x40, "PE\0\0", 4);
-    put(img, 0x44, 2, plus ? 0x8664 : 0x14c);
-    put(img, 0x46, 2, 1);          /* NumberOfSections */
-    put(img, 0x48, 4, 0x12345678); /* TimeDateStamp */
-    put(img, 0x54, 2, optsize);
-    put(img, 0x56, 2, 0x22);
-    put(img, IMG_OPT, 2, plus ? 0x20b : 0x10b);
-    put(img, IMG_OPT + 56, 4, 0x3000); /* SizeOfImage */
+    kt_put_le(img, 0x44, 2, plus ? 0x8664 : 0x14c);
+    kt_put_le(img, 0x46, 2, 1);          /* NumberOfSections */
+    kt_put_le(img, 0x48, 4, 0x12345678); /* TimeDateStamp */
+    kt_put_le(img, 0x54, 2, optsize);
+    kt_put_le(img, 0x56, 2, 0x22);
+    kt_put_le(img, IMG_OPT, 2, plus ? 0x20b : 0x10b);
+    kt_put_le(img, IMG_OPT + 56, 4, 0x3000); /* SizeOfImage */
     memcpy(img + IMG_OPT + optsize, ".text", 5);
     return IMG_OPT + optsize + 40;
 }
@@ -248,7 +195,7 @@ test_hostile_fields(void **state)
 
         print_message("  %s\n", c->name);
         make_pe(img, c->plus);
-        put(img, c->off, c->width, c->value);
+        kt_put_le(img, c->off, c->width, c->value);
         check_pe("hostile.exe", img, IMG_LEN, c->rc, c->key);
     }
 }
@@ -264,20 +211,24 @@ test_small_why(void **state)
 
     (void)state;
     make_pe(img, 1);
-    put(img, 0x3c, 4, 0xFFFFFFF0u);
-    assert_int_equal(keys_pe("a.exe", img, IMG_LEN, &out, 1, &n, why, 1),
-                     KEYS_BAD);
+    kt_put_le(img, 0x3c, 4, 0xFFFFFFF0u);
+    assert_int_equal(
+        kt_parse(keys_pe, "a.exe", img, IMG_LEN, &out, 1, &n, why, 1),
+        KEYS_BAD);
     assert_int_equal(why[0], '\0');
     assert_int_equal(why[1], 'y');
-    assert_int_equal(keys_pe("a.exe", img, IMG_LEN, &out, 1, &n, NULL, 0),
-                     KEYS_BAD);
+    assert_int_equal(
+        kt_parse(keys_pe, "a.exe", img, IMG_LEN, &out, 1, &n, NULL, 0),
+        KEYS_BAD);
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
-    const struct CMUnitTest tests[] = {
+    static const struct CMUnitTest fixture_tests[] = {
         cmocka_unit_test(test_fixtures),
+    };
+    static const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_toolchain_pe32plus),
         cmocka_unit_test(test_toolchain_pe32),
         cmocka_unit_test(test_truncated_everywhere),
@@ -285,5 +236,5 @@ main(void)
         cmocka_unit_test(test_small_why),
     };
 
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return UNIT_MAIN_FIXTURES(argc, argv, tests, fixture_tests);
 }

@@ -1,17 +1,13 @@
 /*
  * symstore: stores written in temporary directories, compared byte for
  * byte with the formats of the stores symstore.exe wrote
- * (../shared/fixtures/stores, when present): ids, line ends, refs.ptr
+ * (../shared/fixtures/stores: the "fixtures" group): ids, line ends, refs.ptr
  * accumulation, CAB twins (expanded by cab.c and by cabextract), the
  * two-tier layout, deletes, four concurrent writers and a writer that dies
  * mid-transaction.
  */
 #define _XOPEN_SOURCE 700 /* nftw() for the temp-dir cleanup */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "../common/unit.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -25,9 +21,6 @@
 
 #include "store/cab.h"
 #include "symstore/symstore.h"
-
-#define FIX SYMSRVD_FIXTURES "/stores"
-#define BIN SYMSRVD_FIXTURES "/binaries"
 
 static const unsigned char pdb_bytes[] = "Microsoft C/C++ MSF 7.00\r\n\x1a"
                                          "DS\0\0\0 pretend PDB body";
@@ -72,16 +65,25 @@ teardown(void **state)
     return 0;
 }
 
+/* root/rel into path; fails the test rather than cut it. */
+static void
+join_path(char *path, size_t pathlen, const char *root, const char *rel)
+{
+    size_t n = 0;
+
+    unit_appendf(path, pathlen, &n, "%s/%s", root, rel);
+}
+
 /* malloc'd contents of root/rel (NUL-terminated), or NULL. */
 static char *
 slurp(const char *root, const char *rel, size_t *len)
 {
-    char path[512];
+    char path[1024];
     FILE *f;
     char *buf;
     long n;
 
-    snprintf(path, sizeof(path), "%s/%s", root, rel);
+    join_path(path, sizeof(path), root, rel);
     f = fopen(path, "rb");
     if (f == NULL)
         return NULL;
@@ -125,10 +127,10 @@ expect_text(const char *root, const char *rel, const char *want)
 static bool
 exists(const char *root, const char *rel)
 {
-    char path[512];
+    char path[1024];
     struct stat st;
 
-    snprintf(path, sizeof(path), "%s/%s", root, rel);
+    join_path(path, sizeof(path), root, rel);
     return lstat(path, &st) == 0;
 }
 
@@ -273,14 +275,14 @@ test_matches_fixture(void **state)
         entry("dummyprog.pdb", "F6301B4562FE4B4DB691192733ECE6B71")};
     size_t len[2];
     unsigned char *b[2];
+    char bin[512], fix[512];
 
-    b[0] = (unsigned char *)slurp(BIN, "bigage.pdb", &len[0]);
-    b[1] = (unsigned char *)slurp(BIN, "dummyprog.pdb", &len[1]);
-    if (b[0] == NULL || b[1] == NULL) {
-        free(b[0]);
-        free(b[1]);
-        skip();
-    }
+    unit_fixture_path(bin, sizeof(bin), "binaries");
+    unit_fixture_path(fix, sizeof(fix), "stores/new_store");
+    b[0] = (unsigned char *)slurp(bin, "bigage.pdb", &len[0]);
+    b[1] = (unsigned char *)slurp(bin, "dummyprog.pdb", &len[1]);
+    assert_non_null(b[0]);
+    assert_non_null(b[1]);
     snprintf(s1, sizeof(s1), "%sbigage.pdb", dir);
     snprintf(s2, sizeof(s2), "%sdummyprog.pdb", dir);
     assert_int_equal(add_txn(e->root, "dummyprod", false, 2, src, k,
@@ -297,7 +299,7 @@ test_matches_fixture(void **state)
                  NULL};
          *rel != NULL; rel++) {
         size_t wn = 0, gn = 0;
-        want = slurp(FIX "/new_store", *rel, &wn);
+        want = slurp(fix, *rel, &wn);
         got = slurp(e->root, *rel, &gn);
         assert_non_null(want);
         assert_non_null(got);
@@ -629,12 +631,12 @@ static void
 test_fixture_store_add_delete(void **state)
 {
     struct env *e = *state;
-    char cmd[512], err[256] = "", *history;
+    char cmd[1200], fix[512], err[256] = "", *history;
     struct symstore *s;
 
-    if (!exists(FIX, "new_store/000Admin/history.txt"))
-        skip();
-    snprintf(cmd, sizeof(cmd), "cp -r '%s/new_store' '%s'", FIX, e->root);
+    unit_fixture_path(fix, sizeof(fix), "stores");
+    assert_true(exists(fix, "new_store/000Admin/history.txt"));
+    snprintf(cmd, sizeof(cmd), "cp -r '%s/new_store' '%s'", fix, e->root);
     assert_int_equal(system(cmd), 0);
     assert_int_equal(add_one(e->root, "/n/app.pdb", "app.pdb", "K1", false), 2);
     s = symstore_open(e->root, false, false, err, sizeof(err));
@@ -657,13 +659,12 @@ test_fixture_store_add_delete(void **state)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
-    const struct CMUnitTest tests[] = {
+    static const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_refuses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_new_store_formats, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_matches_fixture, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ids_and_refs_accumulate, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_version_comment_and_empty, setup,
@@ -674,9 +675,12 @@ main(void)
         cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
+    };
+    static const struct CMUnitTest fixture_tests[] = {
+        cmocka_unit_test_setup_teardown(test_matches_fixture, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fixture_store_add_delete, setup,
                                         teardown),
     };
 
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return UNIT_MAIN_FIXTURES(argc, argv, tests, fixture_tests);
 }
