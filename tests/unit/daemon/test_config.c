@@ -1,4 +1,4 @@
-/* Unit tests for include/config.h. */
+/* Unit tests for include/daemon/config.h: every directive, by flag and file. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "daemon/config.h"
@@ -52,18 +53,50 @@ struct config_case {
     "access_log = off\n"                                                       \
     "[http]\n"                                                                 \
     "timeout = 10\n"                                                           \
-    "max_header_size = 16384\n"
+    "max_header_size = 16384\n"                                                \
+    "max_ranges = 8\n"                                                         \
+    "cache_control = no-cache\n"                                               \
+    "miss_max_age = 60\n"                                                      \
+    "[store]\n"                                                                \
+    "serve_admin = on\n"                                                       \
+    "pointer_roots = /p1 /p2\n"                                                \
+    "expand_compressed = yes\n"                                                \
+    "cache_dir = /var/cache/s\n"
+
+/* What FULL_INI sets beyond FULL_WANT's older keys. */
+#define FULL_NEW                                                               \
+    " serve_admin pointer_roots=/p1,/p2 expand_compressed "                    \
+    "cache_dir=/var/cache/s max_ranges=8 cache_control=no-cache "              \
+    "miss_max_age=60"
 
 #define FULL_WANT                                                              \
     "file=" FILE_MARK " root=/srv/file listen=127.0.0.1:1,127.0.0.1:2 "        \
     "tls_listen=[::1]:3 tls_cert=/etc/c.pem tls_key=/etc/k.pem "               \
     "access_log=off addr_file=/run/a workers=2 timeout=10 "                    \
-    "shutdown_timeout=5 max_header_size=16384"
+    "shutdown_timeout=5 max_header_size=16384" FULL_NEW
 
 #define ROOT_INI "[store]\nroot = /srv/file\n"
 
+#define DEFAULT_CACHE_CONTROL "public, max-age=31536000, immutable"
+
+/* An INI file of store.root and one more key, [section] key = value. */
+#define ONE_KEY(section, kv) ROOT_INI "[" section "]\n" kv "\n"
+
+/* The err of a bad number, from the flag and from line 4 of ONE_KEY. */
+#define NUM_FLAG(flag, v, range) flag ": '" v "' is not a number from " range
+#define NUM_FILE(key, v, range)                                                \
+    FILE_MARK ":4: " key ": '" v "' is not a number from " range
+#define BOOL_FLAG(flag, v) flag ": '" v "' is not on or off"
+#define BOOL_FILE(key, v) FILE_MARK ":4: " key ": '" v "' is not on or off"
+
 #define TLS_NEEDS                                                              \
     "server.tls_listen: needs tls_cert and tls_key (--tls-cert, --tls-key)"
+
+#define EXPAND_NEEDS "store.expand_compressed: needs store.cache_dir"
+
+/* 16 roots, CONFIG_MAX_ADDRS. */
+#define ROOTS16                                                                \
+    "/r1,/r2,/r3,/r4,/r5,/r6,/r7,/r8,/r9,/r10,/r11,/r12,/r13,/r14,/r15,/r16"
 
 #define BAD_ADDR(flag, a) flag ": '" a "' is not IPv4:PORT or [IPv6]:PORT"
 
@@ -199,7 +232,7 @@ static const struct config_case config_cases[] = {
      "file=" FILE_MARK " root=/srv/file listen=127.0.0.1:9 "
      "tls_listen=[::1]:3 tls_cert=/etc/c.pem tls_key=/etc/k.pem "
      "access_log=off addr_file=/run/a workers=2 timeout=10 "
-     "shutdown_timeout=5 max_header_size=16384"},
+     "shutdown_timeout=5 max_header_size=16384" FULL_NEW},
     {"file: repeated -l replaces the list once",
      FULL_INI,
      {"-c", FILE_MARK, "-l", "127.0.0.1:8", "-l", "127.0.0.1:9"},
@@ -207,7 +240,7 @@ static const struct config_case config_cases[] = {
      "file=" FILE_MARK " root=/srv/file listen=127.0.0.1:8,127.0.0.1:9 "
      "tls_listen=[::1]:3 tls_cert=/etc/c.pem tls_key=/etc/k.pem "
      "access_log=off addr_file=/run/a workers=2 timeout=10 "
-     "shutdown_timeout=5 max_header_size=16384"},
+     "shutdown_timeout=5 max_header_size=16384" FULL_NEW},
     {"file: --tls-listen replaces only its list",
      FULL_INI,
      {"-c", FILE_MARK, "--tls-listen", "[::1]:4"},
@@ -215,16 +248,36 @@ static const struct config_case config_cases[] = {
      "file=" FILE_MARK " root=/srv/file listen=127.0.0.1:1,127.0.0.1:2 "
      "tls_listen=[::1]:4 tls_cert=/etc/c.pem tls_key=/etc/k.pem "
      "access_log=off addr_file=/run/a workers=2 timeout=10 "
-     "shutdown_timeout=5 max_header_size=16384"},
+     "shutdown_timeout=5 max_header_size=16384" FULL_NEW},
     {"file: flags win",
      FULL_INI,
-     {"-c", FILE_MARK, "-r", "/flag", "-w", "8", "-a", "-", "--timeout=60",
-      "--tls-cert=/c2", "--addr-file=/run/b", "--shutdown-timeout=30",
-      "--max-header-size=8192"},
+     {"-c",
+      FILE_MARK,
+      "-r",
+      "/flag",
+      "-w",
+      "8",
+      "-a",
+      "-",
+      "--timeout=60",
+      "--tls-cert=/c2",
+      "--addr-file=/run/b",
+      "--shutdown-timeout=30",
+      "--max-header-size=8192",
+      "--max-ranges=16",
+      "--cache-control=" DEFAULT_CACHE_CONTROL,
+      "--miss-max-age",
+      "300",
+      "--serve-admin=off",
+      "--expand-compressed",
+      "off",
+      "--cache-dir=/c3",
+      "--pointer-roots",
+      "/q"},
      CONFIG_OK,
      "file=" FILE_MARK " root=/flag listen=127.0.0.1:1,127.0.0.1:2 "
      "tls_listen=[::1]:3 tls_cert=/c2 tls_key=/etc/k.pem addr_file=/run/b "
-     "workers=8"},
+     "workers=8 pointer_roots=/q cache_dir=/c3"},
     {"file: flags before -c still win",
      FULL_INI,
      {"-w", "8", "-c", FILE_MARK},
@@ -232,7 +285,7 @@ static const struct config_case config_cases[] = {
      "file=" FILE_MARK " root=/srv/file listen=127.0.0.1:1,127.0.0.1:2 "
      "tls_listen=[::1]:3 tls_cert=/etc/c.pem tls_key=/etc/k.pem "
      "access_log=off addr_file=/run/a workers=8 timeout=10 "
-     "shutdown_timeout=5 max_header_size=16384"},
+     "shutdown_timeout=5 max_header_size=16384" FULL_NEW},
     {"file: -r supplies store.root",
      "[server]\nworkers = 3\n",
      {"-c", FILE_MARK, "-r", "/flag"},
@@ -503,6 +556,495 @@ static const struct config_case config_cases[] = {
      {"-c", FILE_MARK, "-w", "x"},
      CONFIG_ERROR,
      "--workers: 'x' is not a number from 0 to 256"},
+
+    /* Empty values of the string settings, and file errors of each key. */
+    {"--tls-key= empty",
+     NULL,
+     {"--tls-key="},
+     CONFIG_ERROR,
+     "--tls-key: empty value"},
+    {"--access-log= empty",
+     NULL,
+     {"--access-log="},
+     CONFIG_ERROR,
+     "--access-log: empty value"},
+    {"-a without value", NULL, {"-a"}, CONFIG_ERROR, "-a: needs a value"},
+    {"--addr-file= empty",
+     NULL,
+     {"--addr-file="},
+     CONFIG_ERROR,
+     "--addr-file: empty value"},
+    {"file: root empty",
+     "[store]\nroot =\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":2: store.root: empty value"},
+    {"file: tls_listen without port",
+     ONE_KEY("server", "tls_listen = [::1]"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: " BAD_ADDR("server.tls_listen", "[::1]")},
+    {"file: tls_cert empty",
+     ONE_KEY("server", "tls_cert ="),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: server.tls_cert: empty value"},
+    {"file: tls_key empty",
+     ONE_KEY("server", "tls_key ="),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: server.tls_key: empty value"},
+    {"file: addr_file empty",
+     ONE_KEY("server", "addr_file ="),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: server.addr_file: empty value"},
+    {"file: shutdown_timeout 3601",
+     ONE_KEY("server", "shutdown_timeout = 3601"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("server.shutdown_timeout", "3601", "0 to 3600")},
+    {"file: access_log empty",
+     ONE_KEY("log", "access_log ="),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: log.access_log: empty value"},
+    {"file: timeout 0",
+     ONE_KEY("http", "timeout = 0"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("http.timeout", "0", "1 to 3600")},
+    {"file: max_header_size 1048577",
+     ONE_KEY("http", "max_header_size = 1048577"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("http.max_header_size", "1048577", "1024 to 1048576")},
+
+    /* store.serve_admin, --serve-admin: on/yes/true/1, off/no/false/0. */
+    {"--serve-admin on",
+     NULL,
+     {"--serve-admin", "on"},
+     CONFIG_OK,
+     "serve_admin"},
+    {"--serve-admin=YES",
+     NULL,
+     {"--serve-admin=YES"},
+     CONFIG_OK,
+     "serve_admin"},
+    {"--serve-admin=true",
+     NULL,
+     {"--serve-admin=true"},
+     CONFIG_OK,
+     "serve_admin"},
+    {"--serve-admin=1", NULL, {"--serve-admin=1"}, CONFIG_OK, "serve_admin"},
+    {"--serve-admin=off after on",
+     NULL,
+     {"--serve-admin=on", "--serve-admin=off"},
+     CONFIG_OK,
+     ""},
+    {"--serve-admin=No after on",
+     NULL,
+     {"--serve-admin=on", "--serve-admin=No"},
+     CONFIG_OK,
+     ""},
+    {"--serve-admin=FALSE after on",
+     NULL,
+     {"--serve-admin=on", "--serve-admin=FALSE"},
+     CONFIG_OK,
+     ""},
+    {"--serve-admin=0 after on",
+     NULL,
+     {"--serve-admin=on", "--serve-admin=0"},
+     CONFIG_OK,
+     ""},
+    {"--serve-admin=maybe",
+     NULL,
+     {"--serve-admin=maybe"},
+     CONFIG_ERROR,
+     BOOL_FLAG("--serve-admin", "maybe")},
+    {"--serve-admin= empty",
+     NULL,
+     {"--serve-admin="},
+     CONFIG_ERROR,
+     BOOL_FLAG("--serve-admin", "")},
+    {"--serve-admin=2",
+     NULL,
+     {"--serve-admin=2"},
+     CONFIG_ERROR,
+     BOOL_FLAG("--serve-admin", "2")},
+    {"--serve-admin=onn",
+     NULL,
+     {"--serve-admin=onn"},
+     CONFIG_ERROR,
+     BOOL_FLAG("--serve-admin", "onn")},
+    {"--serve-admin -1",
+     NULL,
+     {"--serve-admin", "-1"},
+     CONFIG_ERROR,
+     BOOL_FLAG("--serve-admin", "-1")},
+    {"--serve-admin without value",
+     NULL,
+     {"--serve-admin"},
+     CONFIG_ERROR,
+     "--serve-admin: needs a value"},
+    {"file: serve_admin on",
+     ONE_KEY("store", "serve_admin = on"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file serve_admin"},
+    {"file: serve_admin Off",
+     ONE_KEY("store", "serve_admin = Off"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file"},
+    {"file: --serve-admin=off wins",
+     ONE_KEY("store", "serve_admin = on"),
+     {"-c", FILE_MARK, "--serve-admin=off"},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file"},
+    {"file: serve_admin enabled",
+     ONE_KEY("store", "serve_admin = enabled"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     BOOL_FILE("store.serve_admin", "enabled")},
+    {"file: serve_admin empty",
+     ONE_KEY("store", "serve_admin ="),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     BOOL_FILE("store.serve_admin", "")},
+
+    /* store.pointer_roots, --pointer-roots: a list of up to 16. */
+    {"--pointer-roots",
+     NULL,
+     {"--pointer-roots", "/a"},
+     CONFIG_OK,
+     "pointer_roots=/a"},
+    {"--pointer-roots= a list",
+     NULL,
+     {"--pointer-roots=/a,/b \t/c,"},
+     CONFIG_OK,
+     "pointer_roots=/a,/b,/c"},
+    {"repeated --pointer-roots",
+     NULL,
+     {"--pointer-roots=/a", "--pointer-roots", "/b"},
+     CONFIG_OK,
+     "pointer_roots=/a,/b"},
+    {"16 pointer roots",
+     NULL,
+     {"--pointer-roots=" ROOTS16},
+     CONFIG_OK,
+     "pointer_roots=" ROOTS16},
+    {"17 pointer roots",
+     NULL,
+     {"--pointer-roots=" ROOTS16 ",/r17"},
+     CONFIG_ERROR,
+     "--pointer-roots: too long or too many values"},
+    {"16 and 1 more pointer roots",
+     NULL,
+     {"--pointer-roots=" ROOTS16, "--pointer-roots=/r17"},
+     CONFIG_ERROR,
+     "--pointer-roots: too long or too many values"},
+    {"--pointer-roots= empty: none", NULL, {"--pointer-roots="}, CONFIG_OK, ""},
+    {"--pointer-roots of separators: none",
+     NULL,
+     {"--pointer-roots= ,\t,"},
+     CONFIG_OK,
+     ""},
+    {"--pointer-roots without value",
+     NULL,
+     {"--pointer-roots"},
+     CONFIG_ERROR,
+     "--pointer-roots: needs a value"},
+    {"file: pointer_roots",
+     ONE_KEY("store", "pointer_roots = /a /b"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file pointer_roots=/a,/b"},
+    {"file: pointer_roots twice appends",
+     ONE_KEY("store", "pointer_roots = /a\npointer_roots = /b"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file pointer_roots=/a,/b"},
+    {"file: --pointer-roots replaces the list",
+     ONE_KEY("store", "pointer_roots = /a /b"),
+     {"-c", FILE_MARK, "--pointer-roots=/c"},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file pointer_roots=/c"},
+    {"file: --pointer-roots= empties the list",
+     ONE_KEY("store", "pointer_roots = /a /b"),
+     {"-c", FILE_MARK, "--pointer-roots="},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file"},
+    {"file: 17 pointer roots",
+     ONE_KEY("store", "pointer_roots = " ROOTS16 " /r17"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: store.pointer_roots: too long or too many values"},
+
+    /* store.expand_compressed and store.cache_dir, which it needs. */
+    {"--expand-compressed with --cache-dir",
+     NULL,
+     {"--expand-compressed=on", "--cache-dir", "/var/cache/x"},
+     CONFIG_OK,
+     "expand_compressed cache_dir=/var/cache/x"},
+    {"--expand-compressed without a cache dir",
+     NULL,
+     {"--expand-compressed", "yes"},
+     CONFIG_ERROR,
+     EXPAND_NEEDS},
+    {"--expand-compressed=off needs no cache dir",
+     NULL,
+     {"--expand-compressed=off"},
+     CONFIG_OK,
+     ""},
+    {"--cache-dir alone", NULL, {"--cache-dir=/c"}, CONFIG_OK, "cache_dir=/c"},
+    {"--expand-compressed=sometimes",
+     NULL,
+     {"--expand-compressed=sometimes"},
+     CONFIG_ERROR,
+     BOOL_FLAG("--expand-compressed", "sometimes")},
+    {"--expand-compressed= empty",
+     NULL,
+     {"--expand-compressed="},
+     CONFIG_ERROR,
+     BOOL_FLAG("--expand-compressed", "")},
+    {"--expand-compressed without value",
+     NULL,
+     {"--expand-compressed"},
+     CONFIG_ERROR,
+     "--expand-compressed: needs a value"},
+    {"--cache-dir= empty",
+     NULL,
+     {"--cache-dir="},
+     CONFIG_ERROR,
+     "--cache-dir: empty value"},
+    {"--cache-dir without value",
+     NULL,
+     {"--cache-dir"},
+     CONFIG_ERROR,
+     "--cache-dir: needs a value"},
+    {"file: expand_compressed and cache_dir",
+     ONE_KEY("store", "expand_compressed = true\ncache_dir = /c"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file expand_compressed cache_dir=/c"},
+    {"file: expand_compressed without cache_dir",
+     ONE_KEY("store", "expand_compressed = on"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     EXPAND_NEEDS},
+    {"file: --cache-dir supplies the cache dir",
+     ONE_KEY("store", "expand_compressed = on"),
+     {"-c", FILE_MARK, "--cache-dir=/c"},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file expand_compressed cache_dir=/c"},
+    {"file: --expand-compressed=off wins",
+     ONE_KEY("store", "expand_compressed = on"),
+     {"-c", FILE_MARK, "--expand-compressed=off"},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file"},
+    {"file: expand_compressed 2",
+     ONE_KEY("store", "expand_compressed = 2"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     BOOL_FILE("store.expand_compressed", "2")},
+    {"file: cache_dir empty",
+     ONE_KEY("store", "cache_dir ="),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: store.cache_dir: empty value"},
+
+    /* http.max_ranges, --max-ranges: 1 to RANGE_MAX (64). */
+    {"--max-ranges=1", NULL, {"--max-ranges=1"}, CONFIG_OK, "max_ranges=1"},
+    {"--max-ranges 64",
+     NULL,
+     {"--max-ranges", "64"},
+     CONFIG_OK,
+     "max_ranges=64"},
+    {"--max-ranges=0064",
+     NULL,
+     {"--max-ranges=0064"},
+     CONFIG_OK,
+     "max_ranges=64"},
+    {"--max-ranges=0",
+     NULL,
+     {"--max-ranges=0"},
+     CONFIG_ERROR,
+     NUM_FLAG("--max-ranges", "0", "1 to 64")},
+    {"--max-ranges=65",
+     NULL,
+     {"--max-ranges=65"},
+     CONFIG_ERROR,
+     NUM_FLAG("--max-ranges", "65", "1 to 64")},
+    {"--max-ranges=-1",
+     NULL,
+     {"--max-ranges=-1"},
+     CONFIG_ERROR,
+     NUM_FLAG("--max-ranges", "-1", "1 to 64")},
+    {"--max-ranges overflows",
+     NULL,
+     {"--max-ranges=99999999999999999999999"},
+     CONFIG_ERROR,
+     NUM_FLAG("--max-ranges", "99999999999999999999999", "1 to 64")},
+    {"--max-ranges 2^32 + 16",
+     NULL,
+     {"--max-ranges=4294967312"},
+     CONFIG_ERROR,
+     NUM_FLAG("--max-ranges", "4294967312", "1 to 64")},
+    {"--max-ranges=8k",
+     NULL,
+     {"--max-ranges=8k"},
+     CONFIG_ERROR,
+     NUM_FLAG("--max-ranges", "8k", "1 to 64")},
+    {"--max-ranges=0x10",
+     NULL,
+     {"--max-ranges=0x10"},
+     CONFIG_ERROR,
+     NUM_FLAG("--max-ranges", "0x10", "1 to 64")},
+    {"--max-ranges= 8",
+     NULL,
+     {"--max-ranges= 8"},
+     CONFIG_ERROR,
+     NUM_FLAG("--max-ranges", " 8", "1 to 64")},
+    {"--max-ranges= empty",
+     NULL,
+     {"--max-ranges="},
+     CONFIG_ERROR,
+     NUM_FLAG("--max-ranges", "", "1 to 64")},
+    {"file: max_ranges 64",
+     ONE_KEY("http", "max_ranges = 64"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file max_ranges=64"},
+    {"file: --max-ranges wins",
+     ONE_KEY("http", "max_ranges = 64"),
+     {"-c", FILE_MARK, "--max-ranges=2"},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file max_ranges=2"},
+    {"file: max_ranges 65",
+     ONE_KEY("http", "max_ranges = 65"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("http.max_ranges", "65", "1 to 64")},
+    {"file: max_ranges -3",
+     ONE_KEY("http", "max_ranges = -3"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("http.max_ranges", "-3", "1 to 64")},
+    {"file: max_ranges empty",
+     ONE_KEY("http", "max_ranges ="),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("http.max_ranges", "", "1 to 64")},
+
+    /* http.cache_control, --cache-control: any text but none. */
+    {"--cache-control",
+     NULL,
+     {"--cache-control", "no-store"},
+     CONFIG_OK,
+     "cache_control=no-store"},
+    {"--cache-control= with commas",
+     NULL,
+     {"--cache-control=public, max-age=60"},
+     CONFIG_OK,
+     "cache_control=public, max-age=60"},
+    {"--cache-control= empty",
+     NULL,
+     {"--cache-control="},
+     CONFIG_ERROR,
+     "--cache-control: empty value"},
+    {"--cache-control without value",
+     NULL,
+     {"--cache-control"},
+     CONFIG_ERROR,
+     "--cache-control: needs a value"},
+    {"file: cache_control",
+     ONE_KEY("http", "cache_control = private, max-age=0"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file cache_control=private, max-age=0"},
+    {"file: cache_control inline comment",
+     ONE_KEY("http", "cache_control = no-cache ; revalidate"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file cache_control=no-cache"},
+    {"file: --cache-control wins",
+     ONE_KEY("http", "cache_control = no-cache"),
+     {"-c", FILE_MARK, "--cache-control=no-store"},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file cache_control=no-store"},
+    {"file: cache_control empty",
+     ONE_KEY("http", "cache_control ="),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: http.cache_control: empty value"},
+
+    /* http.miss_max_age, --miss-max-age: 0 to 31536000 seconds. */
+    {"--miss-max-age=0",
+     NULL,
+     {"--miss-max-age=0"},
+     CONFIG_OK,
+     "miss_max_age=0"},
+    {"--miss-max-age 31536000",
+     NULL,
+     {"--miss-max-age", "31536000"},
+     CONFIG_OK,
+     "miss_max_age=31536000"},
+    {"--miss-max-age=31536001",
+     NULL,
+     {"--miss-max-age=31536001"},
+     CONFIG_ERROR,
+     NUM_FLAG("--miss-max-age", "31536001", "0 to 31536000")},
+    {"--miss-max-age=-1",
+     NULL,
+     {"--miss-max-age=-1"},
+     CONFIG_ERROR,
+     NUM_FLAG("--miss-max-age", "-1", "0 to 31536000")},
+    {"--miss-max-age overflows",
+     NULL,
+     {"--miss-max-age=99999999999999999999999"},
+     CONFIG_ERROR,
+     NUM_FLAG("--miss-max-age", "99999999999999999999999", "0 to 31536000")},
+    {"--miss-max-age 2^32 + 300",
+     NULL,
+     {"--miss-max-age=4294967596"},
+     CONFIG_ERROR,
+     NUM_FLAG("--miss-max-age", "4294967596", "0 to 31536000")},
+    {"--miss-max-age=5m",
+     NULL,
+     {"--miss-max-age=5m"},
+     CONFIG_ERROR,
+     NUM_FLAG("--miss-max-age", "5m", "0 to 31536000")},
+    {"--miss-max-age= empty",
+     NULL,
+     {"--miss-max-age="},
+     CONFIG_ERROR,
+     NUM_FLAG("--miss-max-age", "", "0 to 31536000")},
+    {"file: miss_max_age 31536000",
+     ONE_KEY("http", "miss_max_age = 31536000"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file miss_max_age=31536000"},
+    {"file: --miss-max-age wins",
+     ONE_KEY("http", "miss_max_age = 0"),
+     {"-c", FILE_MARK, "--miss-max-age=7"},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file miss_max_age=7"},
+    {"file: miss_max_age 31536001",
+     ONE_KEY("http", "miss_max_age = 31536001"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("http.miss_max_age", "31536001", "0 to 31536000")},
+    {"file: miss_max_age garbage",
+     ONE_KEY("http", "miss_max_age = soon"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("http.miss_max_age", "soon", "0 to 31536000")},
+    {"file: miss_max_age empty",
+     ONE_KEY("http", "miss_max_age ="),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("http.miss_max_age", "", "0 to 31536000")},
 };
 
 /* Copies tmpl into out, with each FILE_MARK replaced by path. */
@@ -602,6 +1144,22 @@ describe(const struct config *cfg, char *buf, size_t bufsz)
         append_uint(buf, bufsz, "shutdown_timeout=", cfg->shutdown_timeout);
     if (cfg->max_header_size != 8192)
         append_uint(buf, bufsz, "max_header_size=", cfg->max_header_size);
+    if (cfg->serve_admin)
+        append(buf, bufsz, "serve_admin", "");
+    if (cfg->npointer_roots != 0)
+        append_list(buf, bufsz, "pointer_roots=", cfg->pointer_roots,
+                    cfg->npointer_roots);
+    if (cfg->expand_compressed)
+        append(buf, bufsz, "expand_compressed", "");
+    if (cfg->cache_dir != NULL)
+        append(buf, bufsz, "cache_dir=", cfg->cache_dir);
+    if (cfg->max_ranges != 16)
+        append_uint(buf, bufsz, "max_ranges=", cfg->max_ranges);
+    if (!same(cfg->cache_control, DEFAULT_CACHE_CONTROL))
+        append(buf, bufsz, "cache_control=",
+               cfg->cache_control != NULL ? cfg->cache_control : "(null)");
+    if (cfg->miss_max_age != 300)
+        append_uint(buf, bufsz, "miss_max_age=", cfg->miss_max_age);
     if (cfg->check_only)
         append(buf, bufsz, "check_only", "");
 }
@@ -728,6 +1286,14 @@ test_defaults(void **state)
     assert_int_equal(cfg.timeout, 60);
     assert_int_equal(cfg.shutdown_timeout, 30);
     assert_int_equal(cfg.max_header_size, 8192);
+    assert_false(cfg.serve_admin);
+    assert_int_equal(cfg.npointer_roots, 0);
+    assert_null(cfg.pointer_roots[0]);
+    assert_false(cfg.expand_compressed);
+    assert_null(cfg.cache_dir);
+    assert_int_equal(cfg.max_ranges, 16);
+    assert_string_equal(cfg.cache_control, DEFAULT_CACHE_CONTROL);
+    assert_int_equal(cfg.miss_max_age, 300);
     assert_false(cfg.check_only);
     config_free(&cfg);
     assert_null(cfg.root);
@@ -792,6 +1358,135 @@ test_long_line(void **state)
         fail_msg("err \"%s\", want \"%s...bytes\"", err, want);
 }
 
+/* One directive as config_usage() lists it. */
+struct directive_doc {
+    char section[32], key[48], flag[48];
+    char short_flag; /* 0: none */
+};
+
+/*
+ * The directive table, read back from config_usage() (the table itself
+ * is static in config.c): lines "  -r, --root DIR  help [store] root".
+ */
+static size_t
+read_directives(struct directive_doc *d, size_t max)
+{
+    char *text = NULL, *line, *save = NULL;
+    size_t len = 0, n = 0;
+    FILE *f = open_memstream(&text, &len);
+
+    assert_non_null(f);
+    config_usage(f);
+    assert_int_equal(fclose(f), 0);
+    for (line = strtok_r(text, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        const char *open = strrchr(line, '['), *flag = strstr(line, "--");
+        const char *close = open != NULL ? strstr(open, "] ") : NULL;
+        struct directive_doc *e = &d[n];
+
+        if (close == NULL || flag == NULL || flag > open)
+            continue; /* the usage line, -c, --check-config, -h, -V */
+        assert_true(n < max);
+        snprintf(e->section, sizeof(e->section), "%.*s",
+                 (int)(close - open - 1), open + 1);
+        snprintf(e->key, sizeof(e->key), "%s", close + 2);
+        snprintf(e->flag, sizeof(e->flag), "%.*s", (int)strcspn(flag + 2, " "),
+                 flag + 2);
+        e->short_flag = line[2] == '-' && line[3] != '-' ? line[3] : 0;
+        assert_true(e->section[0] != '\0' && e->key[0] != '\0' &&
+                    e->flag[0] != '\0');
+        n++;
+    }
+    free(text);
+    return n;
+}
+
+/* Does an argument of c name the directive's flag? */
+static bool
+names_flag(const struct config_case *c, const struct directive_doc *d)
+{
+    size_t n = strlen(d->flag);
+
+    for (size_t i = 0; i < MAX_ARGS && c->args[i] != NULL; i++) {
+        const char *a = c->args[i];
+
+        if (strncmp(a, "--", 2) == 0 && strncmp(a + 2, d->flag, n) == 0 &&
+            (a[2 + n] == '\0' || a[2 + n] == '='))
+            return true;
+        if (d->short_flag != 0 && a[0] == '-' && a[1] == d->short_flag)
+            return true;
+    }
+    return false;
+}
+
+/* Has c's INI text a line "key =" or "key=" (any case)? */
+static bool
+names_key(const struct config_case *c, const struct directive_doc *d)
+{
+    size_t n = strlen(d->key);
+
+    for (const char *p = c->ini; p != NULL && *p != '\0';
+         p = strchr(p, '\n') != NULL ? strchr(p, '\n') + 1 : NULL) {
+        p += strspn(p, " \t");
+        if (strncasecmp(p, d->key, n) == 0 &&
+            p[n + strspn(p + n, " \t")] == '=')
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Every directive of the table has cases in config_cases: set by its flag
+ * and refused through its flag, set from the file and refused there (an
+ * error naming section.key). A directive added without cases fails here.
+ */
+static void
+test_every_directive_has_cases(void **state)
+{
+    struct directive_doc d[64];
+    size_t nd = read_directives(d, sizeof(d) / sizeof(d[0]));
+    unsigned missing = 0;
+
+    (void)state;
+    assert_true(nd > 0);
+    for (size_t i = 0; i < nd; i++) {
+        char dotted[96], dashed[64];
+        bool flag_ok = false, flag_bad = false, file_ok = false;
+        bool file_bad = false;
+
+        snprintf(dotted, sizeof(dotted), "%.31s.%.47s:", d[i].section,
+                 d[i].key);
+        snprintf(dashed, sizeof(dashed), "--%.47s", d[i].flag);
+        for (size_t j = 0; j < sizeof(config_cases) / sizeof(config_cases[0]);
+             j++) {
+            const struct config_case *c = &config_cases[j];
+            bool ok = c->rc == CONFIG_OK, bad = c->rc == CONFIG_ERROR;
+
+            if (names_flag(c, &d[i])) {
+                flag_ok |= ok;
+                flag_bad |=
+                    bad && (strstr(c->want, dashed) != NULL ||
+                            (d[i].short_flag != 0 && c->want[0] == '-' &&
+                             c->want[1] == d[i].short_flag));
+            }
+            if (names_key(c, &d[i])) {
+                file_ok |= ok;
+                file_bad |= bad && strstr(c->want, dotted) != NULL;
+            }
+        }
+        if (!flag_ok || !flag_bad || !file_ok || !file_bad) {
+            print_error("[%s] %s (--%s) lacks cases:%s%s%s%s\n", d[i].section,
+                        d[i].key, d[i].flag, flag_ok ? "" : " flag valid",
+                        flag_bad ? "" : " flag refused",
+                        file_ok ? "" : " file valid",
+                        file_bad ? "" : " file refused");
+            missing++;
+        }
+    }
+    print_message("%zu directives read from config_usage()\n", nd);
+    assert_int_equal(missing, 0);
+}
+
 int
 main(void)
 {
@@ -800,6 +1495,7 @@ main(void)
         cmocka_unit_test(test_config_table),
         cmocka_unit_test(test_sixteen_addresses),
         cmocka_unit_test(test_long_line),
+        cmocka_unit_test(test_every_directive_has_cases),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
