@@ -12,6 +12,8 @@
 
 #include "http/range.h"
 
+#include "../common/unit.h"
+
 /* A string literal and its length, so that headers may hold a raw NUL. */
 #define T(s) s, sizeof(s) - 1
 
@@ -683,22 +685,19 @@ test_parse_table(void **state)
 static char *
 many_ranges(size_t count, const char *elem, const char *tail)
 {
-    size_t cap = 16 + count * 32 + strlen(tail), len;
+    size_t cap = 16 + count * 32 + strlen(tail), len = 0;
     char *s = malloc(cap);
 
     assert_non_null(s);
-    len = (size_t)snprintf(s, cap, "bytes=");
+    unit_appendf(s, cap, &len, "bytes=");
     for (size_t i = 0; i < count; i++) {
         if (elem != NULL)
-            len += (size_t)snprintf(s + len, cap - len, "%s%s",
-                                    i > 0 ? "," : "", elem);
+            unit_appendf(s, cap, &len, "%s%s", i > 0 ? "," : "", elem);
         else
-            len += (size_t)snprintf(s + len, cap - len, "%s%zu-%zu",
-                                    i > 0 ? "," : "", 2 * i, 2 * i);
-        assert_true(len < cap);
+            unit_appendf(s, cap, &len, "%s%zu-%zu", i > 0 ? "," : "", 2 * i,
+                         2 * i);
     }
-    len += (size_t)snprintf(s + len, cap - len, "%s", tail);
-    assert_true(len < cap);
+    unit_appendf(s, cap, &len, "%s", tail);
     return s;
 }
 
