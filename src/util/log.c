@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/num.h"
 
 /* syslog(3) priorities, as sd-daemon(3) writes them: "<3>" and so on. */
 enum log_prio {
@@ -24,28 +25,6 @@ static const char *log_progname = "symsrvd";
 static bool log_journal;
 static int log_verbose;
 
-/* A decimal number ending at end or at stop; false if none or too big. */
-static bool
-parse_decimal(const char **p, char stop, uintmax_t *v)
-{
-    const char *s = *p;
-
-    *v = 0;
-    if (*s < '0' || *s > '9')
-        return false;
-    for (; *s >= '0' && *s <= '9'; s++) {
-        unsigned d = (unsigned)(*s - '0');
-
-        if (*v > (UINTMAX_MAX - d) / 10)
-            return false;
-        *v = *v * 10 + d;
-    }
-    if (*s != stop)
-        return false;
-    *p = s;
-    return true;
-}
-
 /*
  * systemd sets JOURNAL_STREAM to "device:inode" of the stream it connects
  * stdout and stderr to; a child whose stderr was redirected elsewhere still
@@ -56,17 +35,17 @@ static bool
 stderr_is_journal(void)
 {
     const char *p = getenv("JOURNAL_STREAM");
+    const char *colon = p != NULL ? strchr(p, ':') : NULL;
     struct stat st;
-    uintmax_t dev, ino;
+    uint64_t dev, ino;
 
-    if (p == NULL || !parse_decimal(&p, ':', &dev))
-        return false;
-    p++;
-    if (!parse_decimal(&p, '\0', &ino))
+    if (colon == NULL ||
+        num_parse_u64(p, (size_t)(colon - p), UINT64_MAX, &dev) == -1 ||
+        num_parse_u64(colon + 1, strlen(colon + 1), UINT64_MAX, &ino) == -1)
         return false;
     if (fstat(STDERR_FILENO, &st) == -1)
         return false;
-    return (uintmax_t)st.st_dev == dev && (uintmax_t)st.st_ino == ino;
+    return (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino;
 }
 
 void
