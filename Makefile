@@ -1,45 +1,89 @@
 # The two commands of the README: `make run` and `make test`.
 # Both install what is missing (scripts/deps.sh), then build with CMake.
-BUILD      ?= build
-BUILD_SAN  ?= build-asan
-JOBS       ?= $(shell nproc)
+#
+#   build/          make run, make bench: Release, no tests (SYMSRVD_TESTS=OFF),
+#                   so only the packages of `scripts/deps.sh run` are needed
+#   build-release/  make test: Release with gcc, the whole suite
+#   build-asan/     make test: Debug with ASan+UBSan (gcc), the whole suite
+#   build-clang/    make test: Release with clang, -Werror; compiled, and
+#                   its unit tests run (cheap); integration tests are not
+BUILD       ?= build
+BUILD_REL   ?= build-release
+BUILD_SAN   ?= build-asan
+BUILD_CLANG ?= build-clang
+JOBS        ?= $(shell nproc)
 
-.PHONY: all deps build build-asan run test format format-check bench clean
+# make run: where to listen and what to serve; ARGS: more symsrvd flags
+# (./build/symsrvd --help), e.g. ARGS=-v for the debug lines.
+PORT ?= 8080
+ROOT ?= $(CURDIR)/demo/store
+ARGS ?=
+
+CTEST = ctest --output-on-failure -j $(JOBS) --test-output-size-passed 1048576
+
+.PHONY: all deps deps-test build build-release build-asan build-clang run \
+	test format format-check bench clean
 
 all: build
 
 deps:
-	@scripts/deps.sh build
+	@scripts/deps.sh run
+
+deps-test:
+	@scripts/deps.sh test
 
 build: deps
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSYMSRVD_TESTS=OFF
 	cmake --build $(BUILD) -j $(JOBS)
 
-build-asan: deps
-	cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DSYMSRVD_SANITIZE=ON
+build-release: deps-test
+	cmake -S . -B $(BUILD_REL) -DCMAKE_C_COMPILER=gcc \
+		-DCMAKE_BUILD_TYPE=Release -DSYMSRVD_TESTS=ON
+	cmake --build $(BUILD_REL) -j $(JOBS)
+
+build-asan: deps-test
+	cmake -S . -B $(BUILD_SAN) -DCMAKE_C_COMPILER=gcc \
+		-DCMAKE_BUILD_TYPE=Debug -DSYMSRVD_SANITIZE=ON -DSYMSRVD_TESTS=ON
 	cmake --build $(BUILD_SAN) -j $(JOBS)
 
-# Serves the demo store on 127.0.0.1:8080 in the foreground.
-run: build
-	@echo "try: curl -sS -D - -o /dev/null http://127.0.0.1:8080/demo.pdb/4B2A8C1D9E0F4A5B8C7D6E5F4A3B2C1D1/demo.pdb"
-	./$(BUILD)/symsrvd
+build-clang: deps-test
+	cmake -S . -B $(BUILD_CLANG) -DCMAKE_C_COMPILER=clang \
+		-DCMAKE_BUILD_TYPE=Release -DSYMSRVD_TESTS=ON
+	cmake --build $(BUILD_CLANG) -j $(JOBS)
 
-# Every test, in the release build and in the ASan+UBSan build.
-test: build build-asan format-check
-	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
-	ctest --test-dir $(BUILD_SAN) --output-on-failure -j $(JOBS)
+# Serves ROOT (default: the demo store) on 127.0.0.1:PORT in the foreground.
+run: build
+	@if [ "$(ROOT)" = "$(CURDIR)/demo/store" ]; then \
+		echo "try: curl -sS -D - -o /dev/null http://127.0.0.1:$(PORT)/demo.pdb/4B2A8C1D9E0F4A5B8C7D6E5F4A3B2C1D1/demo.pdb"; \
+	else echo "serving $(ROOT) on http://127.0.0.1:$(PORT)/"; fi
+	./$(BUILD)/symsrvd -r "$(ROOT)" -l 127.0.0.1:$(PORT) $(ARGS)
+
+# Every test in the Release and the ASan+UBSan trees, the unit tests of the
+# clang tree, then one line counting what was skipped in those runs. A
+# failing run does not stop the others; make fails at the end.
+test: format-check build-release build-asan build-clang
+	@rm -f $(BUILD_REL)/junit.xml $(BUILD_SAN)/junit.xml \
+		$(BUILD_CLANG)/junit.xml; \
+	rc=0; \
+	$(CTEST) --test-dir $(BUILD_REL) \
+		--output-junit $(CURDIR)/$(BUILD_REL)/junit.xml || rc=1; \
+	$(CTEST) --test-dir $(BUILD_SAN) \
+		--output-junit $(CURDIR)/$(BUILD_SAN)/junit.xml || rc=1; \
+	$(CTEST) --test-dir $(BUILD_CLANG) -R '^unit\.' \
+		--output-junit $(CURDIR)/$(BUILD_CLANG)/junit.xml || rc=1; \
+	scripts/skipped.sh release=$(BUILD_REL)/junit.xml \
+		asan=$(BUILD_SAN)/junit.xml clang=$(BUILD_CLANG)/junit.xml || rc=1; \
+	exit $$rc
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
-format-check:
-	@if command -v clang-format >/dev/null; then \
-		clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h'); \
-	else echo "clang-format not installed: format check skipped"; fi
+format-check: deps-test
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
 
 bench: build
 	@scripts/deps.sh bench
 	tests/bench/bench.sh
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN)
+	rm -rf $(BUILD) $(BUILD_REL) $(BUILD_SAN) $(BUILD_CLANG)

@@ -1,20 +1,43 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages symsrvd needs, only those missing.
-# Usage: scripts/deps.sh [build|bench]
-#   build (default): compile, run and test the daemon
-#   bench: also nginx and wrk for tests/bench/bench.sh
+# Usage: scripts/deps.sh [run|test|bench]
+#   run (default): build symsrvd and symsrv (-DSYMSRVD_TESTS=OFF) and run
+#       them: `make run`
+#   test: also what the test suite and its checks use: `make test`
+#   bench: run, plus what tests/bench/bench.sh uses: `make bench`
+# ("build", the old name of run, still works.)
 set -euo pipefail
 
-build_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev
-    libcurl4-openssl-dev libcmocka-dev libinih-dev openssl curl
-    clang-format debuginfod gdb binutils libmspack-dev cabextract gcab
-    clang lld llvm libelf-dev libdw-dev libgcab-dev)
-bench_pkgs=(nginx-light wrk)
+# The compiler, CMake and every library the top CMakeLists.txt looks for.
+run_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev libinih-dev
+    libmspack-dev libelf-dev libdw-dev libgcab-dev)
 
-want=("${build_pkgs[@]}")
-if [ "${1:-build}" = bench ]; then
-    want+=("${bench_pkgs[@]}")
-fi
+# What the tests link, and the commands they run (grep tests/ for them):
+#   libcmocka-dev, libcurl4-openssl-dev: every test program links them
+#   openssl: tests/integration/make-certs.sh (the HTTPS test CA)
+#   debuginfod, gdb: debuginfod-find and gdb against the daemon
+#   cabextract, gcab: the CABs of the store and symsrv --compress tests
+#   clang, lld, llvm: PE/PDB fixtures (clang, lld-link, llvm-readobj,
+#       llvm-pdbutil) and make test's clang build
+#   binutils: objcopy, readelf, strip for the ELF fixtures
+#   clang-format: make test's format check
+test_pkgs=(libcmocka-dev libcurl4-openssl-dev openssl debuginfod gdb
+    cabextract gcab clang lld llvm binutils clang-format)
+
+# tests/bench/bench.sh: nginx to compare with, wrk for load; python3
+# (gen_store.py), curl and pgrep (procps) for its checks.
+bench_pkgs=(nginx-light wrk python3 curl procps)
+
+want=("${run_pkgs[@]}")
+case "${1:-run}" in
+run | build) ;;
+test) want+=("${test_pkgs[@]}") ;;
+bench) want+=("${bench_pkgs[@]}") ;;
+*)
+    echo "usage: $0 [run|test|bench]" >&2
+    exit 2
+    ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do

@@ -7,7 +7,9 @@
  *              [--compress] [--two-tier]
  *   symsrv del -i ID -s STORE
  *   symsrv key FILE...
+ *   symsrv --version
  *
+ * Messages go to stderr through util/log.h as "symsrv: ...".
  * Exit status: 0 when nothing failed, 1 when a file or the store failed,
  * 2 for a usage error.
  */
@@ -59,21 +61,6 @@ struct input {
     void *map;
 };
 
-static void say(const char *fmt, ...) PRINTFLIKE(1, 2);
-
-/* "symsrv: <message>" on stderr. */
-static void
-say(const char *fmt, ...)
-{
-    va_list ap;
-
-    fputs("symsrv: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-
 static void
 usage(FILE *fp)
 {
@@ -83,6 +70,7 @@ usage(FILE *fp)
           "       symsrv del -i ID -s STORE\n"
           "       symsrv key FILE...\n"
           "       symsrv -h | --help\n"
+          "       symsrv -V | --version\n"
           "symstore.exe's spellings are accepted too: /r /f /s /t /v /c /i "
           "/compress\n",
           fp);
@@ -94,13 +82,13 @@ static int usage_error(const char *fmt, ...) PRINTFLIKE(1, 2);
 static int
 usage_error(const char *fmt, ...)
 {
+    char msg[SYMSRV_WHY];
     va_list ap;
 
-    fputs("symsrv: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    fputs(" (symsrv -h for help)\n", stderr);
+    log_warnx("%s (symsrv -h for help)", msg);
     return 2;
 }
 
@@ -284,14 +272,14 @@ add_file(struct run *r, const char *path, bool found)
     if (opened && found && (rc == KEYS_UNRECOGNISED || in.len == 0)) {
         r->ignored++;
     } else if (rc != KEYS_OK) {
-        fprintf(stderr, "%s: %s\n", path, why);
+        log_warnx("%s: %s", path, why);
         r->errors++;
     } else if (r->s == NULL) {
         for (size_t i = 0; i < n; i++)
             printf("%s/%s/%s\n", e[i].file, e[i].key, e[i].name);
         r->stored++;
     } else if (store_file(r->s, path, &in, e, n, why, sizeof(why)) == -1) {
-        fprintf(stderr, "%s: %s\n", path, why);
+        log_warnx("%s: %s", path, why);
         r->errors++;
     } else {
         for (size_t i = 0; i < n; i++)
@@ -314,7 +302,7 @@ add_dir(struct run *r, const char *dir)
     int n = scandir(dir, &list, NULL, alphasort);
 
     if (n < 0) {
-        fprintf(stderr, "%s: %s\n", dir, strerror(errno));
+        log_warn("%s", dir);
         r->errors++;
         return;
     }
@@ -325,7 +313,7 @@ add_dir(struct run *r, const char *dir)
         struct stat st;
 
         if (child == NULL) {
-            fprintf(stderr, "%s/%s: out of memory\n", dir, name);
+            log_warnx("%s/%s: out of memory", dir, name);
             r->errors++;
         } else if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0) {
             snprintf(child, len, "%s%s%s", dir,
@@ -349,7 +337,7 @@ add_path(struct run *r, const char *path, bool recurse, bool found)
     struct stat st;
 
     if (stat(path, &st) == -1) {
-        fprintf(stderr, "%s: %s\n", path, strerror(errno));
+        log_warn("%s", path);
         r->errors++;
     } else if (S_ISDIR(st.st_mode) && r->s != NULL &&
                st.st_dev == r->store_dev && st.st_ino == r->store_ino) {
@@ -357,8 +345,8 @@ add_path(struct run *r, const char *path, bool recurse, bool found)
     } else if (S_ISDIR(st.st_mode) && recurse) {
         add_dir(r, path);
     } else if (S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "%s: is a directory%s\n", path,
-                r->s != NULL ? " (add -r to walk it)" : "");
+        log_warnx("%s: is a directory%s", path,
+                  r->s != NULL ? " (add -r to walk it)" : "");
         r->errors++;
     } else if (!S_ISREG(st.st_mode) && found) {
         r->ignored++;
@@ -388,7 +376,7 @@ run_add(const struct opts *o)
 
     r.s = symstore_open(o->store, true, o->two_tier, err, sizeof(err));
     if (r.s == NULL) {
-        say("%s", err);
+        log_warnx("%s", err);
         return 1;
     }
     if (stat(o->store, &st) == 0) {
@@ -396,7 +384,7 @@ run_add(const struct opts *o)
         r.store_ino = st.st_ino;
     }
     if (symstore_begin(r.s, &t, err, sizeof(err)) == -1) {
-        say("%s", err);
+        log_warnx("%s", err);
         symstore_close(r.s);
         return 1;
     }
@@ -404,7 +392,7 @@ run_add(const struct opts *o)
         add_path(&r, o->paths[i], o->recurse, false);
     id = symstore_commit(r.s, err, sizeof(err));
     if (id == -1) {
-        say("%s", err);
+        log_warnx("%s", err);
         r.errors++;
     } else if (id > 0) {
         printf("transaction %010ld\n", id);
@@ -422,7 +410,7 @@ cmd_add(int argc, char **argv)
 
     o.paths = calloc((size_t)argc, sizeof(*o.paths));
     if (o.paths == NULL) {
-        say("out of memory");
+        log_warnx("out of memory");
         return 1;
     }
     rc = parse_opts(argc, argv, &o, "rfstvcZT");
@@ -469,7 +457,7 @@ cmd_del(int argc, char **argv)
         return usage_error("-i '%s' is not a transaction id", o.id);
     s = symstore_open(o.store, false, false, err, sizeof(err));
     if (s == NULL || symstore_delete(s, id, err, sizeof(err)) == -1) {
-        say("%s", err);
+        log_warnx("%s", err);
         if (s != NULL)
             symstore_close(s);
         return 1;
@@ -496,8 +484,13 @@ main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : "";
 
+    log_init("symsrv");
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
         usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("symsrv %s\n", SYMSRVD_VERSION);
         return 0;
     }
     if (strcasecmp(cmd, "add") == 0)

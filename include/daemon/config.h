@@ -36,6 +36,7 @@ struct config {
     char *cache_control;       /* Cache-Control of hits */
     unsigned miss_max_age;     /* max-age of 404s, seconds */
     bool check_only;           /* --check-config */
+    bool verbose;              /* -v: debug lines on stderr */
 };
 
 enum config_rc {

@@ -1,16 +1,29 @@
 /*
  * Diagnostics on stderr, one write(2) per line, for systemd's journal.
  *
- * log_warn() appends ": strerror(errno)", log_warnx() does not; fatal() and
- * fatalx() exit(1). Every function preserves errno. Lines read
- * "symsrvd: <message>". log_debug() prints only after log_set_verbose(1);
- * the level is checked before anything is formatted.
+ * log_init() names the program and looks at stderr once, at start-up,
+ * before any thread exists. Lines read "<progname>: <message>". When
+ * stderr is the journal's stream (systemd's JOURNAL_STREAM holds its
+ * "device:inode", and fstat(2) of stderr matches it), each line starts
+ * instead with its priority as sd-daemon(3) spells it, and without the
+ * name, which the journal records itself: "<4><message>". Priorities:
+ * fatal() and fatalx() 3 (err), log_warn() and log_warnx() 4 (warning),
+ * log_info() 6 (info), log_debug() 7 (debug). Without log_init() the name
+ * is "symsrvd" and there is no prefix.
+ *
+ * log_warn() and fatal() append ": strerror(errno)", log_warnx() and
+ * fatalx() do not; fatal() and fatalx() exit(1). Every function preserves
+ * errno. log_debug() prints only after log_set_verbose(1) (symsrvd -v);
+ * the level is checked before anything is formatted. A line longer than
+ * 1 KiB is cut.
  */
 #ifndef SYMSRVD_LOG_H
 #define SYMSRVD_LOG_H
 
 #define PRINTFLIKE(f, a) __attribute__((format(printf, f, a)))
 
+/* progname is kept, not copied: a string literal or argv[0]. */
+void log_init(const char *progname);
 void log_set_verbose(int verbose);
 void log_info(const char *fmt, ...) PRINTFLIKE(1, 2);
 void log_debug(const char *fmt, ...) PRINTFLIKE(1, 2);

@@ -423,6 +423,8 @@ apply_flags(struct config *cfg, int argc, char *const argv[], char *err,
             i += skip - 1;
         } else if (strcmp(a, "--check-config") == 0) {
             cfg->check_only = true;
+        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            cfg->verbose = true;
         } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             config_usage(stdout);
             return CONFIG_EXIT;
@@ -560,6 +562,7 @@ config_usage(FILE *fp)
                 "  -c, --config FILE                INI file; flags win over "
                 "it\n"
                 "      --check-config               validate and exit 0 or 1\n"
+                "  -v, --verbose                    debug lines on stderr\n"
                 "  -h, --help                       this text\n"
                 "  -V, --version                    the version\n");
     for (size_t i = 0; i < NDIRECTIVES; i++) {

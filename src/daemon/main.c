@@ -1,4 +1,8 @@
-/* symsrvd: argv, config and wiring only. Runs in the foreground. */
+/*
+ * symsrvd: argv, config and wiring only. Runs in the foreground. Start-up
+ * failures are logged at the err priority (fatalx) after cleaning up.
+ */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +14,39 @@
 #define SYMSRVD_DEMO_ROOT "demo/store"
 #endif
 
+static const char *
+on_off(bool b)
+{
+    return b ? "on" : "off";
+}
+
+/* -v: the settings in effect once defaults, the file and flags merged. */
+static void
+log_settings(const struct config *cfg)
+{
+    log_debug("settings: %s, then flags",
+              cfg->file != NULL ? cfg->file : "defaults");
+    log_debug("store.root %s", cfg->root);
+    log_debug("store.serve_admin %s, expand_compressed %s, cache_dir %s",
+              on_off(cfg->serve_admin), on_off(cfg->expand_compressed),
+              cfg->cache_dir != NULL ? cfg->cache_dir : "none");
+    for (unsigned i = 0; i < cfg->npointer_roots; i++)
+        log_debug("store.pointer_roots %s", cfg->pointer_roots[i]);
+    for (unsigned i = 0; i < cfg->nlisten; i++)
+        log_debug("server.listen %s", cfg->listen[i]);
+    for (unsigned i = 0; i < cfg->ntls_listen; i++)
+        log_debug("server.tls_listen %s (cert %s, key %s)", cfg->tls_listen[i],
+                  cfg->tls_cert, cfg->tls_key);
+    log_debug("server.workers %u (0: one per CPU), shutdown_timeout %u s",
+              cfg->workers, cfg->shutdown_timeout);
+    log_debug("log.access_log %s", cfg->access_log);
+    log_debug("http.timeout %u s, max_header_size %u, max_ranges %u, "
+              "miss_max_age %u s",
+              cfg->timeout, cfg->max_header_size, cfg->max_ranges,
+              cfg->miss_max_age);
+    log_debug("http.cache_control %s", cfg->cache_control);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -18,6 +55,7 @@ main(int argc, char *argv[])
     char err[512] = "";
     int rc = 1;
 
+    log_init("symsrvd");
     memset(&cfg, 0, sizeof(cfg));
     switch (
         config_load(&cfg, argc, argv, SYMSRVD_DEMO_ROOT, err, sizeof(err))) {
@@ -25,12 +63,13 @@ main(int argc, char *argv[])
         config_free(&cfg);
         return 0;
     case CONFIG_ERROR:
-        log_warnx("%s", err);
         config_free(&cfg);
-        return 1;
+        fatalx("%s", err);
     case CONFIG_OK:
         break;
     }
+    log_set_verbose(cfg.verbose);
+    log_settings(&cfg);
     if (cfg.check_only) {
         if (server_check(&cfg, err, sizeof(err)) == 0) {
             printf("%s: configuration ok\n", cfg.file ? cfg.file : "flags");
@@ -41,9 +80,11 @@ main(int argc, char *argv[])
         return rc;
     }
     srv = server_new(&cfg, err, sizeof(err));
-    if (srv == NULL)
-        log_warnx("%s", err);
-    else if (server_run(srv) == 0)
+    if (srv == NULL) {
+        config_free(&cfg);
+        fatalx("%s", err);
+    }
+    if (server_run(srv) == 0)
         rc = 0;
     server_free(srv);
     config_free(&cfg);

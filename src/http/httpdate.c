@@ -51,29 +51,48 @@ to_civil(time_t t, struct civil *c)
     return 0;
 }
 
+/*
+ * Both layouts have a fixed width: what snprintf() returns must be exactly
+ * size - 1 (anything else, say a field wider than its digits, would be a
+ * cut or malformed date). Only then is line copied out, so that buf stays
+ * untouched on -1 as httpdate.h promises.
+ */
+static int
+fixed_width_done(int n, const char *line, char *buf, size_t size)
+{
+    if (n < 0 || (size_t)n != size - 1)
+        return -1;
+    memcpy(buf, line, size);
+    return 0;
+}
+
 int
 httpdate_format(time_t t, char *buf)
 {
     struct civil c;
+    char line[HTTPDATE_LEN];
+    int n;
 
     if (to_civil(t, &c) == -1)
         return -1;
-    snprintf(buf, HTTPDATE_LEN, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-             day_names[c.wday], c.day, month_names[c.month - 1], c.year, c.hour,
-             c.min, c.sec);
-    return 0;
+    n = snprintf(line, sizeof(line), "%s, %02d %s %04d %02d:%02d:%02d GMT",
+                 day_names[c.wday], c.day, month_names[c.month - 1], c.year,
+                 c.hour, c.min, c.sec);
+    return fixed_width_done(n, line, buf, sizeof(line));
 }
 
 int
 httpdate_format_log(time_t t, char *buf)
 {
     struct civil c;
+    char line[HTTPDATE_LOG_LEN];
+    int n;
 
     if (to_civil(t, &c) == -1)
         return -1;
-    snprintf(buf, HTTPDATE_LOG_LEN, "%02d/%s/%04d:%02d:%02d:%02d +0000", c.day,
-             month_names[c.month - 1], c.year, c.hour, c.min, c.sec);
-    return 0;
+    n = snprintf(line, sizeof(line), "%02d/%s/%04d:%02d:%02d:%02d +0000", c.day,
+                 month_names[c.month - 1], c.year, c.hour, c.min, c.sec);
+    return fixed_width_done(n, line, buf, sizeof(line));
 }
 
 static const char long_day_names[7][10] = {"Thursday", "Friday", "Saturday",

@@ -1,15 +1,62 @@
 /* Diagnostics on stderr; see log.h. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/num.h"
+
+/* syslog(3) priorities, as sd-daemon(3) writes them: "<3>" and so on. */
+enum log_prio {
+    LOG_PRIO_ERR = 3,
+    LOG_PRIO_WARNING = 4,
+    LOG_PRIO_INFO = 6,
+    LOG_PRIO_DEBUG = 7
+};
 
 /* Written once at start-up, before any worker thread exists. */
+static const char *log_progname = "symsrvd";
+static bool log_journal;
 static int log_verbose;
+
+/*
+ * systemd sets JOURNAL_STREAM to "device:inode" of the stream it connects
+ * stdout and stderr to; a child whose stderr was redirected elsewhere still
+ * inherits the variable, so only a match with stderr itself counts
+ * (sd_journal_stream_fd(3), systemd.exec(5)).
+ */
+static bool
+stderr_is_journal(void)
+{
+    const char *p = getenv("JOURNAL_STREAM");
+    const char *colon = p != NULL ? strchr(p, ':') : NULL;
+    struct stat st;
+    uint64_t dev, ino;
+
+    if (colon == NULL ||
+        num_parse_u64(p, (size_t)(colon - p), UINT64_MAX, &dev) == -1 ||
+        num_parse_u64(colon + 1, strlen(colon + 1), UINT64_MAX, &ino) == -1)
+        return false;
+    if (fstat(STDERR_FILENO, &st) == -1)
+        return false;
+    return (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino;
+}
+
+void
+log_init(const char *progname)
+{
+    int saved = errno;
+
+    log_progname = progname;
+    log_journal = stderr_is_journal();
+    errno = saved;
+}
 
 void
 log_set_verbose(int verbose)
@@ -21,17 +68,25 @@ log_set_verbose(int verbose)
  * Formats the whole line first so that it leaves in one write(2): lines of
  * concurrent worker threads never interleave.
  */
-static void log_vline(const char *fmt, va_list ap, int with_errno)
-    PRINTFLIKE(1, 0);
+static void log_vline(enum log_prio prio, const char *fmt, va_list ap,
+                      int with_errno) PRINTFLIKE(2, 0);
 
 static void
-log_vline(const char *fmt, va_list ap, int with_errno)
+log_vline(enum log_prio prio, const char *fmt, va_list ap, int with_errno)
 {
     char line[1024];
     int saved = errno;
-    size_t n = (size_t)snprintf(line, sizeof(line), "symsrvd: ");
-    int w = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+    int w;
+    size_t n;
 
+    if (log_journal)
+        w = snprintf(line, sizeof(line), "<%d>", (int)prio);
+    else
+        w = snprintf(line, sizeof(line), "%s: ", log_progname);
+    n = w > 0 ? (size_t)w : 0;
+    if (n > sizeof(line) - 2)
+        n = sizeof(line) - 2;
+    w = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
     if (w > 0)
         n += (size_t)w;
     if (n > sizeof(line) - 2)
@@ -56,7 +111,7 @@ log_info(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    log_vline(fmt, ap, 0);
+    log_vline(LOG_PRIO_INFO, fmt, ap, 0);
     va_end(ap);
 }
 
@@ -68,7 +123,7 @@ log_debug(const char *fmt, ...)
     if (!log_verbose)
         return;
     va_start(ap, fmt);
-    log_vline(fmt, ap, 0);
+    log_vline(LOG_PRIO_DEBUG, fmt, ap, 0);
     va_end(ap);
 }
 
@@ -78,7 +133,7 @@ log_warn(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    log_vline(fmt, ap, 1);
+    log_vline(LOG_PRIO_WARNING, fmt, ap, 1);
     va_end(ap);
 }
 
@@ -88,7 +143,7 @@ log_warnx(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    log_vline(fmt, ap, 0);
+    log_vline(LOG_PRIO_WARNING, fmt, ap, 0);
     va_end(ap);
 }
 
@@ -98,7 +153,7 @@ fatal(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    log_vline(fmt, ap, 1);
+    log_vline(LOG_PRIO_ERR, fmt, ap, 1);
     va_end(ap);
     exit(1);
 }
@@ -109,7 +164,7 @@ fatalx(const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    log_vline(fmt, ap, 0);
+    log_vline(LOG_PRIO_ERR, fmt, ap, 0);
     va_end(ap);
     exit(1);
 }
