@@ -1,6 +1,7 @@
 /*
- * The access log: nginx's "combined" format, one write(2) per line, so that
- * lines of concurrent workers never interleave (O_APPEND).
+ * The access log: nginx's "combined" format. Each worker gathers whole
+ * lines in its own buffer and writes them with one write(2) (O_APPEND):
+ * lines of concurrent workers never interleave or split on a regular file.
  *
  *   peer - - [24/Nov/2026:13:35:51 +0000] "GET /a HTTP/1.1" 200 512 "-" "ua"
  *
@@ -10,6 +11,7 @@
 #ifndef SYMSRVD_ACCESSLOG_H
 #define SYMSRVD_ACCESSLOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -46,14 +48,36 @@ struct accesslog;
 struct accesslog *accesslog_open(const char *path, char *err, size_t errlen);
 
 /*
- * Reopens the file under its name (after logrotate renamed it) by dup2()
+ * Reopens the file under its name (after logrotate renamed it) by dup3()
  * onto the same descriptor, so writers in other threads never see a closed
  * one. Returns 0, or -1 with errno set, keeping the old file.
  */
 int accesslog_reopen(struct accesslog *log);
 
-/* Thread-safe: one write(2) of line[0..len). */
-void accesslog_write(struct accesslog *log, const char *line, size_t len);
+/* Thread-safe: writes data[0..len) (whole lines) in one write(2), going
+ * on after a short one; a failure is warned about once, not per line. */
+void accesslog_write(struct accesslog *log, const char *data, size_t len);
+
+/* Lines are written in batches of up to this many bytes. */
+#define ACCESSLOG_BUF_SIZE 65536
+
+/*
+ * One worker's lines not yet written. The worker flushes it when it would
+ * overflow, 100 ms after its first line, before the log is reopened and
+ * when it stops, so no line is lost and none is split.
+ */
+struct accesslog_buf {
+    struct accesslog *log; /* borrowed */
+    size_t len;
+    char data[ACCESSLOG_BUF_SIZE];
+};
+
+/* Appends a line (len <= ACCESSLOG_LINE_MAX), flushing first if it would
+ * not fit. True when the buffer held no line before: the caller then arms
+ * its flush timer. */
+bool accesslog_buf_add(struct accesslog_buf *b, const char *line, size_t len);
+
+void accesslog_buf_flush(struct accesslog_buf *b);
 
 void accesslog_close(struct accesslog *log);
 

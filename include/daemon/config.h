@@ -29,6 +29,7 @@ struct config {
     char *access_log;          /* "-" stdout, "off" none */
     char *addr_file;           /* bound addresses written here, or NULL */
     unsigned workers;          /* 0: one per online CPU */
+    unsigned max_connections;  /* per worker */
     unsigned timeout;          /* seconds a connection may make no progress */
     unsigned shutdown_timeout; /* seconds running downloads get on SIGTERM */
     unsigned max_header_size;  /* bytes of request line plus headers */

@@ -1,57 +1,45 @@
 /*
- * The request pipeline: method gate, path canonicalisation, lookup under
- * the store root, reply. One handler_worker per worker thread; one
- * handler_site per evhttp (plain or TLS) of that worker.
+ * The request pipeline, from a parsed head to a decided answer: method
+ * gate, path canonicalisation, hidden names, route (symbol path or
+ * /buildid/), store lookup, preconditions, ranges. No socket, no libevent:
+ * the connection (conn.c) calls handler_serve() and sends what it decided.
  */
-#ifndef SYMSRVD_HANDLER_H
-#define SYMSRVD_HANDLER_H
+#ifndef SYMSRVD_DAEMON_HANDLER_H
+#define SYMSRVD_DAEMON_HANDLER_H
 
 #include <stdbool.h>
 #include <time.h>
 
-#include "daemon/accesslog.h"
-#include "http/httpdate.h"
+#include "daemon/answer.h"
+#include "http/head.h"
+
+struct debuginfod;
+struct store;
 
 /* Longest If-Match or If-None-Match list joined from repeated lines. */
 #define HANDLER_LIST_MAX 16384
 
-struct evhttp_request;
-struct event;
-struct debuginfod;
-struct req_ctx;
-struct store;
-
-/* Per-thread state; only its own worker thread touches it. */
-struct handler_worker {
-    struct store *store;            /* borrowed from the server */
-    struct debuginfod *debuginfod;  /* borrowed from the server */
-    struct accesslog *log;          /* borrowed; shared by all workers */
-    unsigned max_header_size;       /* request line + headers, bytes */
-    bool serve_admin;               /* 000Admin/ is served */
-    unsigned timeout;               /* http.timeout, seconds */
-    unsigned max_ranges;            /* ranges honoured per request */
-    const char *cache_control;      /* on 200, 206 and 304 */
-    const char *miss_cache_control; /* on 404 */
-    const char *boundary;           /* multipart/byteranges boundary */
-    unsigned inflight;              /* requests between receipt and log line */
-    bool stopping;                  /* SIGTERM seen: answer with close */
-    struct event *drained;   /* activated when stopping and inflight is 0 */
-    struct req_ctx *pool;    /* released contexts, reused: no malloc */
-    time_t date_at;          /* second that date was formatted for */
-    char date[HTTPDATE_LEN]; /* Date header value, cached per second */
-    char line[ACCESSLOG_LINE_MAX];
-    char list_buf[2][HANDLER_LIST_MAX]; /* joined If-Match, If-None-Match */
+/* Read-only settings and shared objects; one for the whole server. */
+struct handler_env {
+    struct store *store;           /* borrowed */
+    struct debuginfod *debuginfod; /* borrowed */
+    bool serve_admin;              /* 000Admin/ is served */
+    unsigned max_ranges;           /* ranges honoured per request */
+    const char *boundary;          /* multipart/byteranges boundary */
 };
 
-struct handler_site {
-    struct handler_worker *w;
-    bool tls; /* no sendfile: bodies go out in read chunks */
+/* Scratch space of one worker thread, reused by every request. */
+struct handler_scratch {
+    char list[2][HANDLER_LIST_MAX]; /* joined If-Match, If-None-Match */
 };
 
-/* evhttp's general callback; arg is a struct handler_site. */
-void handler_request(struct evhttp_request *req, void *arg);
-
-/* Frees the context pool. Call after the worker's evhttps are freed. */
-void handler_worker_cleanup(struct handler_worker *w);
+/*
+ * Decides the answer to h (whose values are NUL-terminated: see
+ * head_nul_terminate()) into a, which the caller reset. now: the time the
+ * request is judged at. A file answer leaves its descriptor in a->fd for
+ * the caller to send and close.
+ */
+void handler_serve(const struct handler_env *env, struct handler_scratch *s,
+                   const struct head *h, time_t now, struct answer *a);
 
 #endif

@@ -113,6 +113,14 @@ enum head_rc head_parse(const char *buf, size_t len, struct head *h,
  */
 enum head_rc head_overflow(const char *buf, size_t len, const char **why);
 
+/*
+ * Writes a NUL after the method, the target, the version and every field
+ * value of h, which head_parse() found in buf: each is followed by a space,
+ * a CR or a LF that the parsed head no longer needs, so the slices become
+ * C strings in place. buf is the buffer head_parse() was given.
+ */
+void head_nul_terminate(char *buf, const struct head *h);
+
 /* The value of the first field line of id, or NULL when absent. */
 const struct head_str *head_get(const struct head *h, enum head_known id);
 

@@ -169,17 +169,47 @@ accesslog_reopen(struct accesslog *log)
 }
 
 void
-accesslog_write(struct accesslog *log, const char *line, size_t len)
+accesslog_write(struct accesslog *log, const char *data, size_t len)
 {
     if (log->fd == -1)
         return;
-    if (write(log->fd, line, len) == (ssize_t)len) {
-        log->broken = 0;
-        return;
+    while (len > 0) {
+        ssize_t n = write(log->fd, data, len);
+
+        if (n == -1 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (log->broken == 0)
+                log_warn("access log: write");
+            log->broken = 1;
+            return;
+        }
+        data += n;
+        len -= (size_t)n;
     }
-    if (log->broken == 0)
-        log_warn("access log: write");
-    log->broken = 1;
+    log->broken = 0;
+}
+
+bool
+accesslog_buf_add(struct accesslog_buf *b, const char *line, size_t len)
+{
+    bool was_empty = b->len == 0;
+
+    if (len > sizeof(b->data) - b->len) {
+        accesslog_buf_flush(b);
+        was_empty = true;
+    }
+    memcpy(b->data + b->len, line, len);
+    b->len += len;
+    return was_empty;
+}
+
+void
+accesslog_buf_flush(struct accesslog_buf *b)
+{
+    if (b->len > 0)
+        accesslog_write(b->log, b->data, b->len);
+    b->len = 0;
 }
 
 void

@@ -27,11 +27,21 @@ tls_ctx_new(const char *cert, const char *key, char *err, size_t errlen)
         return fail(ctx, "TLS", "context", err, errlen);
     if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
         return fail(ctx, "TLS", "version", err, errlen);
+    /*
+     * Kernel TLS where the kernel and the cipher allow it: bodies then
+     * leave by SSL_sendfile() without passing through user space.
+     */
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
                                  SSL_OP_CIPHER_SERVER_PREFERENCE |
-                                 SSL_OP_NO_COMPRESSION);
-    /* Idle TLS connections should not hold 2 x 16 KiB of buffers each. */
-    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+                                 SSL_OP_NO_COMPRESSION | SSL_OP_ENABLE_KTLS);
+    /*
+     * Idle TLS connections should not hold 2 x 16 KiB of buffers each; a
+     * write may take part of a buffer and be retried from a moved pointer
+     * (the connection's output buffer is compacted between calls).
+     */
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS |
+                              SSL_MODE_ENABLE_PARTIAL_WRITE |
+                              SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
     if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
         return fail(ctx, "tls_cert", cert, err, errlen);
     if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1)

@@ -440,3 +440,20 @@ head_get(const struct head *h, enum head_known id)
 {
     return h->first[id] >= 0 ? &h->fields[h->first[id]].value : NULL;
 }
+
+/* The byte after s, which lies inside buf: written through buf. */
+static void
+terminate(char *buf, struct head_str s)
+{
+    buf[(size_t)(s.p - buf) + s.len] = '\0';
+}
+
+void
+head_nul_terminate(char *buf, const struct head *h)
+{
+    terminate(buf, h->method);
+    terminate(buf, h->target);
+    terminate(buf, h->version);
+    for (size_t i = 0; i < h->nfields; i++)
+        terminate(buf, h->fields[i].value);
+}

@@ -854,6 +854,53 @@ static const struct config_case config_cases[] = {
      CONFIG_ERROR,
      FILE_MARK ":4: store.cache_dir: empty value"},
 
+    /* server.max_connections, --max-connections: 1 to 1000000. */
+    {"--max-connections=1",
+     NULL,
+     {"--max-connections=1"},
+     CONFIG_OK,
+     "max_connections=1"},
+    {"--max-connections 1000000",
+     NULL,
+     {"--max-connections", "1000000"},
+     CONFIG_OK,
+     "max_connections=1000000"},
+    {"--max-connections=0",
+     NULL,
+     {"--max-connections=0"},
+     CONFIG_ERROR,
+     NUM_FLAG("--max-connections", "0", "1 to 1000000")},
+    {"--max-connections=1000001",
+     NULL,
+     {"--max-connections=1000001"},
+     CONFIG_ERROR,
+     NUM_FLAG("--max-connections", "1000001", "1 to 1000000")},
+    {"--max-connections 2^32 + 1",
+     NULL,
+     {"--max-connections=4294967297"},
+     CONFIG_ERROR,
+     NUM_FLAG("--max-connections", "4294967297", "1 to 1000000")},
+    {"--max-connections=-5",
+     NULL,
+     {"--max-connections=-5"},
+     CONFIG_ERROR,
+     NUM_FLAG("--max-connections", "-5", "1 to 1000000")},
+    {"--max-connections= empty",
+     NULL,
+     {"--max-connections="},
+     CONFIG_ERROR,
+     NUM_FLAG("--max-connections", "", "1 to 1000000")},
+    {"file: max_connections 500",
+     ONE_KEY("server", "max_connections = 500"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file max_connections=500"},
+    {"file: max_connections 10k",
+     ONE_KEY("server", "max_connections = 10k"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("server.max_connections", "10k", "1 to 1000000")},
+
     /* http.max_ranges, --max-ranges: 1 to RANGE_MAX (64). */
     {"--max-ranges=1", NULL, {"--max-ranges=1"}, CONFIG_OK, "max_ranges=1"},
     {"--max-ranges 64",
@@ -1160,6 +1207,8 @@ describe(const struct config *cfg, char *buf, size_t bufsz)
                cfg->cache_control != NULL ? cfg->cache_control : "(null)");
     if (cfg->miss_max_age != 300)
         append_uint(buf, bufsz, "miss_max_age=", cfg->miss_max_age);
+    if (cfg->max_connections != 16384)
+        append_uint(buf, bufsz, "max_connections=", cfg->max_connections);
     if (cfg->check_only)
         append(buf, bufsz, "check_only", "");
 }
