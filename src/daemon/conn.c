@@ -108,6 +108,10 @@ xchg_take(struct conn_env *env)
     }
     answer_reset(&x->a);
     x->in_len = x->scanned = x->head_len = 0;
+    x->out_len = x->out_off = x->hdr_len = 0;
+    x->phase = B_DONE;
+    x->sendfile = x->corked = false;
+    x->sent = 0;
     return x;
 }
 
