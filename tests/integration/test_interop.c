@@ -165,11 +165,12 @@ target_for(const char *rel, enum spelling sp, char *out, size_t outsz)
     for (const unsigned char *p = (const unsigned char *)rel; *p != '\0'; p++) {
         int c = sp == UPPER ? toupper(*p) : sp == LOWER ? tolower(*p) : *p;
 
-        assert_true(n + 4 < outsz);
+        if (n + 1 >= outsz)
+            fail_msg("/%s: target longer than %zu bytes", rel, outsz);
         if (isalnum(c) || (c != '\0' && strchr(safe, c) != NULL))
             out[n++] = (char)c;
         else
-            n += (size_t)snprintf(out + n, outsz - n, "%%%02X", (unsigned)c);
+            buf_appendf(out, outsz, &n, "%%%02X", (unsigned)c);
     }
     out[n] = '\0';
     return out;
@@ -470,5 +471,5 @@ main(int argc, char **argv)
     harness_init(argc, argv);
     find_fixtures();
     fflush(stdout);
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return harness_run(tests, NULL, NULL);
 }
