@@ -598,25 +598,34 @@ known_line(const char *line)
     return false;
 }
 
-/* True if the daemon's stderr holds only known lines; else the first
- * other one goes to bad[badsz]. */
+/* True if the daemon's stderr holds only known lines; else the others go
+ * to bad[badsz], one per line (as many as fit: a sanitizer report opens
+ * with a rule of '=' before the line that names it). */
 static bool
 stderr_clean(const struct daemon *d, char *bad, size_t badsz)
 {
     char *text = slurp(d->stderr_log, NULL);
     char *line, *save = NULL;
+    size_t n = 0;
     bool clean = true;
 
+    bad[0] = '\0';
     if (text == NULL) {
         snprintf(bad, badsz, "(%s cannot be read)", d->stderr_log);
         return false;
     }
-    for (line = strtok_r(text, "\n", &save); line != NULL && clean;
-         line = strtok_r(NULL, "\n", &save))
-        if (!known_line(line)) {
-            snprintf(bad, badsz, "%s", line);
-            clean = false;
-        }
+    for (line = strtok_r(text, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        int r;
+
+        if (known_line(line))
+            continue;
+        clean = false;
+        r = snprintf(bad + n, badsz - n, "\n    %s", line);
+        if (r < 0 || (size_t)r >= badsz - n)
+            break; /* bad holds what fitted */
+        n += (size_t)r;
+    }
     free(text);
     return clean;
 }
@@ -625,7 +634,7 @@ void
 daemon_finish(struct daemon *d)
 {
     int status = daemon_stop(d);
-    char bad[512];
+    char bad[2048];
     bool clean = stderr_clean(d, bad, sizeof(bad));
 
     fixture_remove(d);
@@ -635,7 +644,7 @@ daemon_finish(struct daemon *d)
     }
     if (!clean) {
         daemon_failures++;
-        fail_msg("unexpected daemon stderr line: %s", bad);
+        fail_msg("unexpected daemon stderr lines:%s", bad);
     }
 }
 
@@ -649,11 +658,11 @@ daemon_allow_stderr(const char *prefix)
 void
 daemon_check_stderr(const struct daemon *d)
 {
-    char bad[512];
+    char bad[2048];
 
     if (!stderr_clean(d, bad, sizeof(bad))) {
         daemon_failures++;
-        fail_msg("unexpected daemon stderr line: %s", bad);
+        fail_msg("unexpected daemon stderr lines:%s", bad);
     }
 }
 
