@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,124 @@ static const char *allowed[16];
 static size_t nallowed;
 static const char *tls_dir;
 static bool use_tls;
+static unsigned daemon_failures; /* daemon checks that failed, anywhere */
+static unsigned nskipped;
+static char skip_reasons[1024];
+static size_t skip_len;
+static CMFixtureFunction group_teardown;
+static bool group_teardown_done;
+
+long long
+now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    nanosleep(&ts, NULL);
+}
+
+void
+buf_appendf(char *buf, size_t size, size_t *n, const char *fmt, ...)
+{
+    va_list ap;
+    int r;
+
+    if (*n >= size)
+        fail_msg("buf_appendf: offset %zu beyond a buffer of %zu", *n, size);
+    va_start(ap, fmt);
+    r = vsnprintf(buf + *n, size - *n, fmt, ap);
+    va_end(ap);
+    if (r < 0 || (size_t)r >= size - *n)
+        fail_msg("buf_appendf: %d more bytes do not fit after %zu of %zu", r,
+                 *n, size);
+    *n += (size_t)r;
+}
+
+/* snprintf into buf[size] that fails the test instead of truncating. */
+static void pathf(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+pathf(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    int r;
+
+    va_start(ap, fmt);
+    r = vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    if (r < 0 || (size_t)r >= size)
+        fail_msg("path too long (%d bytes for %zu): %s...", r, size, buf);
+}
+
+void
+harness_skip(const char *fmt, ...)
+{
+    char why[256];
+    va_list ap;
+    int r;
+
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    print_message("skipped: %s\n", why);
+    nskipped++;
+    r = snprintf(skip_reasons + skip_len, sizeof(skip_reasons) - skip_len,
+                 " [%s]", why);
+    if (r > 0 && (size_t)r < sizeof(skip_reasons) - skip_len)
+        skip_len += (size_t)r;
+    skip();
+}
+
+/* The group teardown, run by cmocka: a failed assertion jumps out of it
+ * before group_teardown_done is set. */
+static int
+wrapped_teardown(void **state)
+{
+    int rc = group_teardown(state);
+
+    group_teardown_done = rc == 0;
+    return rc;
+}
+
+int
+harness_run_group(const char *name, const struct CMUnitTest *tests,
+                  size_t count, CMFixtureFunction setup,
+                  CMFixtureFunction teardown)
+{
+    int rc;
+    bool bad = false;
+
+    group_teardown = teardown;
+    group_teardown_done = false;
+    rc = _cmocka_run_group_tests(name, tests, count, setup,
+                                 teardown != NULL ? wrapped_teardown : NULL);
+    fflush(stdout);
+    if (teardown != NULL && !group_teardown_done) {
+        fprintf(stderr, "harness: the group teardown of %s failed\n", name);
+        bad = true;
+    }
+    if (daemon_failures > 0) {
+        fprintf(stderr, "harness: %u daemon check(s) failed\n",
+                daemon_failures);
+        bad = true;
+    }
+    if (rc != 0 || bad) {
+        fprintf(stderr, "harness: %s FAILED\n", name);
+        return rc != 0 ? rc : 1;
+    }
+    if (nskipped > 0)
+        printf("harness: %u test(s) skipped:%s\n", nskipped, skip_reasons);
+    return 0;
+}
 
 void
 harness_init(int argc, char **argv)
@@ -89,7 +208,7 @@ mkdirs(const char *base, const char *rel)
 {
     char path[512];
 
-    snprintf(path, sizeof(path), "%s/%s", base, rel);
+    pathf(path, sizeof(path), "%s/%s", base, rel);
     for (char *p = path + strlen(base) + 1; *p != '\0'; p++) {
         if (*p != '/')
             continue;
@@ -105,7 +224,7 @@ put(const char *root, const char *rel, const void *data, size_t len)
 {
     char path[512];
 
-    snprintf(path, sizeof(path), "%s/%s", root, rel);
+    pathf(path, sizeof(path), "%s/%s", root, rel);
     write_file(path, data, len);
 }
 
@@ -115,10 +234,10 @@ fixture_sparse(const struct daemon *d, const char *rel, long long size)
     char path[512];
     int fd;
 
-    snprintf(path, sizeof(path), "%s/%s", d->root, rel);
+    pathf(path, sizeof(path), "%s/%s", d->root, rel);
     *strrchr(path, '/') = '\0';
     mkdirs(d->root, path + strlen(d->root) + 1);
-    snprintf(path, sizeof(path), "%s/%s", d->root, rel);
+    pathf(path, sizeof(path), "%s/%s", d->root, rel);
     fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     assert_true(fd != -1);
     assert_int_equal(ftruncate(fd, (off_t)size), 0);
@@ -133,7 +252,7 @@ fixture_put(const struct daemon *d, const char *rel, const void *data,
     const char *slash = strrchr(rel, '/');
 
     if (slash != NULL) {
-        snprintf(dir, sizeof(dir), "%.*s", (int)(slash - rel), rel);
+        pathf(dir, sizeof(dir), "%.*s", (int)(slash - rel), rel);
         mkdirs(d->root, dir);
     }
     put(d->root, rel, data, len);
@@ -154,13 +273,13 @@ fixture_twin(const struct daemon *d, const char *rel, size_t size,
     put(d->dir, name, bytes, size);
     free(bytes);
     if (slash != NULL) {
-        snprintf(cab, sizeof(cab), "%.*s", (int)(slash - rel), rel);
+        pathf(cab, sizeof(cab), "%.*s", (int)(slash - rel), rel);
         mkdirs(d->root, cab);
     }
-    snprintf(cab, sizeof(cab), "%s/%s", d->root, rel);
+    pathf(cab, sizeof(cab), "%s/%s", d->root, rel);
     cab[strlen(cab) - 1] = '_';
-    snprintf(cmd, sizeof(cmd), "cd '%s' && gcab -c -z -n '%s' '%s'", d->dir,
-             cab, name);
+    pathf(cmd, sizeof(cmd), "cd '%s' && gcab -c -z -n '%s' '%s'", d->dir, cab,
+          name);
     assert_int_equal(system(cmd), 0);
 }
 
@@ -260,22 +379,33 @@ read_addrs(struct daemon *d)
 }
 
 static void
-sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-    nanosleep(&ts, NULL);
-}
-
-static void
 exec_daemon(const struct daemon *d, const char *const *extra)
 {
-    const char *argv[64];
-    char cert[256], key[256];
+    const char *argv[72];
+    char cert[256], key[256], uid[32], gid[32];
     int n = 0, fd;
 
-    snprintf(cert, sizeof(cert), "%s/server.pem", tls_dir);
-    snprintf(key, sizeof(key), "%s/server.key", tls_dir);
+    if (d->cert[0] != '\0') {
+        snprintf(cert, sizeof(cert), "%s", d->cert);
+        snprintf(key, sizeof(key), "%s", d->key);
+    } else if (snprintf(cert, sizeof(cert), "%s/server.pem", tls_dir) >=
+                   (int)sizeof(cert) ||
+               snprintf(key, sizeof(key), "%s/server.key", tls_dir) >=
+                   (int)sizeof(key)) {
+        _exit(126);
+    }
+    if (d->unprivileged) {
+        snprintf(uid, sizeof(uid), "--reuid=%u", d->uid);
+        snprintf(gid, sizeof(gid), "--regid=%u", d->gid);
+        argv[n++] = "setpriv";
+        argv[n++] = uid;
+        argv[n++] = gid;
+        argv[n++] = "--clear-groups";
+        /* changing the uid clears the parent-death signal: set it again */
+        argv[n++] = "--pdeathsig";
+        argv[n++] = "KILL";
+        argv[n++] = "--";
+    }
     argv[n++] = bin_path;
     argv[n++] = "-r";
     argv[n++] = d->root;
@@ -293,7 +423,7 @@ exec_daemon(const struct daemon *d, const char *const *extra)
     argv[n++] = d->addr_file;
     argv[n++] = "-w";
     argv[n++] = "2";
-    for (int i = 0; extra != NULL && extra[i] != NULL && n < 62; i++)
+    for (int i = 0; extra != NULL && extra[i] != NULL && n < 70; i++)
         argv[n++] = extra[i];
     argv[n] = NULL;
     /* A test that dies must not leave its daemon holding ctest's pipe. */
@@ -301,7 +431,7 @@ exec_daemon(const struct daemon *d, const char *const *extra)
     fd = open(d->stderr_log, O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd == -1 || dup2(fd, STDERR_FILENO) == -1)
         _exit(127);
-    execv(bin_path, (char *const *)(uintptr_t)argv);
+    execvp(argv[0], (char *const *)(uintptr_t)argv);
     _exit(127);
 }
 
@@ -329,19 +459,100 @@ daemon_start(struct daemon *d, const char *const *extra)
     fail_msg("symsrvd did not write %s within 10 s", d->addr_file);
 }
 
+/* Copies the file at from to to, mode 0600. */
+static void
+copy_file(const char *from, const char *to)
+{
+    size_t len;
+    char *bytes = slurp(from, &len);
+    int fd;
+
+    if (bytes == NULL)
+        fail_msg("%s: cannot read", from);
+    fd = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd != -1);
+    assert_int_equal(write(fd, bytes, len), (ssize_t)len);
+    close(fd);
+    free(bytes);
+}
+
+/* True when user uid:gid can execute path (every directory above it
+ * searchable): asks test -x, run as that user. */
+static bool
+user_can_run(unsigned uid, unsigned gid, const char *path)
+{
+    char cmd[700];
+
+    if (strchr(path, '\'') != NULL)
+        return false;
+    pathf(cmd, sizeof(cmd),
+          "setpriv --reuid=%u --regid=%u --clear-groups -- test -x '%s'", uid,
+          gid, path);
+    return system(cmd) == 0;
+}
+
+bool
+daemon_start_unprivileged(struct daemon *d, const char *const *extra)
+{
+    const char *real = getenv("SYMSRVD_STANDIN_REAL"); /* see standin.c */
+    struct passwd *pw;
+    char from[256], cmd[400];
+
+    if (geteuid() != 0) {
+        daemon_start(d, extra);
+        return true;
+    }
+    if (system("command -v setpriv >/dev/null 2>&1") != 0) {
+        print_message("no setpriv: cannot start symsrvd unprivileged\n");
+        return false;
+    }
+    pw = getpwnam("nobody");
+    if (pw == NULL || pw->pw_uid == 0) {
+        print_message("no user nobody: cannot start symsrvd unprivileged\n");
+        return false;
+    }
+    d->uid = (unsigned)pw->pw_uid;
+    d->gid = (unsigned)pw->pw_gid;
+    if (!user_can_run(d->uid, d->gid, bin_path) ||
+        (real != NULL && !user_can_run(d->uid, d->gid, real))) {
+        print_message("nobody cannot run %s (a directory above it is not "
+                      "searchable)\n",
+                      bin_path);
+        return false;
+    }
+    d->unprivileged = true;
+    pathf(from, sizeof(from), "%s/server.pem", tls_dir);
+    pathf(d->cert, sizeof(d->cert), "%s/server.pem", d->dir);
+    copy_file(from, d->cert);
+    pathf(from, sizeof(from), "%s/server.key", tls_dir);
+    pathf(d->key, sizeof(d->key), "%s/server.key", d->dir);
+    copy_file(from, d->key);
+    /* -h: a symlink itself, never what it points at (store/abs) */
+    pathf(cmd, sizeof(cmd), "chown -R -h %u:%u '%s'", d->uid, d->gid, d->dir);
+    assert_int_equal(system(cmd), 0);
+    daemon_start(d, extra);
+    return true;
+}
+
 int
 daemon_stop(struct daemon *d)
 {
-    int status = 0;
+    int status;
 
     if (d->pid <= 0)
         return -1;
     kill(d->pid, SIGTERM);
-    assert_int_equal(waitpid(d->pid, &status, 0), d->pid);
-    d->pid = 0;
-    if (WIFSIGNALED(status))
-        return 128 + WTERMSIG(status);
-    return WEXITSTATUS(status);
+    /* shutdown_timeout is 30 s by default: a daemon still there after 60 s
+     * hangs */
+    status = daemon_wait(d, 60000);
+    if (status == -1) {
+        kill(d->pid, SIGKILL);
+        waitpid(d->pid, NULL, 0);
+        d->pid = 0;
+        daemon_failures++;
+        fail_msg("symsrvd did not exit within 60 s of SIGTERM: killed");
+    }
+    return status;
 }
 
 static void
@@ -387,12 +598,54 @@ known_line(const char *line)
     return false;
 }
 
+/* True if the daemon's stderr holds only known lines; else the others go
+ * to bad[badsz], one per line (as many as fit: a sanitizer report opens
+ * with a rule of '=' before the line that names it). */
+static bool
+stderr_clean(const struct daemon *d, char *bad, size_t badsz)
+{
+    char *text = slurp(d->stderr_log, NULL);
+    char *line, *save = NULL;
+    size_t n = 0;
+    bool clean = true;
+
+    bad[0] = '\0';
+    if (text == NULL) {
+        snprintf(bad, badsz, "(%s cannot be read)", d->stderr_log);
+        return false;
+    }
+    for (line = strtok_r(text, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        int r;
+
+        if (known_line(line))
+            continue;
+        clean = false;
+        r = snprintf(bad + n, badsz - n, "\n    %s", line);
+        if (r < 0 || (size_t)r >= badsz - n)
+            break; /* bad holds what fitted */
+        n += (size_t)r;
+    }
+    free(text);
+    return clean;
+}
+
 void
 daemon_finish(struct daemon *d)
 {
-    assert_int_equal(daemon_stop(d), 0);
-    daemon_check_stderr(d);
+    int status = daemon_stop(d);
+    char bad[2048];
+    bool clean = stderr_clean(d, bad, sizeof(bad));
+
     fixture_remove(d);
+    if (status != 0) {
+        daemon_failures++;
+        fail_msg("symsrvd exited with status %d on SIGTERM", status);
+    }
+    if (!clean) {
+        daemon_failures++;
+        fail_msg("unexpected daemon stderr lines:%s", bad);
+    }
 }
 
 void
@@ -405,15 +658,12 @@ daemon_allow_stderr(const char *prefix)
 void
 daemon_check_stderr(const struct daemon *d)
 {
-    char *text = slurp(d->stderr_log, NULL);
-    char *line, *save = NULL;
+    char bad[2048];
 
-    assert_non_null(text);
-    for (line = strtok_r(text, "\n", &save); line != NULL;
-         line = strtok_r(NULL, "\n", &save))
-        if (!known_line(line))
-            fail_msg("unexpected daemon stderr line: %s", line);
-    free(text);
+    if (!stderr_clean(d, bad, sizeof(bad))) {
+        daemon_failures++;
+        fail_msg("unexpected daemon stderr lines:%s", bad);
+    }
 }
 
 void
@@ -577,15 +827,20 @@ connect_only(const struct daemon *d)
     return c;
 }
 
+/* Sends p[0..len); -1 on an error or when 10 s pass. */
 static int
 send_all(CURL *c, const char *p, size_t len)
 {
+    long long end = now_ms() + 10000;
+
     while (len > 0) {
         size_t n = 0;
         CURLcode rc = curl_easy_send(c, p, len, &n);
+        long long left = end - now_ms();
 
         if (rc == CURLE_AGAIN) {
-            if (wait_socket(c, false, 2000) == -1)
+            if (left <= 0 ||
+                wait_socket(c, false, left < 2000 ? (long)left : 2000) == -1)
                 return -1;
             continue;
         }
@@ -602,15 +857,20 @@ raw_exchange(const struct daemon *d, const char *req, char *out, size_t outsz)
 {
     CURL *c = connect_only(d);
     size_t got = 0;
+    long long end;
 
     /* A server may answer and close before a huge request is sent whole. */
     (void)send_all(c, req, strlen(req));
+    /* silence for 2 s ends the answer; one that trickles on, 10 s */
+    end = now_ms() + 10000;
     while (got + 1 < outsz) {
         size_t n = 0;
         CURLcode rc = curl_easy_recv(c, out + got, outsz - 1 - got, &n);
+        long long left = end - now_ms();
 
         if (rc == CURLE_AGAIN) {
-            if (wait_socket(c, true, 2000) == -1)
+            if (left <= 0 ||
+                wait_socket(c, true, left < 2000 ? (long)left : 2000) == -1)
                 break;
             continue;
         }
@@ -636,16 +896,19 @@ long
 raw_read(void *conn, char *buf, size_t len, long ms)
 {
     CURL *c = conn;
+    long long end = now_ms() + ms;
 
     for (;;) {
         size_t n = 0;
         CURLcode rc = curl_easy_recv(c, buf, len, &n);
+        long long left = end - now_ms();
 
         if (rc == CURLE_OK)
             return (long)n;
         if (rc != CURLE_AGAIN)
             return -1;
-        if (wait_socket(c, true, ms) == -1)
+        /* readable but no whole TLS record yet counts against ms too */
+        if (left <= 0 || wait_socket(c, true, (long)left) == -1)
             return -2;
     }
 }
@@ -660,16 +923,18 @@ int
 daemon_wait(struct daemon *d, long ms)
 {
     int status;
+    long long end = now_ms() + ms;
 
-    for (long waited = 0; waited <= ms; waited += 10) {
+    for (;;) {
         if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
             d->pid = 0;
             return WIFEXITED(status) ? WEXITSTATUS(status)
                                      : 128 + WTERMSIG(status);
         }
+        if (now_ms() > end)
+            return -1;
         sleep_ms(10);
     }
-    return -1;
 }
 
 long
@@ -721,6 +986,7 @@ run_symsrvd(const char *const *args, char *err, size_t errlen)
     size_t got = 0;
     ssize_t r;
     pid_t pid;
+    long long end = now_ms() + 10000;
 
     argv[n++] = bin_path;
     for (int i = 0; args[i] != NULL && n < 31; i++)
@@ -736,14 +1002,30 @@ run_symsrvd(const char *const *args, char *err, size_t errlen)
         _exit(127);
     }
     close(pipefd[1]);
-    while (got + 1 < errlen &&
-           (r = read(pipefd[0], err + got, errlen - 1 - got)) > 0)
-        got += (size_t)r;
+    /* Until EOF, or 10 s: a symsrvd that started serving never closes. */
+    for (;;) {
+        struct pollfd p = {pipefd[0], POLLIN, 0};
+        long long left = end - now_ms();
+        char sink[512];
+
+        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+            break;
+        if (got + 1 < errlen)
+            r = read(pipefd[0], err + got, errlen - 1 - got);
+        else
+            r = read(pipefd[0], sink, sizeof(sink));
+        if (r <= 0)
+            break;
+        if (got + 1 < errlen)
+            got += (size_t)r;
+    }
     err[got] = '\0';
     close(pipefd[0]);
-    for (int i = 0; i < 1000; i++) {
+    for (;;) {
         if (waitpid(pid, &status, WNOHANG) == pid)
             return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        if (now_ms() > end)
+            break;
         sleep_ms(10);
     }
     kill(pid, SIGKILL);

@@ -11,9 +11,12 @@
 #ifndef SYMSRVD_TEST_HARNESS_H
 #define SYMSRVD_TEST_HARNESS_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
 #include <sys/types.h>
 
 struct daemon {
@@ -26,6 +29,11 @@ struct daemon {
     char http_base[64]; /* "http://127.0.0.1:PORT" */
     char https_base[64];
     bool tls; /* the scheme under test */
+    /* Set by daemon_start_unprivileged(): the user the daemon runs as and
+     * its own copies of the TLS certificate and key. */
+    bool unprivileged;
+    unsigned uid, gid;
+    char cert[192], key[192];
 };
 
 struct resp {
@@ -38,6 +46,47 @@ struct resp {
 
 /* From argv: the binary, the scheme, the TLS directory. */
 void harness_init(int argc, char **argv);
+
+/*
+ * What every test program's main returns instead of
+ * cmocka_run_group_tests(). cmocka 1.1.5 prints "FAILED GROUP TEARDOWN"
+ * and still returns 0, so a daemon that exits non-zero or writes a
+ * sanitizer report, caught by daemon_finish() in a group teardown, would
+ * fail nobody. This runs the group with its teardown wrapped and returns
+ * non-zero when cmocka counted a failure, when the group teardown did not
+ * complete or returned non-zero, or when any daemon check failed
+ * (daemon_finish(), daemon_check_stderr(), daemon_stop()) anywhere.
+ * When the run passed but tests were skipped (harness_skip()), it prints
+ * one line "harness: N test(s) skipped: ..." for ctest's
+ * SKIP_REGULAR_EXPRESSION; a failed run never prints it, so a skip cannot
+ * hide a failure (ctest reports a match as Skipped whatever the status).
+ */
+#define harness_run(tests, setup, teardown)                                    \
+    harness_run_group(#tests, (tests), sizeof(tests) / sizeof((tests)[0]),     \
+                      (setup), (teardown))
+int harness_run_group(const char *name, const struct CMUnitTest *tests,
+                      size_t count, CMFixtureFunction setup,
+                      CMFixtureFunction teardown);
+
+/*
+ * Skips the running test: prints why, counts it for harness_run(), and
+ * calls cmocka's skip() (does not return).
+ */
+void harness_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Appends printf-style text at buf + *n (buf holds size bytes) and moves
+ * *n past it. Fails the test, instead of writing past the end or letting
+ * *n run beyond size, when the text does not fit.
+ */
+void buf_appendf(char *buf, size_t size, size_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* The CLOCK_MONOTONIC time in ms: for the deadlines of waiting loops. */
+long long now_ms(void);
+
+/* Sleeps ms milliseconds. */
+void sleep_ms(long ms);
 bool harness_tls(void);
 const char *harness_tls_dir(void);
 const char *harness_bin(void);
@@ -76,7 +125,19 @@ void fixture_twin(const struct daemon *d, const char *rel, size_t size,
 /* Starts symsrvd on the fixture with the extra flags (NULL-terminated). */
 void daemon_start(struct daemon *d, const char *const *extra);
 
-/* SIGTERM, wait; returns the exit status (or 128+signal). */
+/*
+ * Starts symsrvd as an unprivileged user, for tests of what root could
+ * read anyway (mode 000 files). As root: the scratch directory is handed
+ * to nobody (with its own copy of the TLS certificate and key) and the
+ * daemon runs under setpriv --reuid/--regid of nobody, --clear-groups. As
+ * anyone else: daemon_start(). Returns false, after printing why, when
+ * that cannot be done (no setpriv, no user nobody, the binary not
+ * reachable for it): the caller must then skip, never pass.
+ */
+bool daemon_start_unprivileged(struct daemon *d, const char *const *extra);
+
+/* SIGTERM, wait (up to 60 s, then SIGKILL and a failure); returns the
+ * exit status (or 128+signal). */
 int daemon_stop(struct daemon *d);
 
 /*

@@ -104,9 +104,11 @@ expand(const char *in, char *out, size_t len)
             out[o++] = *in++;
             continue;
         }
-        o += (size_t)snprintf(out + o, len - o, "%s", values[k]);
+        buf_appendf(out, len, &o, "%s", values[k]);
         in += strlen(keys[k]);
     }
+    if (*in != '\0')
+        fail_msg("header too long for %zu bytes: %s", len, in);
     out[o] = '\0';
 }
 
@@ -728,9 +730,11 @@ static const struct http_case cases[] = {
      NULL},
 };
 
-/* The multipart body symsrvd must send for parts of app.exe. */
+/* The multipart body symsrvd must send for parts of app.exe, in
+ * out[outsz]; its length. */
 static size_t
-multipart_body(const char *boundary, const char *parts, unsigned char *out)
+multipart_body(const char *boundary, const char *parts, unsigned char *out,
+               size_t outsz)
 {
     size_t n = 0;
     const char *p = parts;
@@ -740,10 +744,13 @@ multipart_body(const char *boundary, const char *parts, unsigned char *out)
         int used;
 
         assert_int_equal(sscanf(p, "%lu-%lu%n", &a, &b, &used), 2);
-        n += (size_t)sprintf((char *)out + n,
-                             "--%s\r\nContent-Type: application/octet-stream"
-                             "\r\nContent-Range: bytes %lu-%lu/%d\r\n\r\n",
-                             boundary, a, b, SIZE);
+        assert_true(a <= b && b < SIZE);
+        buf_appendf((char *)out, outsz, &n,
+                    "--%s\r\nContent-Type: application/octet-stream"
+                    "\r\nContent-Range: bytes %lu-%lu/%d\r\n\r\n",
+                    boundary, a, b, SIZE);
+        if (b - a + 1 + 2 > outsz - n)
+            fail_msg("multipart body beyond %zu bytes", outsz);
         memcpy(out + n, file + a, b - a + 1);
         n += b - a + 1;
         memcpy(out + n, "\r\n", 2);
@@ -752,7 +759,7 @@ multipart_body(const char *boundary, const char *parts, unsigned char *out)
         if (*p == ',')
             p++;
     }
-    n += (size_t)sprintf((char *)out + n, "--%s--\r\n", boundary);
+    buf_appendf((char *)out, outsz, &n, "--%s--\r\n", boundary);
     return n;
 }
 
@@ -775,7 +782,7 @@ check_parts(const struct http_case *c, const struct resp *r)
     if (strncmp(h, "multipart/byteranges; boundary=", 31) != 0)
         fail_msg("%s: Content-Type %s", c->name, h);
     assert_null(resp_header(r, "Content-Range", h + 100));
-    n = multipart_body(h + 31, c->parts, want);
+    n = multipart_body(h + 31, c->parts, want, sizeof(want));
     if (r->len != n || memcmp(r->body, want, n) != 0)
         fail_msg("%s: multipart body differs (%zu bytes, want %zu)", c->name,
                  r->len, n);
@@ -945,5 +952,5 @@ main(int argc, char **argv)
     };
 
     harness_init(argc, argv);
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return harness_run(tests, setup, teardown);
 }

@@ -138,5 +138,5 @@ main(int argc, char **argv)
     };
 
     harness_init(argc, argv);
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return harness_run(tests, setup, teardown);
 }

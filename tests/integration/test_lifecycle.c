@@ -96,18 +96,24 @@ test_keepalive_idle_times_out(void **state)
     static const char *const flags[] = {"--timeout", "1", NULL};
     char buf[8192];
     long n, total = 0;
+    long long end;
     void *c;
 
     (void)state;
     start(flags);
     c = raw_open(&srv, "HEAD " MID " HTTP/1.1\r\nHost: x\r\n\r\n");
-    while ((n = raw_read(c, buf + total, sizeof(buf) - 1 - (size_t)total,
-                         10000)) > 0) {
+    buf[0] = '\0';
+    end = now_ms() + 10000;
+    while ((size_t)total + 1 < sizeof(buf) && now_ms() < end &&
+           (n = raw_read(c, buf + total, sizeof(buf) - 1 - (size_t)total,
+                         (long)(end - now_ms()))) > 0) {
         total += n;
         buf[total] = '\0';
         if (strstr(buf, "\r\n\r\n") != NULL)
             break;
     }
+    if (strstr(buf, "\r\n\r\n") == NULL)
+        fail_msg("no whole answer head within 10 s: '%s'", buf);
     assert_non_null(strstr(buf, "HTTP/1.1 200 "));
     assert_closed(raw_read(c, buf, sizeof(buf), 10000));
     raw_close(c);
@@ -153,7 +159,15 @@ slow_download(void *arg)
 static int
 port_of(const char *base)
 {
-    return atoi(strrchr(base, ':') + 1);
+    const char *colon = strrchr(base, ':');
+    char *end;
+    long port;
+
+    assert_non_null(colon);
+    port = strtol(colon + 1, &end, 10);
+    if (*end != '\0' || port <= 0 || port > 65535)
+        fail_msg("no port in '%s'", base);
+    return (int)port;
 }
 
 /* True once a TCP connect to the daemon's port is refused. */
@@ -173,14 +187,6 @@ connect_refused(const struct daemon *d)
     return rc == -1;
 }
 
-static void
-sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-    nanosleep(&ts, NULL);
-}
-
 /* SIGTERM: no new connections, the running download ends whole, exit 0. */
 static void
 test_sigterm_lets_download_finish(void **state)
@@ -189,12 +195,21 @@ test_sigterm_lets_download_finish(void **state)
     struct download d = {0, CURLE_OK, 0, 32 * 1024 * 1024};
     pthread_t t;
     bool refused = false;
+    long long end;
 
     (void)state;
     start(NULL);
     assert_int_equal(pthread_create(&t, NULL, slow_download, &d), 0);
-    while (d.got < 1024 * 1024)
+    /* the download thread gives up after its own 60 s (CURLOPT_TIMEOUT) */
+    end = now_ms() + 20000;
+    while (d.got < 1024 * 1024 && now_ms() < end)
         sleep_ms(5);
+    if (d.got < 1024 * 1024) {
+        pthread_join(t, NULL);
+        fail_msg("the download did not reach 1 MiB within 20 s: %lld bytes, "
+                 "curl %d, status %ld",
+                 (long long)d.got, (int)d.rc, d.code);
+    }
     kill(srv.pid, SIGTERM);
     for (int i = 0; i < 200 && !refused; i++) {
         refused = connect_refused(&srv);
@@ -262,5 +277,5 @@ main(int argc, char **argv)
     };
 
     harness_init(argc, argv);
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return harness_run(tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@
 #define EXE "/app.exe/5F3E2A1B6000/app.exe"
 
 static struct daemon srv;
+static struct daemon unpriv; /* test_unreadable_dir's own daemon */
 
 static int
 setup(void **state)
@@ -36,6 +37,8 @@ static int
 teardown(void **state)
 {
     (void)state;
+    if (unpriv.dir[0] != '\0') /* test_unreadable_dir failed half-way */
+        fixture_remove(&unpriv);
     daemon_finish(&srv);
     return 0;
 }
@@ -295,22 +298,43 @@ test_limits(void **state)
 }
 
 /*
- * As root, mode 000 does not stop the daemon; as anyone else it is a 404
- * (never 403, which makes symsrv drop the server) and a warning.
+ * Mode 000 (store/locked/) is a 404 (never 403, which makes symsrv drop
+ * the server) and a warning. Root reads it anyway, so a daemon of its own
+ * runs unprivileged (as nobody, when the test runs as root).
  */
 static void
 test_unreadable_dir(void **state)
 {
+    static const char warning[] =
+        "symsrvd: open locked/x.pdb: Permission denied";
     struct resp r;
+    char *err;
 
     (void)state;
-    if (geteuid() == 0)
-        skip();
-    daemon_allow_stderr("symsrvd: open locked/x.pdb: Permission denied");
+    fixture_make(&unpriv);
+    if (!daemon_start_unprivileged(&unpriv, NULL)) {
+        fixture_remove(&unpriv);
+        memset(&unpriv, 0, sizeof(unpriv));
+        harness_skip("no unprivileged user to read store/locked/ as");
+    }
+    daemon_allow_stderr(warning);
     assert_int_equal(
-        http_request(&srv, "GET", "/locked/x.pdb", NULL, false, &r), 0);
+        http_request(&unpriv, "GET", "/locked/x.pdb", NULL, false, &r), 0);
     assert_int_equal(r.code, 404);
     resp_free(&r);
+    /* the rest of the store still answers */
+    assert_int_equal(http_request(&unpriv, "GET", EXE, NULL, false, &r), 0);
+    assert_int_equal(r.code, 200);
+    resp_free(&r);
+    assert_int_equal(daemon_stop(&unpriv), 0);
+    err = slurp(unpriv.stderr_log, NULL);
+    assert_non_null(err);
+    if (strstr(err, warning) == NULL)
+        fail_msg("no '%s' on stderr: %s", warning, err);
+    free(err);
+    daemon_check_stderr(&unpriv);
+    fixture_remove(&unpriv);
+    memset(&unpriv, 0, sizeof(unpriv));
 }
 
 int
@@ -327,5 +351,5 @@ main(int argc, char **argv)
     };
 
     harness_init(argc, argv);
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return harness_run(tests, setup, teardown);
 }

@@ -362,5 +362,5 @@ main(int argc, char **argv)
     };
 
     harness_init(argc, argv);
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return harness_run(tests, NULL, NULL);
 }
