@@ -20,12 +20,19 @@
 
 static struct daemon srv;
 
+/*
+ * One worker: each worker buffers its lines and writes them 100 ms after
+ * the first, so with several workers lines are in order per worker only,
+ * and "the last line" would not name the last request.
+ */
 static int
 setup(void **state)
 {
+    static const char *const one_worker[] = {"--workers", "1", NULL};
+
     (void)state;
     fixture_make(&srv);
-    daemon_start(&srv, NULL);
+    daemon_start(&srv, one_worker);
     return 0;
 }
 
