@@ -1,0 +1,335 @@
+/*
+ * The connection layer against the real daemon, over HTTP and HTTPS, with
+ * raw requests: pipelining and keep-alive per RFC 9112 section 9, request
+ * bodies skipped or refused, smuggling-shaped heads refused with the
+ * connection closed (the bytes after them never answered), answers the
+ * daemon writes itself (bad heads, unknown methods) in text with an
+ * access-log line, and the cap on connections per worker.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+#define EMPTY "/empty.pdb/00000000000000000000000000000000/empty.pdb"
+#define MISS "/nope.pdb/KEY/nope.pdb"
+#define SECRET "/smuggled.pdb/KEY/smuggled.pdb"
+
+static struct daemon srv;
+
+static int
+setup(void **state)
+{
+    static const char *const flags[] = {"--workers", "1", NULL};
+
+    (void)state;
+    fixture_make(&srv);
+    daemon_start(&srv, flags);
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    daemon_finish(&srv);
+    return 0;
+}
+
+/*
+ * Sends req on a new connection and reads until the server closes it
+ * (true) or 3 s pass without it (false); the answer text goes to out.
+ */
+static bool
+exchange_until_closed(const char *req, char *out, size_t outsz)
+{
+    void *c = raw_open(&srv, req);
+    size_t got = 0;
+    bool closed = false;
+    long long end = now_ms() + 3000;
+
+    while (got + 1 < outsz && now_ms() < end) {
+        long n = raw_read(c, out + got, outsz - 1 - got, 200);
+
+        if (n == 0 || n == -1) {
+            closed = true;
+            break;
+        }
+        if (n > 0)
+            got += (size_t)n;
+    }
+    out[got] = '\0';
+    raw_close(c);
+    return closed;
+}
+
+/* How many times s occurs in text. */
+static int
+count(const char *text, const char *s)
+{
+    int n = 0;
+
+    for (const char *p = strstr(text, s); p != NULL; p = strstr(p + 1, s))
+        n++;
+    return n;
+}
+
+/* The status codes of the answers in text, in order, as "200 404". */
+static void
+statuses(const char *text, char *out, size_t outsz)
+{
+    size_t n = 0;
+
+    out[0] = '\0';
+    for (const char *p = strstr(text, "HTTP/1.1 "); p != NULL;
+         p = strstr(p + 1, "HTTP/1.1 "))
+        buf_appendf(out, outsz, &n, "%s%.3s", n > 0 ? " " : "", p + 9);
+}
+
+/* Three requests in one write: three answers, in order, then the close
+ * the last one asked for. */
+static void
+test_pipelining(void **state)
+{
+    static const char req[] = "GET " EMPTY " HTTP/1.1\r\nHost: x\r\n\r\n"
+                              "HEAD " MISS " HTTP/1.1\r\nHost: x\r\n\r\n"
+                              "GET " MISS " HTTP/1.1\r\nHost: x\r\n"
+                              "Connection: close\r\n\r\n";
+    char out[8192], st[64];
+
+    (void)state;
+    assert_true(exchange_until_closed(req, out, sizeof(out)));
+    statuses(out, st, sizeof(st));
+    assert_string_equal(st, "200 404 404");
+    assert_int_equal(count(out, "not found\n"), 1); /* HEAD: no body */
+    assert_int_equal(count(out, "Connection: close\r\n"), 1);
+}
+
+/* HTTP/1.0 keeps the connection only when asked, and says so. */
+static void
+test_http10_keep_alive(void **state)
+{
+    static const char asked[] = "GET " MISS " HTTP/1.0\r\n"
+                                "Connection: keep-alive\r\n\r\n"
+                                "GET " EMPTY " HTTP/1.0\r\n\r\n";
+    static const char not_asked[] = "GET " MISS " HTTP/1.0\r\n\r\n"
+                                    "GET " EMPTY " HTTP/1.0\r\n\r\n";
+    char out[8192], st[64];
+
+    (void)state;
+    assert_true(exchange_until_closed(asked, out, sizeof(out)));
+    statuses(out, st, sizeof(st));
+    assert_string_equal(st, "404 200");
+    assert_int_equal(count(out, "Connection: keep-alive\r\n"), 1);
+    assert_int_equal(count(out, "Connection: close\r\n"), 1);
+    assert_true(exchange_until_closed(not_asked, out, sizeof(out)));
+    statuses(out, st, sizeof(st));
+    assert_string_equal(st, "404");
+}
+
+/* A small body on a request that takes none is skipped, not read as the
+ * next request; a chunked one or one held for 100-continue ends the
+ * connection after the answer. */
+static void
+test_request_bodies(void **state)
+{
+    static const char smuggled[] = "GET " SECRET " HTTP/1.1\r\nHost: x\r\n\r\n";
+    static const char chunked[] =
+        "GET " MISS " HTTP/1.1\r\nHost: x\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n"
+        "2c\r\nGET " SECRET " HTTP/1.1\r\nHost: x\r\n\r\n\r\n0\r\n\r\n";
+    static const char expect[] = "GET " MISS " HTTP/1.1\r\nHost: x\r\n"
+                                 "Content-Length: 5\r\n"
+                                 "Expect: 100-continue\r\n\r\n";
+    char small[512], out[8192], st[64];
+    size_t n = 0;
+
+    (void)state;
+    buf_appendf(small, sizeof(small), &n,
+                "POST " MISS " HTTP/1.1\r\nHost: x\r\n"
+                "Content-Length: %zu\r\n\r\n%s"
+                "GET " MISS " HTTP/1.1\r\nHost: x\r\n"
+                "Connection: close\r\n\r\n",
+                sizeof(smuggled) - 1, smuggled);
+    assert_true(exchange_until_closed(small, out, sizeof(out)));
+    statuses(out, st, sizeof(st));
+    /* The bytes after the POST head are its body, not a request. */
+    assert_string_equal(st, "405 404");
+    assert_true(exchange_until_closed(chunked, out, sizeof(out)));
+    statuses(out, st, sizeof(st));
+    assert_string_equal(st, "404");
+    assert_int_equal(count(out, "Connection: close\r\n"), 1);
+    assert_true(exchange_until_closed(expect, out, sizeof(out)));
+    statuses(out, st, sizeof(st));
+    assert_string_equal(st, "404");
+}
+
+struct bad_head {
+    const char *name;
+    const char *head; /* the smuggled request follows it */
+    int status;
+};
+
+/* Heads two parties could read two ways: refused, and the connection
+ * closed before the bytes after them are taken for a request. */
+static const struct bad_head bad_heads[] = {
+    {"two Content-Length",
+     "GET " MISS " HTTP/1.1\r\nHost: x\r\n"
+     "Content-Length: 0\r\nContent-Length: 36\r\n\r\n",
+     400},
+    {"Content-Length and Transfer-Encoding",
+     "GET " MISS " HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n"
+     "Transfer-Encoding: chunked\r\n\r\n",
+     400},
+    {"signed Content-Length",
+     "GET " MISS " HTTP/1.1\r\nHost: x\r\nContent-Length: +35\r\n\r\n", 400},
+    {"unknown transfer coding",
+     "GET " MISS " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
+     501},
+    {"chunked not last",
+     "GET " MISS " HTTP/1.1\r\nHost: x\r\n"
+     "Transfer-Encoding: chunked\r\n"
+     "Transfer-Encoding: chunked\r\n\r\n",
+     400},
+    {"Transfer-Encoding in 1.0",
+     "GET " MISS " HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
+    {"space before colon", "GET " MISS " HTTP/1.1\r\nHost : x\r\n\r\n", 400},
+    {"obs-fold", "GET " MISS " HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n b\r\n\r\n",
+     400},
+    {"bare CR", "GET " MISS " HTTP/1.1\r\nHost: x\rX-A: 1\r\n\r\n", 400},
+    {"empty field name", "GET " MISS " HTTP/1.1\r\nHost: x\r\n: v\r\n\r\n",
+     400},
+    {"two Host", "GET " MISS " HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
+    {"huge version", "GET " MISS " HTTP/4294967297.1\r\nHost: x\r\n\r\n", 400},
+    {"minor 257", "GET " MISS " HTTP/1.257\r\nHost: x\r\n\r\n", 400},
+    {"negative minor", "GET " MISS " HTTP/1.-1\r\nHost: x\r\n\r\n", 400},
+    {"lower-case version", "GET " MISS " http/1.1\r\nHost: x\r\n\r\n", 400},
+    {"HTTP/0.9", "GET " MISS "\r\n\r\n", 400},
+    {"HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505},
+    {"HTTP/3.0", "GET " MISS " HTTP/3.0\r\nHost: x\r\n\r\n", 505},
+    {"double space", "GET  " MISS " HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+    {"control byte in target", "GET /a\x01 HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+};
+
+static void
+test_bad_heads(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad_heads) / sizeof(bad_heads[0]); i++) {
+        const struct bad_head *b = &bad_heads[i];
+        char req[1024], out[8192], st[64], want[8];
+        size_t n = 0;
+
+        buf_appendf(req, sizeof(req), &n,
+                    "%sGET " SECRET " HTTP/1.1\r\nHost: x\r\n\r\n", b->head);
+        if (!exchange_until_closed(req, out, sizeof(out)))
+            fail_msg("%s: the connection stayed open", b->name);
+        statuses(out, st, sizeof(st));
+        snprintf(want, sizeof(want), "%d", b->status);
+        if (strcmp(st, want) != 0)
+            fail_msg("%s: answers \"%s\", want \"%s\"", b->name, st, want);
+        if (strstr(out, "Content-Type: text/plain") == NULL ||
+            strstr(out, "Connection: close\r\n") == NULL)
+            fail_msg("%s: not a closing text answer:\n%s", b->name, out);
+    }
+}
+
+/* Whether the access log comes to hold needle within 5 s. */
+static bool
+log_has(const char *needle)
+{
+    for (long long end = now_ms() + 5000; now_ms() < end; sleep_ms(20)) {
+        char *text = slurp(srv.access_log, NULL);
+        bool found = text != NULL && strstr(text, needle) != NULL;
+
+        free(text);
+        if (found)
+            return true;
+    }
+    return false;
+}
+
+/* Answers evhttp used to write itself are ours: text, and a log line. */
+static void
+test_own_answers_logged(void **state)
+{
+    static const char unknown[] = "FROB " MISS " HTTP/1.1\r\nHost: x\r\n"
+                                  "Connection: close\r\n\r\n";
+    static const char garbage[] = "\x16\x03\x01 garbage\r\n\r\n";
+    char out[4096];
+
+    (void)state;
+    assert_true(exchange_until_closed(unknown, out, sizeof(out)));
+    assert_int_equal(strncmp(out, "HTTP/1.1 501 ", 13), 0);
+    assert_non_null(strstr(out, "Content-Type: text/plain"));
+    assert_true(exchange_until_closed(garbage, out, sizeof(out)));
+    assert_int_equal(strncmp(out, "HTTP/1.1 400 ", 13), 0);
+    assert_true(log_has("\"FROB " MISS " HTTP/1.1\" 501 "));
+    assert_true(log_has("\"- \\x16\\x03\\x01 garbage -\" 400 "));
+}
+
+/*
+ * Beyond server.max_connections a new connection gets a 503 with
+ * Retry-After and is closed; once one closes, service is back.
+ */
+static void
+test_connection_cap(void **state)
+{
+    static const char *const flags[] = {"--workers", "1", "--max-connections",
+                                        "2", NULL};
+    struct daemon capped;
+    char out[4096];
+    void *a, *b;
+    struct resp r;
+
+    (void)state;
+    fixture_make(&capped);
+    daemon_start(&capped, flags);
+    a = raw_open(&capped, "");
+    b = raw_open(&capped, "");
+    /* Both held: make sure the daemon has taken them before the third. */
+    sleep_ms(200);
+    if (harness_tls()) {
+        /* The refusal comes before any handshake: curl sees it fail. */
+        assert_int_not_equal(
+            http_request(&capped, "GET", MISS, NULL, false, &r), 0);
+        resp_free(&r);
+    } else {
+        assert_int_equal(
+            raw_exchange(&capped, "GET " MISS " HTTP/1.1\r\nHost: x\r\n\r\n",
+                         out, sizeof(out)),
+            0);
+        assert_int_equal(strncmp(out, "HTTP/1.1 503 ", 13), 0);
+        assert_non_null(strstr(out, "Retry-After: 1\r\n"));
+    }
+    raw_close(a);
+    raw_close(b);
+    sleep_ms(200);
+    assert_int_equal(http_request(&capped, "GET", MISS, NULL, false, &r), 0);
+    assert_int_equal(r.code, 404);
+    resp_free(&r);
+    daemon_finish(&capped);
+}
+
+int
+main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pipelining),
+        cmocka_unit_test(test_http10_keep_alive),
+        cmocka_unit_test(test_request_bodies),
+        cmocka_unit_test(test_bad_heads),
+        cmocka_unit_test(test_own_answers_logged),
+        cmocka_unit_test(test_connection_cap),
+    };
+
+    harness_init(argc, argv);
+    return harness_run(tests, setup, teardown);
+}
