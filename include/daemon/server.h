@@ -1,12 +1,13 @@
 /*
- * Listeners, worker threads, TLS, signals and graceful stop.
+ * The daemon as a whole: the store, the TLS context, the access log, the
+ * worker threads (worker.h) and the signals.
  *
- * Each worker thread runs its own event_base with one evhttp for plain HTTP
- * and one for HTTPS, each accepting on its own SO_REUSEPORT socket per
- * configured address, so the kernel spreads connections over the workers.
- * The main thread only takes signals: SIGTERM and SIGINT stop accepting and
- * give running answers shutdown_timeout seconds; SIGUSR1 and SIGHUP reopen
- * the access log.
+ * Each worker thread runs its own event_base and accepts on its own
+ * SO_REUSEPORT socket per configured address, so the kernel spreads
+ * connections over the workers; connections are served by conn.c. The
+ * main thread only takes signals: SIGTERM and SIGINT stop accepting and
+ * give running answers shutdown_timeout seconds; SIGUSR1 and SIGHUP have
+ * every worker write its buffered access-log lines, then reopen the log.
  */
 #ifndef SYMSRVD_SERVER_H
 #define SYMSRVD_SERVER_H
