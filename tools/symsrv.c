@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "keys/detect.h"
+#include "util/errbuf.h"
 #include "util/log.h"
 #include "util/num.h"
 #include "symstore/symstore.h"
@@ -206,22 +207,22 @@ input_open(const char *path, struct input *in, char *why, size_t whylen)
     in->len = 0;
     in->map = NULL;
     if (fd == -1 || fstat(fd, &st) == -1) {
-        snprintf(why, whylen, "%s", strerror(errno));
+        errbuf_set(why, whylen, "%s", strerror(errno));
         if (fd != -1)
             close(fd);
         return -1;
     }
     if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > SYMSRV_MAX_FILE) {
-        snprintf(why, whylen, "%s",
-                 S_ISREG(st.st_mode) ? "larger than 4 GiB"
-                                     : "not a regular file");
+        errbuf_set(why, whylen, "%s",
+                   S_ISREG(st.st_mode) ? "larger than 4 GiB"
+                                       : "not a regular file");
         close(fd);
         return -1;
     }
     if (st.st_size > 0) {
         in->map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (in->map == MAP_FAILED) {
-            snprintf(why, whylen, "mmap: %s", strerror(errno));
+            errbuf_set(why, whylen, "mmap: %s", strerror(errno));
             close(fd);
             return -1;
         }
