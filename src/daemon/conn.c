@@ -364,6 +364,7 @@ conn_close(struct conn *c)
 static enum step
 conn_linger(struct conn *c)
 {
+    c->state = C_LINGER; /* the answer is logged: conn_close() must not */
     if (c->ssl != NULL)
         SSL_shutdown(c->ssl); /* close_notify, without waiting for theirs */
     if (shutdown(c->fd, SHUT_WR) == -1) {
@@ -374,7 +375,6 @@ conn_linger(struct conn *c)
         xchg_give(c->env, c->x);
         c->x = NULL;
     }
-    c->state = C_LINGER;
     stop_wait_write(c);
     arm_timer(c, LINGER_SECS);
     c->rd_ready = true;
