@@ -593,7 +593,7 @@ fill_template() {
 }
 
 start_server() {
-    local s=$1 dir=$RUN/$1 user_line='' extra_args=() tls_args=() conf
+    local s=$1 dir=$RUN/$1 user_line='' extra_args=() more_args=() tls_args=() conf
     mkdir -p "$dir"
     ERR_LOG[$s]=$dir/error.log
     ACCESS_LOG[$s]=$dir/access.log
@@ -604,7 +604,12 @@ start_server() {
                 fail_server "$s" "no executable at $SYMSRVD (build it, or set SYMSRVD)"
                 return 0
             fi
-            read -ra extra_args <<<"$SYMSRVD_ARGS"
+            # The same connection cap as the peers', where the binary has one.
+            if "$SYMSRVD" --help 2>&1 | grep -q -- --max-connections; then
+                extra_args+=(--max-connections "$MAXCONN")
+            fi
+            read -ra more_args <<<"$SYMSRVD_ARGS"
+            extra_args+=("${more_args[@]}")
             if ((TLS)); then
                 tls_args=(--tls-listen "127.0.0.1:${TLS_PORT[$s]}"
                     --tls-cert "$TLS_CERT" --tls-key "$TLS_KEY")
