@@ -26,7 +26,8 @@ test_pkgs=(libcmocka-dev libcurl4-openssl-dev openssl debuginfod gdb
 
 # tests/bench/bench.sh: nginx to compare with, wrk for load; python3
 # (gen_store.py), curl and pgrep (procps) for its checks.
-bench_pkgs=(nginx-light wrk python3 curl procps)
+bench_pkgs=(nginx-light wrk python3 curl procps h2o lighttpd lighttpd-mod-openssl
+    openssl)
 
 want=("${run_pkgs[@]}")
 case "${1:-run}" in
