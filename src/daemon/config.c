@@ -112,6 +112,15 @@ set_str(struct config *cfg, const struct directive *d, const char *v, char *why,
         errbuf_set(why, whylen, "empty value");
         return -1;
     }
+    /* Values end up in header fields (cache_control) and log lines: a CR
+     * or LF there would write a header or a line of its own. */
+    for (const char *p = v; *p != '\0'; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            errbuf_set(why, whylen, "control byte 0x%02x in the value",
+                       (unsigned)(unsigned char)*p);
+            return -1;
+        }
+    }
     copy = strdup(v);
     if (copy == NULL) {
         errbuf_set(why, whylen, "out of memory");
