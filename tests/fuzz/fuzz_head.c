@@ -1,7 +1,8 @@
 /*
  * libFuzzer target for include/http/head.h: head_end() over the input, at
  * once, resumed after a split and byte by byte, then head_parse() on the
- * head it finds, then the invariants below. Any broken one aborts.
+ * head it finds, then the invariants below, then head_nul_terminate().
+ * Any broken invariant aborts.
  * tests/fuzz/replay.c runs it over the seed corpus without libFuzzer.
  */
 #include <stdbool.h>
@@ -304,8 +305,23 @@ check_ok(const struct head *h, const char *buf, size_t len)
         CHECK(h->expect_continue);
 }
 
+/*
+ * head_nul_terminate() writes inside the head (buf is an exact copy: ASan)
+ * and leaves each slice a C string of its own length.
+ */
 static void
-check_head(const char *buf, size_t len)
+check_nul_terminate(char *buf, const struct head *h)
+{
+    head_nul_terminate(buf, h);
+    CHECK(strlen(h->method.p) == h->method.len);
+    CHECK(strlen(h->target.p) == h->target.len);
+    CHECK(strlen(h->version.p) == h->version.len);
+    for (size_t i = 0; i < h->nfields; i++)
+        CHECK(strlen(h->fields[i].value.p) == h->fields[i].value.len);
+}
+
+static void
+check_head(char *buf, size_t len)
 {
     struct head *h = malloc(sizeof(*h)), *h2 = malloc(sizeof(*h2));
     const char *why = NULL, *why2 = NULL;
@@ -328,6 +344,8 @@ check_head(const char *buf, size_t len)
     if (rc == HEAD_OK)
         CHECK(h2->nfields == h->nfields && h2->keep_alive == h->keep_alive &&
               h2->length == h->length && h2->m == h->m);
+    if (rc == HEAD_OK)
+        check_nul_terminate(buf, h); /* last: it writes into buf */
     free(h2);
     free(h);
 }
