@@ -8,8 +8,8 @@
  * control byte, white space before a field's colon, two Content-Length
  * fields, Content-Length beside Transfer-Encoding, and any version but
  * HTTP/1.x are refused. It is lenient where RFC 9112 allows it without
- * that risk: empty lines before the request line are skipped and a bare LF
- * ends a line.
+ * that risk: up to 32 bytes of empty lines before the request line are
+ * skipped and a bare LF ends a line.
  */
 #ifndef SYMSRVD_HTTP_HEAD_H
 #define SYMSRVD_HTTP_HEAD_H

@@ -1211,10 +1211,10 @@ test_head_table(void **state)
 }
 
 /*
- * Rows the parser fails today: each is a bug report (see the comment).
- * They run in their own test so that the table above stays green.
+ * Rows the parser once failed (found by this table and the fuzz target),
+ * kept as regressions: each says what was wrong.
  */
-static const struct head_case known_bug_cases[] = {
+static const struct head_case found_bug_cases[] = {
     /*
      * RFC 9110 section 10.1.1: "A server that receives a 100-continue
      * expectation in an HTTP/1.0 request MUST ignore that expectation."
@@ -1227,11 +1227,11 @@ static const struct head_case known_bug_cases[] = {
 };
 
 static void
-test_head_known_bugs(void **state)
+test_head_found_bugs(void **state)
 {
     (void)state;
-    assert_int_equal(run_cases(known_bug_cases, sizeof(known_bug_cases) /
-                                                    sizeof(known_bug_cases[0])),
+    assert_int_equal(run_cases(found_bug_cases, sizeof(found_bug_cases) /
+                                                    sizeof(found_bug_cases[0])),
                      0);
 }
 
@@ -1473,11 +1473,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_many_fields),
     cmocka_unit_test(test_overflow),
     cmocka_unit_test(test_long_request_line),
-};
-
-/* Bugs found and not fixed yet (ctest: unit.http.head.known_bugs). */
-static const struct CMUnitTest known_bugs[] = {
-    cmocka_unit_test(test_head_known_bugs),
+    cmocka_unit_test(test_head_found_bugs),
     cmocka_unit_test(test_head_end_linear_leading_lines),
 };
 
@@ -1486,7 +1482,6 @@ main(int argc, char **argv)
 {
     static const struct unit_group groups[] = {
         UNIT_GROUP(NULL, tests, false),
-        UNIT_GROUP("known_bugs", known_bugs, false),
     };
 
     return unit_main(argc, argv, groups, sizeof(groups) / sizeof(groups[0]));
