@@ -374,6 +374,25 @@ on_expectation(struct head_str e, void *arg)
     return 0;
 }
 
+/*
+ * RFC 9112 3.2: Host = uri-host [ ":" port ] (RFC 3986 3.2.2): the bytes
+ * of reg-name, IP literals and ports; empty when the target has no
+ * authority.
+ */
+static bool
+is_host(struct head_str v)
+{
+    for (size_t i = 0; i < v.len; i++) {
+        unsigned char c = (unsigned char)v.p[i];
+
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+              (c >= 'A' && c <= 'Z') ||
+              (c != 0 && strchr("-._~!$&'()*+,;=%:[]", c) != NULL)))
+            return false;
+    }
+    return true;
+}
+
 /* What the fields say about the message as a whole. */
 static enum head_rc
 check_fields(struct head *h, const char **why)
@@ -391,6 +410,10 @@ check_fields(struct head *h, const char **why)
     }
     if (count[HEAD_F_HOST] == 0 && h->minor >= 1) {
         *why = "bad request: HTTP/1.1 request without a Host header\n";
+        return HEAD_BAD;
+    }
+    if (count[HEAD_F_HOST] == 1 && !is_host(*head_get(h, HEAD_F_HOST))) {
+        *why = "bad request: malformed Host header\n";
         return HEAD_BAD;
     }
     each_element(h, HEAD_F_CONNECTION, on_connection_option, &o);
