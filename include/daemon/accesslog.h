@@ -38,6 +38,11 @@ struct accesslog_entry {
  */
 size_t accesslog_format(char *buf, const struct accesslog_entry *e);
 
+/* The same with e->when already formatted by httpdate_format_log() (a
+ * worker formats it once per second). */
+size_t accesslog_format_dated(char *buf, const struct accesslog_entry *e,
+                              const char *date);
+
 struct accesslog;
 
 /*

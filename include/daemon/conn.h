@@ -67,8 +67,9 @@ struct conn_env {
     struct conn *conns; /* every open connection */
     struct xchg *pool;  /* free exchanges */
     unsigned npool;
-    time_t date_at; /* the second date was formatted for */
+    time_t date_at; /* the second date and log_date were made for */
     char date[HTTPDATE_LEN];
+    char log_date[HTTPDATE_LOG_LEN];
     struct head head; /* scratch: the head being handled */
     struct handler_scratch scratch;
 };

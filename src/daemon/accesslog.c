@@ -84,27 +84,56 @@ put_header(struct out *o, const char *value)
     puts_(o, "\"");
 }
 
+/* The decimal digits of v into buf[20]; returns where they start. */
+static const char *
+u64_digits(uint64_t v, char *buf)
+{
+    char *p = buf + 20;
+
+    do
+        *--p = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    return p;
+}
+
 size_t
 accesslog_format(char *buf, const struct accesslog_entry *e)
 {
-    struct out o = {buf, 0, ACCESSLOG_LINE_MAX - 1};
     char date[HTTPDATE_LOG_LEN];
-    char num[64];
 
     if (httpdate_format_log(e->when, date) == -1)
-        snprintf(date, sizeof(date), "01/Jan/1970:00:00:00 +0000");
+        memcpy(date, "01/Jan/1970:00:00:00 +0000", sizeof(date));
+    return accesslog_format_dated(buf, e, date);
+}
+
+size_t
+accesslog_format_dated(char *buf, const struct accesslog_entry *e,
+                       const char *d)
+{
+    struct out o = {buf, 0, ACCESSLOG_LINE_MAX - 1};
+    char num[20];
+    const char *digits;
+
     put_escaped(&o, e->peer, FIELD_SHORT_MAX);
     puts_(&o, " - - [");
-    puts_(&o, date);
+    puts_(&o, d);
     puts_(&o, "] \"");
     put_escaped(&o, e->method, FIELD_SHORT_MAX);
     puts_(&o, " ");
     put_escaped(&o, e->target, FIELD_REQUEST_MAX);
     puts_(&o, " ");
     put_escaped(&o, e->proto, FIELD_SHORT_MAX);
-    snprintf(num, sizeof(num), "\" %d %llu ", e->status,
-             (unsigned long long)e->bytes);
-    puts_(&o, num);
+    puts_(&o, "\" ");
+    if (e->status < 0)
+        puts_(&o, "-");
+    digits = u64_digits(e->status < 0 ? 0 - (uint64_t)(int64_t)e->status
+                                      : (uint64_t)e->status,
+                        num);
+    put(&o, digits, (size_t)(num + sizeof(num) - digits));
+    puts_(&o, " ");
+    digits = u64_digits(e->bytes, num);
+    put(&o, digits, (size_t)(num + sizeof(num) - digits));
+    puts_(&o, " ");
     put_header(&o, e->referer);
     puts_(&o, " ");
     put_header(&o, e->user_agent);

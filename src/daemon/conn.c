@@ -89,6 +89,7 @@ enum step { STEP_GO, STEP_WAIT, STEP_GONE };
 
 static void conn_close(struct conn *c);
 static enum step conn_input(struct conn *c);
+static enum step linger_read(struct conn *c);
 
 /* --- exchanges ----------------------------------------------------------
  */
@@ -303,8 +304,11 @@ log_answer(struct conn *c, time_t now)
         x->user_agent,
     };
     struct timeval flush = {0, 100 * 1000};
+    size_t len = now == env->date_at
+                     ? accesslog_format_dated(line, &e, env->log_date)
+                     : accesslog_format(line, &e);
 
-    if (accesslog_buf_add(env->log, line, accesslog_format(line, &e)))
+    if (accesslog_buf_add(env->log, line, len))
         event_add(env->log_timer, &flush);
 }
 
@@ -377,11 +381,11 @@ conn_linger(struct conn *c)
     }
     stop_wait_write(c);
     arm_timer(c, LINGER_SECS);
-    c->rd_ready = true;
-    return STEP_WAIT;
+    return linger_read(c); /* what is already there, at once */
 }
 
-static void
+/* Reads and drops what the client sends until it closes. */
+static enum step
 linger_read(struct conn *c)
 {
     char scratch[4096];
@@ -394,9 +398,9 @@ linger_read(struct conn *c)
         if (r == -1 && errno == EINTR)
             continue;
         if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return;
+            return STEP_WAIT;
         conn_close(c); /* EOF or error: the client has it all */
-        return;
+        return STEP_GONE;
     }
 }
 
@@ -624,13 +628,14 @@ conn_output(struct conn *c)
     }
 }
 
-/* The Date value of this second, formatted once per second per worker. */
-static const char *
-date_now(struct conn_env *env, time_t now)
+/* The Date value and the access-log date of this second, formatted once
+ * per second per worker. */
+static void
+dates_at(struct conn_env *env, time_t now)
 {
-    if (now != env->date_at && httpdate_format(now, env->date) == 0)
+    if (now != env->date_at && httpdate_format(now, env->date) == 0 &&
+        httpdate_format_log(now, env->log_date) == 0)
         env->date_at = now;
-    return env->date;
 }
 
 /* Whether the connection may carry another request after this one. */
@@ -668,8 +673,12 @@ log_fields_of_bad_head(struct xchg *x, size_t len)
     for (end = lead; end < len && x->in[end] != '\r' && x->in[end] != '\n';
          end++)
         ;
-    if (end >= len) /* no line end at all: cut the last byte for the NUL */
-        end = len > lead ? len - 1 : lead;
+    /* No line end at all (len may be the whole buffer): the last byte
+     * makes room for the NUL. len > 0: a bad head has at least a byte. */
+    if (end >= len)
+        end = len - 1;
+    if (lead > end)
+        lead = end;
     x->in[end] = '\0';
     line = x->in + lead;
     x->method = x->version = "-";
@@ -704,12 +713,15 @@ start_answer(struct conn *c, bool keep_alive_10, time_t now)
 {
     struct conn_env *env = c->env;
     struct xchg *x = c->x;
-    struct reply_env re = {date_now(env, now), env->cache_control,
+    struct reply_env re = {env->date, env->cache_control,
                            env->miss_cache_control, env->handler->boundary};
     bool file = x->a.body == ANSWER_BODY_FILE && !x->a.head_only;
 
+    dates_at(env, now);
     x->hdr_len = reply_head(&x->a, &re, keep_alive_10, x->out, OUT_CAP);
     if (x->hdr_len == 0) { /* cannot happen with OUT_CAP; stay safe */
+        if (x->a.fd != -1)
+            close(x->a.fd);
         answer_reset(&x->a);
         answer_text(&x->a, 500, "internal error\n");
         x->a.close = true;
@@ -848,6 +860,11 @@ conn_input(struct conn *c)
         case IO_OK:
             if (x->in_len == 0 && c->discard == 0)
                 arm_timer(c, c->env->timeout); /* the head's deadline */
+            /* A plain recv() that did not fill the room took all there
+             * was: more bytes make a new edge, so no recv() just to hear
+             * EAGAIN. (SSL_read() may hold decrypted bytes back: no.) */
+            if (c->ssl == NULL && n < c->env->max_header_size - x->in_len)
+                c->rd_ready = false;
             x->in_len += n;
             break;
         case IO_AGAIN:
@@ -901,7 +918,7 @@ on_read(evutil_socket_t fd, short what, void *arg)
         }
         break;
     case C_LINGER:
-        linger_read(c);
+        (void)linger_read(c);
         break;
     }
 }
@@ -949,14 +966,16 @@ peer_text(const struct sockaddr *sa, char *buf)
 static void
 refuse(int fd)
 {
+#define BUSY_TEXT "service unavailable: too many connections\n"
     static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
                                "Server: symsrvd\r\n"
                                "Retry-After: 1\r\n"
                                "Connection: close\r\n"
                                "Content-Type: text/plain; charset=utf-8\r\n"
-                               "Content-Length: 41\r\n"
-                               "\r\n"
-                               "service unavailable: too many connections\n";
+                               "Content-Length: 42\r\n"
+                               "\r\n" BUSY_TEXT;
+    _Static_assert(sizeof(BUSY_TEXT) - 1 == 42, "Content-Length of the text");
+#undef BUSY_TEXT
 
     if (send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
         (void)0; /* the client may be gone already: nothing to do */

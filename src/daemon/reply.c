@@ -68,7 +68,6 @@ static const struct {
     S(403, "Forbidden"),
     S(404, "Not Found"),
     S(405, "Method Not Allowed"),
-    S(408, "Request Timeout"),
     S(412, "Precondition Failed"),
     S(414, "URI Too Long"),
     S(416, "Range Not Satisfiable"),

@@ -256,6 +256,33 @@ log_has(const char *needle)
     return false;
 }
 
+/*
+ * Heads that fill the whole head buffer with line-end bytes and never
+ * end: answered (414: no line has ended), and the daemon is unharmed (an
+ * ASan build fails the run on any write past the buffer).
+ */
+static void
+test_full_buffer_of_line_ends(void **state)
+{
+    static const char fill[] = {'\r', '\n'};
+    char *req = malloc(8192 + 1), out[4096];
+
+    (void)state;
+    assert_non_null(req);
+    for (size_t f = 0; f < sizeof(fill); f++) {
+        bool only_cr = fill[f] == '\r';
+
+        memset(req, fill[f], 8192);
+        req[8192] = '\0';
+        assert_true(exchange_until_closed(req, out, sizeof(out)));
+        /* Only CRs: no line ever ends (414). Only LFs: 32 bytes of empty
+         * lines are skipped, then an empty request line (400). */
+        assert_int_equal(
+            strncmp(out, only_cr ? "HTTP/1.1 414 " : "HTTP/1.1 400 ", 13), 0);
+    }
+    free(req);
+}
+
 /* Answers evhttp used to write itself are ours: text, and a log line. */
 static void
 test_own_answers_logged(void **state)
@@ -308,6 +335,9 @@ test_connection_cap(void **state)
             0);
         assert_int_equal(strncmp(out, "HTTP/1.1 503 ", 13), 0);
         assert_non_null(strstr(out, "Retry-After: 1\r\n"));
+        /* The body is exactly as long as Content-Length says. */
+        assert_non_null(strstr(out, "Content-Length: 42\r\n\r\n"));
+        assert_int_equal(strlen(strstr(out, "\r\n\r\n") + 4), 42);
     }
     raw_close(a);
     raw_close(b);
@@ -326,6 +356,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_http10_keep_alive),
         cmocka_unit_test(test_request_bodies),
         cmocka_unit_test(test_bad_heads),
+        cmocka_unit_test(test_full_buffer_of_line_ends),
         cmocka_unit_test(test_own_answers_logged),
         cmocka_unit_test(test_connection_cap),
     };
