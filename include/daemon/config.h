@@ -26,10 +26,11 @@ struct config {
     unsigned ntls_listen;
     char *tls_cert;
     char *tls_key;
-    char *access_log;          /* "-" stdout, "off" none */
-    char *addr_file;           /* bound addresses written here, or NULL */
-    unsigned workers;          /* 0: one per online CPU */
-    unsigned max_connections;  /* per worker */
+    char *access_log;         /* "-" stdout, "off" none */
+    char *addr_file;          /* bound addresses written here, or NULL */
+    unsigned workers;         /* 0: one per online CPU */
+    unsigned max_connections; /* per worker */
+    unsigned max_connections_per_client; /* per client address; 0: none */
     unsigned timeout;          /* seconds a connection may make no progress */
     unsigned shutdown_timeout; /* seconds running downloads get on SIGTERM */
     unsigned max_header_size;  /* bytes of request line plus headers */

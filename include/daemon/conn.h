@@ -45,6 +45,7 @@ struct event_base;
 struct event;
 struct conn;
 struct xchg;
+struct clients;
 typedef struct ssl_ctx_st SSL_CTX;
 
 /* A worker's connections and what they share; owned by the worker. */
@@ -57,6 +58,7 @@ struct conn_env {
     unsigned timeout;                  /* http.timeout, seconds */
     size_t max_header_size;            /* the head buffer */
     unsigned max_conns;                /* beyond: 503 and close */
+    struct clients *clients;           /* shared per-address counts, or NULL */
     const char *cache_control;         /* hits */
     const char *miss_cache_control;    /* 404s */
     bool stopping;                     /* no new requests; close when done */
@@ -82,8 +84,9 @@ int conn_env_init(struct conn_env *env);
 
 /*
  * Takes over an accepted, non-blocking socket fd from peer (TLS when tls).
- * Beyond max_conns the client gets a short 503 with Retry-After and the
- * socket closes. Always consumes fd.
+ * Beyond max_conns, or beyond the client address's share in clients, the
+ * client gets a short 503 with Retry-After and the socket closes. Always
+ * consumes fd.
  */
 void conn_accept(struct conn_env *env, int fd, const struct sockaddr *peer,
                  bool tls);

@@ -35,6 +35,7 @@ struct worker_params {
     unsigned shutdown_timeout; /* seconds answers get after a stop */
     unsigned max_header_size;
     unsigned max_conns;             /* per worker */
+    struct clients *clients;        /* per address; NULL: no cap */
     const char *cache_control;      /* hits */
     const char *miss_cache_control; /* 404s */
     /* Called on the worker's thread once a WORKER_FLUSH has been done. */

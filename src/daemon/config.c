@@ -64,6 +64,11 @@ static const struct directive directives[] = {
     {"server", "max_connections", 0, "max-connections", K_UINT,
      OFF(max_connections), 0, 1, 1000000, "16384",
      "open connections per worker; beyond, new ones get 503 and close", "N"},
+    {"server", "max_connections_per_client", 0, "max-connections-per-client",
+     K_UINT, OFF(max_connections_per_client), 0, 0, 1000000, "1024",
+     "open connections one client address may hold in all (0: no cap); "
+     "beyond, new ones get 503 and close",
+     "N"},
     {"server", "addr_file", 0, "addr-file", K_STR, OFF(addr_file), 0, 0, 0,
      NULL, "write the bound addresses here, one per line, once listening",
      "FILE"},

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "daemon/clients.h"
 #include "daemon/conn.h"
 #include "util/log.h"
 
@@ -76,11 +77,13 @@ struct conn {
     bool rd_ready;       /* bytes may be waiting (edge-triggered read) */
     bool wr_wait;        /* the write event is added */
     bool tls_io_blocked; /* a TLS call wants the other direction */
+    bool counted; /* clients_take() counted it: clients_give() on close */
     enum conn_state state;
     uint64_t discard; /* body bytes of the last request still to skip */
     struct event *rev, *wev, *tev;
     struct xchg *x; /* NULL while idle */
     char peer[INET6_ADDRSTRLEN];
+    struct sockaddr_storage peer_addr;
 };
 
 /* What a step of the state machine left: go on, wait for an event, or
@@ -346,6 +349,8 @@ conn_close(struct conn *c)
         event_free(c->tev);
     if (c->ssl != NULL)
         SSL_free(c->ssl);
+    if (c->counted)
+        clients_give(env->clients, (const struct sockaddr *)&c->peer_addr);
     close(c->fd);
     if (c->prev != NULL)
         c->prev->next = c->next;
@@ -1012,15 +1017,22 @@ conn_accept(struct conn_env *env, int fd, const struct sockaddr *peer, bool tls)
 {
     struct conn *c;
 
-    if (env->stopping || env->nconns >= env->max_conns) {
+    if (env->stopping || env->nconns >= env->max_conns ||
+        (env->clients != NULL && !clients_take(env->clients, peer))) {
         refuse(fd);
         return;
     }
     c = calloc(1, sizeof(*c));
     if (c == NULL) {
+        if (env->clients != NULL)
+            clients_give(env->clients, peer);
         close(fd);
         return;
     }
+    c->counted = env->clients != NULL;
+    memcpy(&c->peer_addr, peer,
+           peer->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                       : sizeof(struct sockaddr_in));
     c->env = env;
     c->fd = fd;
     c->state = C_READ;

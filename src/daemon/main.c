@@ -38,8 +38,9 @@ log_settings(const struct config *cfg)
         log_debug("server.tls_listen %s (cert %s, key %s)", cfg->tls_listen[i],
                   cfg->tls_cert, cfg->tls_key);
     log_debug("server.workers %u (0: one per CPU), shutdown_timeout %u s, "
-              "max_connections %u per worker",
-              cfg->workers, cfg->shutdown_timeout, cfg->max_connections);
+              "max_connections %u per worker, %u per client",
+              cfg->workers, cfg->shutdown_timeout, cfg->max_connections,
+              cfg->max_connections_per_client);
     log_debug("log.access_log %s", cfg->access_log);
     log_debug("http.timeout %u s, max_header_size %u, max_ranges %u, "
               "miss_max_age %u s",

@@ -15,6 +15,7 @@
 
 #include "daemon/accesslog.h"
 #include "daemon/addr.h"
+#include "daemon/clients.h"
 #include "daemon/handler.h"
 #include "daemon/server.h"
 #include "daemon/tls.h"
@@ -38,6 +39,7 @@ struct server {
     unsigned nspecs;
     struct handler_env handler;
     struct worker_params params;
+    struct clients *clients; /* per-address counts; NULL: no cap */
     struct worker *workers;
     unsigned nworkers;
     struct event_base *base; /* main thread: signals only */
@@ -229,6 +231,7 @@ set_worker_params(struct server *srv)
         .shutdown_timeout = cfg->shutdown_timeout,
         .max_header_size = cfg->max_header_size,
         .max_conns = cfg->max_connections,
+        .clients = srv->clients,
         .cache_control = cfg->cache_control,
         .miss_cache_control = srv->miss_cache_control,
         .flushed = on_worker_flushed,
@@ -257,6 +260,14 @@ server_new(const struct config *cfg, char *err, size_t errlen)
     if (srv->workers == NULL) {
         errbuf_set(err, errlen, "out of memory");
         goto fail;
+    }
+    if (cfg->max_connections_per_client > 0) {
+        srv->clients = clients_new(cfg->max_connections_per_client,
+                                   srv->nworkers * cfg->max_connections);
+        if (srv->clients == NULL) {
+            errbuf_set(err, errlen, "out of memory");
+            goto fail;
+        }
     }
     set_worker_params(srv);
     for (unsigned i = 0; i < srv->nworkers; i++)
@@ -429,6 +440,7 @@ server_free(struct server *srv)
     for (unsigned i = 0; srv->workers != NULL && i < srv->nworkers; i++)
         worker_cleanup(&srv->workers[i]);
     free(srv->workers);
+    clients_free(srv->clients); /* after the workers: they give back */
     for (int i = 0; i < 4; i++)
         if (srv->sigs[i] != NULL)
             event_free(srv->sigs[i]);

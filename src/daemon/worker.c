@@ -240,6 +240,7 @@ set_conn_env(struct worker *w)
     e->timeout = p->timeout;
     e->max_header_size = p->max_header_size;
     e->max_conns = p->max_conns;
+    e->clients = p->clients;
     e->cache_control = p->cache_control;
     e->miss_cache_control = p->miss_cache_control;
     e->drained = worker_finish;

@@ -348,6 +348,48 @@ test_connection_cap(void **state)
     daemon_finish(&capped);
 }
 
+/*
+ * Beyond server.max_connections_per_client, a client address (one
+ * client across all the workers) gets the 503 too; its other connections
+ * and other clients go on.
+ */
+static void
+test_cap_per_client(void **state)
+{
+    static const char *const flags[] = {
+        "--workers", "2", "--max-connections-per-client", "2", NULL};
+    struct daemon capped;
+    char out[4096];
+    void *a, *b;
+    struct resp r;
+
+    (void)state;
+    fixture_make(&capped);
+    daemon_start(&capped, flags);
+    a = raw_open(&capped, "");
+    b = raw_open(&capped, "");
+    sleep_ms(200);
+    if (harness_tls()) {
+        /* The refusal comes before any handshake: curl sees it fail. */
+        assert_int_not_equal(
+            http_request(&capped, "GET", MISS, NULL, false, &r), 0);
+        resp_free(&r);
+    } else {
+        assert_int_equal(
+            raw_exchange(&capped, "GET " MISS " HTTP/1.1\r\nHost: x\r\n\r\n",
+                         out, sizeof(out)),
+            0);
+        assert_int_equal(strncmp(out, "HTTP/1.1 503 ", 13), 0);
+    }
+    raw_close(a);
+    sleep_ms(200);
+    assert_int_equal(http_request(&capped, "GET", MISS, NULL, false, &r), 0);
+    assert_int_equal(r.code, 404);
+    resp_free(&r);
+    raw_close(b);
+    daemon_finish(&capped);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -359,6 +401,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_full_buffer_of_line_ends),
         cmocka_unit_test(test_own_answers_logged),
         cmocka_unit_test(test_connection_cap),
+        cmocka_unit_test(test_cap_per_client),
     };
 
     harness_init(argc, argv);

@@ -901,6 +901,38 @@ static const struct config_case config_cases[] = {
      CONFIG_ERROR,
      NUM_FILE("server.max_connections", "10k", "1 to 1000000")},
 
+    /* server.max_connections_per_client: 0 (no cap) to 1000000. */
+    {"--max-connections-per-client=0",
+     NULL,
+     {"--max-connections-per-client=0"},
+     CONFIG_OK,
+     "max_connections_per_client=0"},
+    {"--max-connections-per-client 8",
+     NULL,
+     {"--max-connections-per-client", "8"},
+     CONFIG_OK,
+     "max_connections_per_client=8"},
+    {"--max-connections-per-client=1000001",
+     NULL,
+     {"--max-connections-per-client=1000001"},
+     CONFIG_ERROR,
+     NUM_FLAG("--max-connections-per-client", "1000001", "0 to 1000000")},
+    {"--max-connections-per-client=-1",
+     NULL,
+     {"--max-connections-per-client=-1"},
+     CONFIG_ERROR,
+     NUM_FLAG("--max-connections-per-client", "-1", "0 to 1000000")},
+    {"file: max_connections_per_client 64",
+     ONE_KEY("server", "max_connections_per_client = 64"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file max_connections_per_client=64"},
+    {"file: max_connections_per_client x",
+     ONE_KEY("server", "max_connections_per_client = x"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("server.max_connections_per_client", "x", "0 to 1000000")},
+
     /* http.max_ranges, --max-ranges: 1 to RANGE_MAX (64). */
     {"--max-ranges=1", NULL, {"--max-ranges=1"}, CONFIG_OK, "max_ranges=1"},
     {"--max-ranges 64",
@@ -1229,6 +1261,9 @@ describe(const struct config *cfg, char *buf, size_t bufsz)
         append_uint(buf, bufsz, "miss_max_age=", cfg->miss_max_age);
     if (cfg->max_connections != 16384)
         append_uint(buf, bufsz, "max_connections=", cfg->max_connections);
+    if (cfg->max_connections_per_client != 1024)
+        append_uint(buf, bufsz, "max_connections_per_client=",
+                    cfg->max_connections_per_client);
     if (cfg->check_only)
         append(buf, bufsz, "check_only", "");
 }
