@@ -22,6 +22,33 @@
 
 #define PRINTFLIKE(f, a) __attribute__((format(printf, f, a)))
 
+#include <stdatomic.h>
+#include <stdbool.h>
+
+/*
+ * A budget of warning lines per second (clients can make the daemon warn:
+ * an unreadable file asked for in a loop must not flood the journal).
+ * Zero-initialise, set per_second (0: no limit).
+ */
+struct log_limit {
+    unsigned per_second;
+    _Atomic long long second; /* the second being counted, 0 at first */
+    atomic_uint count;        /* lines admitted in it */
+    atomic_uint dropped;      /* lines refused in it */
+};
+
+/*
+ * Whether one more line at time now fits l. When now starts a new second,
+ * *dropped_before is set to the lines refused in the one before (else 0),
+ * for the caller to say so once. Thread-safe; pure but for l.
+ */
+bool log_limit_admit(struct log_limit *l, long long now,
+                     unsigned *dropped_before);
+
+/* At most per_second lines of log_warn() and log_warnx() a second from
+ * now on (0: no limit); the rest are counted and reported as one line. */
+void log_set_warn_limit(unsigned per_second);
+
 /* progname is kept, not copied: a string literal or argv[0]. */
 void log_init(const char *progname);
 void log_set_verbose(int verbose);

@@ -71,6 +71,10 @@ main(int argc, char *argv[])
         break;
     }
     log_set_verbose(cfg.verbose);
+    /* Clients can make the daemon warn (an unreadable file asked for in a
+     * loop, a corrupt CAB): at most this many warnings a second reach the
+     * journal, and one line counts the rest. */
+    log_set_warn_limit(50);
     log_settings(&cfg);
     if (cfg.check_only) {
         if (server_check(&cfg, err, sizeof(err)) == 0) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/log.h"
@@ -24,6 +25,7 @@ enum log_prio {
 static const char *log_progname = "symsrvd";
 static bool log_journal;
 static int log_verbose;
+static struct log_limit log_warn_budget;
 
 /*
  * systemd sets JOURNAL_STREAM to "device:inode" of the stream it connects
@@ -62,6 +64,32 @@ void
 log_set_verbose(int verbose)
 {
     log_verbose = verbose;
+}
+
+void
+log_set_warn_limit(unsigned per_second)
+{
+    log_warn_budget.per_second = per_second;
+}
+
+bool
+log_limit_admit(struct log_limit *l, long long now, unsigned *dropped_before)
+{
+    long long seen = atomic_load(&l->second);
+
+    *dropped_before = 0;
+    if (l->per_second == 0)
+        return true;
+    /* One thread wins the change of second and resets the counts; a line
+     * of another thread racing it may land in either second. */
+    if (now != seen && atomic_compare_exchange_strong(&l->second, &seen, now)) {
+        *dropped_before = atomic_exchange(&l->dropped, 0);
+        atomic_store(&l->count, 0);
+    }
+    if (atomic_fetch_add(&l->count, 1) < l->per_second)
+        return true;
+    atomic_fetch_add(&l->dropped, 1);
+    return false;
 }
 
 /*
@@ -127,11 +155,42 @@ log_debug(const char *fmt, ...)
     va_end(ap);
 }
 
+static void log_line(enum log_prio prio, const char *fmt, ...) PRINTFLIKE(2, 3);
+
+static void
+log_line(enum log_prio prio, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    log_vline(prio, fmt, ap, 0);
+    va_end(ap);
+}
+
+/* Whether a warning may be written now (log_set_warn_limit()). */
+static bool
+warning_admitted(void)
+{
+    int saved = errno;
+    unsigned dropped;
+    bool ok =
+        log_limit_admit(&log_warn_budget, (long long)time(NULL), &dropped);
+
+    if (dropped > 0)
+        log_line(LOG_PRIO_WARNING,
+                 "warnings dropped (more than %u a second): %u",
+                 log_warn_budget.per_second, dropped);
+    errno = saved;
+    return ok;
+}
+
 void
 log_warn(const char *fmt, ...)
 {
     va_list ap;
 
+    if (!warning_admitted())
+        return;
     va_start(ap, fmt);
     log_vline(LOG_PRIO_WARNING, fmt, ap, 1);
     va_end(ap);
@@ -142,6 +201,8 @@ log_warnx(const char *fmt, ...)
 {
     va_list ap;
 
+    if (!warning_admitted())
+        return;
     va_start(ap, fmt);
     log_vline(LOG_PRIO_WARNING, fmt, ap, 0);
     va_end(ap);

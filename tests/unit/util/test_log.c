@@ -280,6 +280,41 @@ test_fatal_exits(void **state)
     }
 }
 
+/* The warning budget, step by step with explicit times: 3 a second. */
+static void
+test_limit_steps(void **state)
+{
+    static const struct {
+        long long now;
+        bool admit;
+        unsigned dropped_before;
+    } steps[] = {
+        {100, true, 0},  {100, true, 0},  {100, true, 0},
+        {100, false, 0}, {100, false, 0}, /* 2 dropped in second 100 */
+        {101, true, 2},                   /* a new second says so once */
+        {101, true, 0},  {101, true, 0},  {101, false, 0},
+        {105, true, 1},  {99, true, 0}, /* the clock went back: new too */
+    };
+    struct log_limit l = {.per_second = 3};
+    struct log_limit unlimited = {.per_second = 0};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        unsigned dropped = 99;
+        bool ok = log_limit_admit(&l, steps[i].now, &dropped);
+
+        if (ok != steps[i].admit || dropped != steps[i].dropped_before)
+            fail_msg("step %zu (t=%lld): admit %d dropped %u, want %d %u", i,
+                     steps[i].now, ok, dropped, steps[i].admit,
+                     steps[i].dropped_before);
+    }
+    for (int i = 0; i < 1000; i++) {
+        unsigned dropped;
+
+        assert_true(log_limit_admit(&unlimited, 7, &dropped));
+    }
+}
+
 int
 main(void)
 {
@@ -292,6 +327,7 @@ main(void)
         cmocka_unit_test_setup(test_errno_preserved, reset),
         cmocka_unit_test_setup(test_long_line_cut, reset),
         cmocka_unit_test_setup(test_fatal_exits, reset),
+        cmocka_unit_test(test_limit_steps),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
