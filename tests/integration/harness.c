@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -428,6 +429,12 @@ exec_daemon(const struct daemon *d, const char *const *extra)
     argv[n] = NULL;
     /* A test that dies must not leave its daemon holding ctest's pipe. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (d->nofile > 0) { /* hard too: symsrvd raises soft to hard */
+        struct rlimit rl = {d->nofile, d->nofile};
+
+        if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+            _exit(126);
+    }
     fd = open(d->stderr_log, O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd == -1 || dup2(fd, STDERR_FILENO) == -1)
         _exit(127);

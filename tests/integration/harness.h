@@ -33,6 +33,7 @@ struct daemon {
      * its own copies of the TLS certificate and key. */
     bool unprivileged;
     unsigned uid, gid;
+    unsigned nofile; /* > 0: the daemon's descriptor limit, soft and hard */
     char cert[192], key[192];
 };
 

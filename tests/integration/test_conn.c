@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -390,6 +391,78 @@ test_cap_per_client(void **state)
     daemon_finish(&capped);
 }
 
+/* CPU seconds (user + system) the process pid has used, from /proc. */
+static double
+cpu_seconds(pid_t pid)
+{
+    char path[64], *stat, *p;
+    unsigned long long ut = 0, st = 0;
+    double ticks = (double)sysconf(_SC_CLK_TCK);
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    stat = slurp(path, NULL);
+    assert_non_null(stat);
+    p = strrchr(stat, ')'); /* fields after the command name */
+    assert_non_null(p);
+    /* state ppid pgrp session tty tpgid flags minflt cminflt majflt
+     * cmajflt utime stime */
+    assert_int_equal(sscanf(p + 2,
+                            "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
+                            "%*u %llu %llu",
+                            &ut, &st),
+                     2);
+    free(stat);
+    return (double)(ut + st) / ticks;
+}
+
+/*
+ * Out of descriptors (RLIMIT_NOFILE 64, idle connections holding them),
+ * the accept loop rests instead of spinning and logging, and serves again
+ * once connections go. Over the plain listener in both runs: a TLS
+ * handshake cannot complete while the daemon cannot accept.
+ */
+static void
+test_descriptors_run_out(void **state)
+{
+    struct daemon d = {.nofile = 64};
+    struct daemon plain;
+    void *held[100];
+    struct resp r;
+    double before, used;
+    char *err;
+    int n = 0;
+
+    (void)state;
+    fixture_make(&d);
+    d.nofile = 64;
+    daemon_allow_stderr("symsrvd: accept: Too many open files: not "
+                        "accepting for 100 ms");
+    daemon_start(&d, (const char *const[]){"--workers", "1", NULL});
+    plain = d;
+    plain.tls = false;
+    for (n = 0; n < 100; n++)
+        held[n] = raw_open(&plain, "");
+    sleep_ms(300);
+    before = cpu_seconds(d.pid);
+    sleep_ms(1000);
+    used = cpu_seconds(d.pid) - before;
+    /* A spinning accept loop burns a whole CPU second here. */
+    if (used > 0.3)
+        fail_msg("%.2f s of CPU in 1 s while out of descriptors", used);
+    err = slurp(d.stderr_log, NULL);
+    assert_non_null(err);
+    if (strstr(err, "accept: Too many open files") == NULL)
+        fail_msg("the descriptors never ran out: %s", err);
+    free(err);
+    for (int i = 0; i < n; i++)
+        raw_close(held[i]);
+    sleep_ms(300);
+    assert_int_equal(http_request(&plain, "GET", MISS, NULL, false, &r), 0);
+    assert_int_equal(r.code, 404);
+    resp_free(&r);
+    daemon_finish(&d);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -402,6 +475,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_own_answers_logged),
         cmocka_unit_test(test_connection_cap),
         cmocka_unit_test(test_cap_per_client),
+        cmocka_unit_test(test_descriptors_run_out),
     };
 
     harness_init(argc, argv);
