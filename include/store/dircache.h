@@ -1,11 +1,16 @@
 /*
  * What case-blind lookups learn about the store tree, shared by all worker
- * threads (one mutex). Clients disagree on letter case (docs/protocols.md); the
- * store holds one spelling. Two caches, both bounded:
+ * threads (one mutex, held only to find or swap an entry, never across a
+ * stat or a directory read). Clients disagree on letter case
+ * (docs/protocols.md); the store holds one spelling. Two caches, both
+ * bounded:
  *
  *  - listings: for each directory walked, its entries sorted by their
  *    lower-case form, kept with the directory's mtime and read again only
- *    when that changes, so no request scans a directory that has not;
+ *    when that changes, so no request scans a directory that has not. One
+ *    thread reads the new listing, outside the lock; until it swaps it in,
+ *    other lookups use the old one (a change shows a moment later rather
+ *    than stalling them);
  *  - spellings: request path (lower case) -> stored path, so a repeated
  *    case-folded hit costs one open more than an exact one.
  *

@@ -4,6 +4,9 @@
 #include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +18,25 @@
 #include "store/layout.h"
 
 #define NBUCKETS 4096
+/*
+ * A changed directory of at least this many entries is read again by the
+ * refresher thread, off the request path: reading 40,000 names takes tens
+ * of milliseconds, and a store that changes every few milliseconds (a
+ * running symsrv add) would otherwise keep a worker reading it. Smaller
+ * ones are read at once, so that their changes show on the next request.
+ */
+#define BACKGROUND_MIN 4096
+/* Directories waiting for the refresher; more are read at once. */
+#define PENDING_MAX 64
 
-/* One directory's entries, sorted by (lower-case name, name). */
+/*
+ * One directory's entries, sorted by (lower-case name, name). Immutable
+ * once made, and counted: the map holds one reference and every lookup
+ * using it one more, so a listing is read and searched outside the lock
+ * and freed by whoever drops the last reference.
+ */
 struct listing {
+    atomic_uint refs;
     struct timespec mtime;
     size_t n;
     char **lower, **name; /* n each, pointing into blob */
@@ -27,7 +46,8 @@ struct listing {
 struct node {
     struct node *next;
     char *key;
-    void *val; /* struct listing * or char * */
+    void *val;    /* struct listing * or char * */
+    bool reading; /* dirs: a thread is reading a newer listing of it */
 };
 
 struct map {
@@ -39,6 +59,11 @@ struct map {
 struct dircache {
     int root_fd;
     pthread_mutex_t lock;
+    pthread_cond_t wake; /* the refresher: work, or stop */
+    pthread_t refresher;
+    bool refresher_running, stopping;
+    char *pending[PENDING_MAX]; /* dirs to read again, strdup'd */
+    size_t npending;
     struct map dirs;  /* dir path -> struct listing */
     struct map paths; /* lower-case request path -> stored path */
 };
@@ -104,6 +129,7 @@ map_put(struct map *m, const char *key, void *val)
     }
     n->val = val;
     n->next = NULL;
+    n->reading = false;
     *p = n;
     m->count++;
 }
@@ -124,10 +150,8 @@ map_del(struct map *m, const char *key)
 }
 
 static void
-listing_free(void *arg)
+listing_free(struct listing *l)
 {
-    struct listing *l = arg;
-
     if (l == NULL)
         return;
     free(l->lower);
@@ -135,6 +159,20 @@ listing_free(void *arg)
     free(l->blob);
     free(l);
 }
+
+/* Drops a reference (the map's, via map free_val, or a lookup's). */
+static void
+listing_put(void *arg)
+{
+    struct listing *l = arg;
+    int saved = errno;
+
+    if (l != NULL && atomic_fetch_sub(&l->refs, 1) == 1)
+        listing_free(l);
+    errno = saved;
+}
+
+static void *refresh_main(void *arg);
 
 struct dircache *
 dircache_new(int root_fd, size_t max_dirs, size_t max_paths)
@@ -145,10 +183,14 @@ dircache_new(int root_fd, size_t max_dirs, size_t max_paths)
         return NULL;
     dc->root_fd = root_fd;
     dc->dirs.max = max_dirs;
-    dc->dirs.free_val = listing_free;
+    dc->dirs.free_val = listing_put;
     dc->paths.max = max_paths;
     dc->paths.free_val = free;
     pthread_mutex_init(&dc->lock, NULL);
+    pthread_cond_init(&dc->wake, NULL);
+    /* Without the thread, every changed directory is read at once. */
+    dc->refresher_running =
+        pthread_create(&dc->refresher, NULL, refresh_main, dc) == 0;
     return dc;
 }
 
@@ -157,6 +199,16 @@ dircache_free(struct dircache *dc)
 {
     if (dc == NULL)
         return;
+    if (dc->refresher_running) {
+        pthread_mutex_lock(&dc->lock);
+        dc->stopping = true;
+        pthread_cond_signal(&dc->wake);
+        pthread_mutex_unlock(&dc->lock);
+        pthread_join(dc->refresher, NULL);
+    }
+    while (dc->npending > 0)
+        free(dc->pending[--dc->npending]);
+    pthread_cond_destroy(&dc->wake);
     map_clear(&dc->dirs);
     map_clear(&dc->paths);
     pthread_mutex_destroy(&dc->lock);
@@ -265,6 +317,7 @@ read_listing(int root_fd, const char *dir, const struct timespec *mtime)
     }
     free(e);
     l->mtime = *mtime;
+    atomic_init(&l->refs, 1);
     return l;
 fail:
     free(e);
@@ -289,16 +342,86 @@ listing_find(const struct listing *l, const char *key)
     return lo < l->n && strcmp(l->lower[lo], key) == 0 ? l->name[lo] : NULL;
 }
 
+/* Hands dir to the refresher; false when it is not running or is full.
+ * Caller holds lock. */
+static bool
+enqueue(struct dircache *dc, const char *dir)
+{
+    char *copy;
+
+    if (!dc->refresher_running || dc->npending == PENDING_MAX)
+        return false;
+    copy = strdup(dir);
+    if (copy == NULL)
+        return false;
+    dc->pending[dc->npending++] = copy;
+    pthread_cond_signal(&dc->wake);
+    return true;
+}
+
+static bool
+same_mtime(const struct listing *l, const struct stat *st)
+{
+    return l->mtime.tv_sec == st->st_mtim.tv_sec &&
+           l->mtime.tv_nsec == st->st_mtim.tv_nsec;
+}
+
 /*
- * The listing of dir, read again only when the directory's mtime changed
- * (adding, removing or renaming an entry changes it). Caller holds lock.
+ * The cached listing of dir with a reference taken, and whether the caller
+ * should read a newer one: when the directory's mtime changed (adding,
+ * removing or renaming an entry changes it) and no other thread is
+ * reading it already. Meanwhile everyone else goes on with the old
+ * listing: a store that changes every few milliseconds never stalls a
+ * lookup behind a directory read. Caller holds lock.
  */
-static const struct listing *
+static struct listing *
+cached_listing(struct dircache *dc, const char *dir, const struct stat *st,
+               bool *read_it)
+{
+    struct node **p = map_find(&dc->dirs, dir);
+    struct listing *l;
+
+    *read_it = *p == NULL;
+    if (*p == NULL)
+        return NULL;
+    l = (*p)->val;
+    if (!same_mtime(l, st) && !(*p)->reading) {
+        (*p)->reading = true;
+        *read_it = !(l->n >= BACKGROUND_MIN && enqueue(dc, dir));
+    }
+    atomic_fetch_add(&l->refs, 1);
+    return l;
+}
+
+/*
+ * Ends a read of dir: clears its reading mark and, when fresh is not NULL,
+ * puts it in the map (which takes a reference of its own). Caller holds
+ * lock.
+ */
+static void
+swap_in(struct dircache *dc, const char *dir, struct listing *fresh)
+{
+    struct node **p = map_find(&dc->dirs, dir);
+
+    if (*p != NULL)
+        (*p)->reading = false;
+    if (fresh != NULL) {
+        atomic_fetch_add(&fresh->refs, 1); /* the map's */
+        map_put(&dc->dirs, dir, fresh);    /* drops it when out of memory */
+    }
+}
+
+/*
+ * The listing of dir, referenced: listing_put() it when done. The stat and
+ * any directory read happen outside the lock; NULL with errno when dir
+ * cannot be listed.
+ */
+static struct listing *
 get_listing(struct dircache *dc, const char *dir)
 {
     struct stat st;
-    struct node **p;
-    struct listing *l;
+    struct listing *l, *fresh;
+    bool read_it;
 
     if (fstatat(dc->root_fd, *dir == '\0' ? "." : dir, &st, 0) == -1)
         return NULL;
@@ -306,21 +429,53 @@ get_listing(struct dircache *dc, const char *dir)
         errno = ENOTDIR;
         return NULL;
     }
-    p = map_find(&dc->dirs, dir);
-    if (*p != NULL) {
-        l = (*p)->val;
-        if (l->mtime.tv_sec == st.st_mtim.tv_sec &&
-            l->mtime.tv_nsec == st.st_mtim.tv_nsec)
-            return l;
+    pthread_mutex_lock(&dc->lock);
+    l = cached_listing(dc, dir, &st, &read_it);
+    pthread_mutex_unlock(&dc->lock);
+    if (!read_it)
+        return l;
+    fresh = read_listing(dc->root_fd, dir, &st.st_mtim);
+    pthread_mutex_lock(&dc->lock);
+    swap_in(dc, dir, fresh);
+    pthread_mutex_unlock(&dc->lock);
+    listing_put(l);
+    return fresh;
+}
+
+/*
+ * The refresher thread: reads the directories cached_listing() queued,
+ * outside the lock, and swaps their new listings in.
+ */
+static void *
+refresh_main(void *arg)
+{
+    struct dircache *dc = arg;
+    sigset_t all;
+
+    sigfillset(&all); /* signals are the main thread's to take */
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    pthread_mutex_lock(&dc->lock);
+    while (!dc->stopping) {
+        char *dir;
+        struct stat st;
+        struct listing *fresh = NULL;
+
+        if (dc->npending == 0) {
+            pthread_cond_wait(&dc->wake, &dc->lock);
+            continue;
+        }
+        dir = dc->pending[--dc->npending];
+        pthread_mutex_unlock(&dc->lock);
+        if (fstatat(dc->root_fd, *dir == '\0' ? "." : dir, &st, 0) == 0 &&
+            S_ISDIR(st.st_mode))
+            fresh = read_listing(dc->root_fd, dir, &st.st_mtim);
+        pthread_mutex_lock(&dc->lock);
+        swap_in(dc, dir, fresh);
+        listing_put(fresh); /* the reference read_listing() gave us */
+        free(dir);
     }
-    l = read_listing(dc->root_fd, dir, &st.st_mtim);
-    if (l == NULL)
-        return NULL;
-    map_put(&dc->dirs, dir, l); /* frees l when out of memory */
-    p = map_find(&dc->dirs, dir);
-    if (*p == NULL)
-        errno = ENOMEM;
-    return *p != NULL ? (*p)->val : NULL;
+    pthread_mutex_unlock(&dc->lock);
+    return NULL;
 }
 
 /* Appends the stored name of segment seg[0..n), an entry of listing l
@@ -359,7 +514,7 @@ int
 dircache_resolve(struct dircache *dc, const char *rel, char *out, size_t outsz,
                  bool *two_tier)
 {
-    const struct listing *l;
+    struct listing *l;
     size_t olen = 0;
     int rc = 0;
 
@@ -368,7 +523,6 @@ dircache_resolve(struct dircache *dc, const char *rel, char *out, size_t outsz,
         return -1;
     }
     out[0] = '\0';
-    pthread_mutex_lock(&dc->lock);
     /* The walk starts from the root listing: index2.txt comes for free. */
     l = get_listing(dc, "");
     if (two_tier != NULL)
@@ -378,14 +532,16 @@ dircache_resolve(struct dircache *dc, const char *rel, char *out, size_t outsz,
     while (*rel != '\0' && rc == 0) {
         size_t n = strcspn(rel, "/");
 
-        if (olen > 0)
+        if (olen > 0) {
+            listing_put(l);
             l = get_listing(dc, out);
+        }
         rc = l != NULL ? resolve_segment(l, rel, n, out, &olen, outsz) : -1;
         rel += n;
         if (*rel == '/')
             rel++;
     }
-    pthread_mutex_unlock(&dc->lock);
+    listing_put(l);
     return rc;
 }
 
@@ -394,11 +550,9 @@ dircache_find_any(struct dircache *dc, const char *dir,
                   const char *const *names, size_t n, char *found)
 {
     char key[NAME_MAX + 1];
-    const struct listing *l;
+    struct listing *l = get_listing(dc, dir);
     int rc = -1;
 
-    pthread_mutex_lock(&dc->lock);
-    l = get_listing(dc, dir);
     for (size_t i = 0; l != NULL && i < n && rc == -1; i++) {
         const char *name;
 
@@ -413,7 +567,7 @@ dircache_find_any(struct dircache *dc, const char *dir,
     }
     if (l != NULL && rc == -1)
         errno = ENOENT;
-    pthread_mutex_unlock(&dc->lock);
+    listing_put(l);
     return rc;
 }
 
