@@ -49,4 +49,14 @@ size_t layout_tier_prefix(const char *name, char *out);
  */
 bool layout_is_hidden(const char *rel, bool serve_admin);
 
+/*
+ * True when one path segment (no '/') names something the store itself
+ * owns, in any letter case: 000Admin, index2.txt, pingme.txt, refs.ptr,
+ * file.ptr, and any name starting with '.' (temporaries, the lock). A
+ * writer that made such a segment from a file's contents or name would
+ * wedge the store (000Admin/<key>/... breaks every later add; a stored
+ * index2.txt turns the store two-tier), so the writer refuses them.
+ */
+bool layout_is_reserved(const char *segment);
+
 #endif

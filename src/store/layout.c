@@ -59,3 +59,19 @@ layout_is_hidden(const char *rel, bool serve_admin)
     }
     return false;
 }
+
+bool
+layout_is_reserved(const char *segment)
+{
+    static const char *const names[] = {LAYOUT_ADMIN, LAYOUT_INDEX2,
+                                        LAYOUT_PINGME, LAYOUT_REFS_PTR,
+                                        LAYOUT_FILE_PTR};
+    size_t n = strlen(segment);
+
+    if (segment[0] == '.')
+        return true;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (segment_is(segment, n, names[i]))
+            return true;
+    return false;
+}

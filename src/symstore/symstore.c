@@ -397,12 +397,42 @@ symstore_begin(struct symstore *s, const struct symstore_txn *t, char *err,
     return 0;
 }
 
-/* A path segment keys.h made: not empty, ".", "..", or with '/' or '\'. */
+/*
+ * A path segment keys.h made, fit to be written: not empty, no '/', '\',
+ * '"' or line end, and no name the store owns (layout_is_reserved(): a
+ * leading '.', 000Admin, index2.txt, pingme.txt, refs.ptr, file.ptr). The
+ * one check for every segment the writer makes (file, key, name).
+ */
 static bool
 segment_ok(const char *v)
 {
-    return v[0] != '\0' && strcmp(v, ".") != 0 && strcmp(v, "..") != 0 &&
+    return v[0] != '\0' && !layout_is_reserved(v) &&
            strpbrk(v, "/\\\"\r\n") == NULL;
+}
+
+/* Every entry's segments, before anything of the file is written. */
+static int
+check_entries(const char *src_path, const struct keys_entry *e, size_t n,
+              char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *seg[3] = {e[i].file, e[i].key, e[i].name};
+
+        for (size_t j = 0; j < 3; j++) {
+            if (segment_ok(seg[j]))
+                continue;
+            errbuf_set(err, errlen,
+                       "%s: refused: store path %s/%s/%s: '%s' is %s", src_path,
+                       e[i].file, e[i].key, e[i].name, seg[j],
+                       layout_is_reserved(seg[j])
+                           ? "a name the store reserves (000Admin, "
+                             "index2.txt, pingme.txt, refs.ptr, file.ptr, "
+                             "or a leading '.')"
+                           : "not a usable path segment");
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* <root>/[<pp>/]<file>/<key> */
@@ -520,11 +550,8 @@ add_entry(struct symstore *s, const char *src_path, const unsigned char *buf,
 {
     char dir[PATH_MAX], path[PATH_MAX], id[ID_LEN + 1], line[PATH_MAX + 64];
 
-    if (!segment_ok(e->file) || !segment_ok(e->key) || !segment_ok(e->name)) {
-        errbuf_set(err, errlen, "%s: bad store path %s/%s/%s", src_path,
-                   e->file, e->key, e->name);
+    if (check_entries(src_path, e, 1, err, errlen) == -1)
         return -1;
-    }
     if (entry_dir(s, e->file, e->key, dir, sizeof(dir)) == -1 ||
         file_mkdirs(dir, strlen(s->root)) == -1) {
         errbuf_set(err, errlen, "%s: %s", dir, strerror(errno));
@@ -572,6 +599,8 @@ symstore_add(struct symstore *s, const char *src_path, const unsigned char *buf,
                    src_path);
         return -1;
     }
+    if (check_entries(src_path, e, n, err, errlen) == -1)
+        return -1;
     for (size_t i = 0; i < n; i++) {
         if (add_entry(s, src_path, buf, len, &e[i], err, errlen) == -1) {
             unref_entries(s, e, i);

@@ -518,6 +518,97 @@ test_not_a_store(void **state)
     free(err);
 }
 
+/* Every path under dir with its size and mtime, sorted. */
+static char *
+tree_of(const char *dir)
+{
+    char path[300], *text;
+
+    snprintf(path, sizeof(path), "%s/tree.txt", srv.dir);
+    assert_int_equal(sh("cd '%s' && find . -printf '%%p %%s %%T@\\n' | "
+                        "LC_ALL=C sort >'%s'",
+                        dir, path),
+                     0);
+    text = slurp(path, NULL);
+    assert_non_null(text);
+    return text;
+}
+
+/*
+ * Hostile inputs whose store path would hold a name the store owns: a
+ * Breakpad MODULE name (000Admin, index2.txt, .x) or a file's own name
+ * (a PE called refs.ptr or pingme.txt). Each is refused with a line
+ * naming the problem, the run exits 1, and the store is untouched: a
+ * later add still works and the store stays single-tier.
+ */
+static void
+test_reserved_names(void **state)
+{
+    static const char *const modules[] = {"000Admin", "INDEX2.TXT", ".x"};
+    static const char *const names[] = {"refs.ptr", "PingMe.txt"};
+    char args[2048], path[400], evil[300], *out, *err, *before, *after;
+    size_t n = 0;
+
+    (void)state;
+    snprintf(evil, sizeof(evil), "%s/evil", srv.dir);
+    assert_int_equal(mkdir(evil, 0755), 0);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(sh("printf 'MODULE windows x86_64 "
+                            "0123456789ABCDEF0123456789ABCDEF1 %s\\n' "
+                            ">'%s/m%zu.sym'",
+                            modules[i], evil, i),
+                         0);
+    for (size_t i = 0; i < 2; i++)
+        assert_int_equal(sh("cp '%s/x.exe' '%s/%s'", in_dir, evil, names[i]),
+                         0);
+    snprintf(args, sizeof(args), "add -f '%s/x.pdb' -s '%s/s8' -t prod", in_dir,
+             srv.dir);
+    assert_int_equal(symsrv(args, &out, &err), 0);
+    free(out);
+    free(err);
+    snprintf(path, sizeof(path), "%s/s8", srv.dir);
+    before = tree_of(path);
+    buf_appendf(args, sizeof(args), &n, "add -f");
+    for (size_t i = 0; i < 3; i++)
+        buf_appendf(args, sizeof(args), &n, " '%s/m%zu.sym'", evil, i);
+    for (size_t i = 0; i < 2; i++)
+        buf_appendf(args, sizeof(args), &n, " '%s/%s'", evil, names[i]);
+    buf_appendf(args, sizeof(args), &n, " -s '%s' -t evil", path);
+    assert_int_equal(symsrv(args, &out, &err), 1);
+    for (size_t i = 0; i < 3; i++) {
+        char want[400];
+
+        snprintf(want, sizeof(want), "%s/m%zu.sym: refused: ", evil, i);
+        contains(err, want);
+        snprintf(want, sizeof(want), "'%s' is a name the store reserves",
+                 modules[i]);
+        contains(err, want);
+    }
+    for (size_t i = 0; i < 2; i++) {
+        char want[400];
+
+        snprintf(want, sizeof(want), "'%s' is a name the store reserves",
+                 names[i]);
+        contains(err, want);
+    }
+    contains(out, "SYMSTORE: Number of files stored = 0\n");
+    contains(out, "SYMSTORE: Number of errors = 5\n");
+    after = tree_of(path);
+    assert_string_equal(after, before);
+    free(out);
+    free(err);
+    snprintf(args, sizeof(args), "add -f '%s/x.exe' -s '%s' -t prod", in_dir,
+             path);
+    assert_int_equal(symsrv(args, &out, &err), 0);
+    contains(out, "transaction 0000000002\n");
+    snprintf(path, sizeof(path), "%s/s8/x.exe", srv.dir);
+    assert_int_equal(access(path, F_OK), 0);
+    free(before);
+    free(after);
+    free(out);
+    free(err);
+}
+
 struct usage_case {
     const char *args;
     int status;
@@ -621,6 +712,7 @@ main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_not_a_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reserved_names, setup, teardown),
     };
 
     harness_init(argc, argv);

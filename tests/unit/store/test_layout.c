@@ -106,6 +106,56 @@ test_tier_prefix(void **state)
     }
 }
 
+struct reserved_case {
+    const char *name;
+    bool reserved;
+};
+
+static const struct reserved_case reserved_cases[] = {
+    {"000Admin", true},
+    {"000admin", true},
+    {"000ADMIN", true},
+    {"index2.txt", true},
+    {"INDEX2.TXT", true},
+    {"pingme.txt", true},
+    {"PingMe.Txt", true},
+    {"refs.ptr", true},
+    {"Refs.PTR", true},
+    {"file.ptr", true},
+    {"FILE.ptr", true},
+    {".lock", true},
+    {".app.pdb.tmp.123", true},
+    {".", true},
+    {"..", true},
+    {".hidden.pdb", true},
+    {"app.pdb", false},
+    {"000Admin2", false},
+    {"000Admi", false},
+    {"index2.txt.sym", false},
+    {"index2", false},
+    {"pingme.txt_", false},
+    {"refs.pt_", false},
+    {"file.pt_", false},
+    {"xfile.ptr", false},
+    {"a.", false},
+    {"elf-buildid-0123", false},
+    {"", false},
+};
+
+static void
+test_reserved(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(reserved_cases) / sizeof(reserved_cases[0]);
+         i++) {
+        const struct reserved_case *c = &reserved_cases[i];
+
+        if (layout_is_reserved(c->name) != c->reserved)
+            fail_msg("\"%s\": want %s", c->name,
+                     c->reserved ? "reserved" : "not reserved");
+    }
+}
+
 struct twin_case {
     const char *name;
     size_t outsz;
@@ -151,6 +201,7 @@ main(void)
         cmocka_unit_test(test_hidden_serve_admin),
         cmocka_unit_test(test_tier_prefix),
         cmocka_unit_test(test_twin_name),
+        cmocka_unit_test(test_reserved),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -623,6 +623,80 @@ test_crash(void **state)
     free(server);
 }
 
+/* Every path under root with its size, sorted: a store's whole state. */
+static char *
+tree_of(const char *root)
+{
+    char cmd[600], *out = malloc(65536);
+    size_t n = 0, r;
+    FILE *p;
+
+    assert_non_null(out);
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && find . -printf '%%p %%s %%T@\\n' | LC_ALL=C sort",
+             root);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    while ((r = fread(out + n, 1, 65535 - n, p)) > 0)
+        n += r;
+    out[n] = '\0';
+    assert_int_equal(pclose(p), 0);
+    return out;
+}
+
+/*
+ * Names the store owns, made into a segment by a hostile input (a
+ * Breakpad MODULE name, a file's basename), in any letter case: refused
+ * with a reason naming them, and nothing at all is written, not even for
+ * the good entry that comes first.
+ */
+static void
+test_reserved_names(void **state)
+{
+    static const char *const bad[] = {
+        "000Admin", "000ADMIN", "index2.txt", "Index2.Txt", "pingme.txt",
+        "refs.ptr", "REFS.PTR", "file.ptr",   ".hidden",    ".lock"};
+    struct env *e = *state;
+    char err[512] = "", *before, *after;
+    struct symstore_txn t = {"evil", NULL, NULL, false};
+    struct symstore *s;
+
+    assert_int_equal(add_one(e->root, "/a.pdb", "a.pdb", "KA", false), 1);
+    before = tree_of(e->root);
+    s = symstore_open(e->root, false, false, err, sizeof(err));
+    assert_non_null(s);
+    assert_int_equal(symstore_begin(s, &t, err, sizeof(err)), 0);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct keys_entry k[2] = {entry("good.pdb", "KG"),
+                                  entry(bad[i], "KEY")};
+
+        for (int where = 0; where < 3; where++) {
+            k[1] = entry("x.pdb", "KEY");
+            snprintf(where == 0   ? k[1].file
+                     : where == 1 ? k[1].key
+                                  : k[1].name,
+                     sizeof(k[1].key), "%s", bad[i]);
+            err[0] = '\0';
+            assert_int_equal(symstore_add(s, "/evil", pdb_bytes,
+                                          sizeof(pdb_bytes), k, 2, err,
+                                          sizeof(err)),
+                             -1);
+            if (strstr(err, "reserve") == NULL || strstr(err, bad[i]) == NULL)
+                fail_msg("%s at %d: %s", bad[i], where, err);
+        }
+    }
+    assert_int_equal(symstore_commit(s, err, sizeof(err)), 0);
+    symstore_close(s);
+    after = tree_of(e->root);
+    assert_string_equal(after, before);
+    assert_false(exists(e->root, "index2.txt"));
+    assert_false(exists(e->root, "good.pdb"));
+    /* The store still takes adds. */
+    assert_int_equal(add_one(e->root, "/b.pdb", "b.pdb", "KB", false), 2);
+    free(before);
+    free(after);
+}
+
 /*
  * A store symstore.exe wrote (its history.txt's last line unterminated):
  * add and delete keep every old line intact and CRLF-separated.
@@ -675,6 +749,7 @@ main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reserved_names, setup, teardown),
     };
     static const struct CMUnitTest fixture_tests[] = {
         cmocka_unit_test_setup_teardown(test_matches_fixture, setup, teardown),
