@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -255,6 +256,24 @@ store_file(struct symstore *s, const char *path, const struct input *in,
     return rc;
 }
 
+/*
+ * For the crash tests (tests/integration/test_symsrv.c): with
+ * SYMSRV_TEST_KILL_AFTER=N in the environment, the run kills itself with
+ * SIGKILL after storing its Nth file, mid-transaction, as kill -9 would.
+ */
+static void
+test_kill_point(const struct run *r)
+{
+    const char *v = getenv("SYMSRV_TEST_KILL_AFTER");
+    uint64_t n;
+
+    if (v != NULL && num_parse_u64(v, strlen(v), UINT32_MAX, &n) == 0 &&
+        r->stored == n) {
+        fflush(stdout);
+        raise(SIGKILL);
+    }
+}
+
 /* Stores one file. found: met by -r inside a directory, so that a file no
  * format recognises is ignored rather than an error. */
 static void
@@ -287,6 +306,7 @@ add_file(struct run *r, const char *path, bool found)
             printf("stored %s/%s/%s from %s\n", e[i].file, e[i].key, e[i].name,
                    path);
         r->stored++;
+        test_kill_point(r);
     }
     input_close(&in);
     fflush(stdout);

@@ -19,12 +19,28 @@
  *    so symsrvd never serves a partial file;
  *  - the transaction becomes visible last (transaction file, then
  *    server.txt and history.txt appended, then lastid.txt replaced by
- *    rename, then pingme.txt touched): a crash before that leaves stored
- *    files and refs.ptr lines of an id that lastid.txt never reached;
- *    the next transaction takes that id again: its refs.ptr, server.txt
- *    and history.txt lines replace any of that id left behind, so later
- *    runs do not trip over it. A file only the dead run stored keeps its
- *    stale refs.ptr line (it is never removed by a delete; harmless).
+ *    rename, then pingme.txt touched); lastid.txt is the point of
+ *    publication;
+ *  - an unpublished transaction is rolled back, never adopted: before any
+ *    byte of an entry is written, its transaction-file line is appended
+ *    to 000Admin/.pending (after the id, on the journal's first line) and
+ *    synced. The next writer (symstore_begin() or symstore_delete(), under
+ *    the lock) finds the journal of a writer that died: an id lastid.txt
+ *    never reached is undone as a delete would undo it (its refs.ptr
+ *    lines dropped, key directories left without a line removed with
+ *    their files, its transaction file and any server.txt / history.txt
+ *    line of it removed, pingme.txt touched), without a history line; an
+ *    id lastid.txt reached is kept. symstore_abort() rolls back the same
+ *    way at once, and a failed symstore_add() its own entries. So the id
+ *    the next run takes again names only that run's files. Until the next
+ *    writer comes, the dead run's files are on disk (and served);
+ *  - stale temporaries: .<name>.tmp.<pid> whose pid is not a live process
+ *    (file_sweep_tmp()) are removed under the lock from the root and
+ *    000Admin/ at every begin and delete, from each key directory a
+ *    rollback or a delete touches, and from each key directory an add
+ *    writes to. Not from the rest of the tree: walking a large store on
+ *    every run costs too much, and a temporary elsewhere is a hidden,
+ *    harmless file that goes the next time its directory is written.
  *
  * Line ends as in the fixtures: server.txt and history.txt lines each end
  * in CRLF (a last line symstore.exe left unterminated gets its CRLF when
@@ -73,14 +89,16 @@ int symstore_begin(struct symstore *s, const struct symstore_txn *t, char *err,
 /*
  * Stores the file at src_path (its bytes: buf[0..len), already read by
  * the caller, who computed the entries with keys.h) under each entry,
+ * after checking every segment (no name layout_is_reserved() says the
+ * store owns: nothing is written for a file that has one),
  * appends this transaction's line to each refs.ptr and records the entry
  * for the transaction file ("file\KEY","src_path"). The type column of
  * refs.ptr is derived from the bytes: "pri" for a PDB (MSF 7.00, JG 2.00
  * or portable: symstore.exe says "pub" only for a stripped PDB, which
  * needs the PDB's streams to tell and which no client reads), "bin" for
  * anything else. src_path must not hold '"' or a line end. 0, or -1 with
- * err; on -1 this file's refs.ptr lines are taken back and it is not in
- * the transaction file (bytes already renamed stay, unreferenced).
+ * err; on -1 this file's entries are rolled back (see above) and it is
+ * not in the transaction file.
  */
 int symstore_add(struct symstore *s, const char *src_path,
                  const unsigned char *buf, size_t len,
@@ -92,8 +110,8 @@ int symstore_add(struct symstore *s, const char *src_path,
  * nothing is not written (returns 0). */
 long symstore_commit(struct symstore *s, char *err, size_t errlen);
 
-/* Drops the transaction (files already renamed stay, unreferenced by any
- * published id, as after a crash) and releases the lock. */
+/* Drops the transaction, rolling back what it stored (see above), and
+ * releases the lock. */
 void symstore_abort(struct symstore *s);
 
 void symstore_close(struct symstore *s);

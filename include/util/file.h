@@ -38,6 +38,19 @@ int file_write_all(int fd, const void *data, size_t len);
  */
 int file_write_atomic(const char *path, const void *data, size_t len);
 
+/* fsync()s the directory holding path, so that a rename or a creation in
+ * it survives a power loss. */
+int file_fsync_parent(const char *path);
+
+/*
+ * Removes the temporaries file_write_atomic() left in dir when its writer
+ * died (kill -9, power loss): names ".<name>.tmp.<pid>" whose pid is not
+ * a live process on this machine (never the caller's own). Call it only
+ * where no other writer can be at work in dir (under the store lock). A
+ * missing dir has none. Returns how many went, or -1 with errno.
+ */
+int file_sweep_tmp(const char *dir);
+
 /* mkdir -p of path (modified in place meanwhile, restored) below its
  * first rootlen bytes, which must name an existing directory. */
 int file_mkdirs(char *path, size_t rootlen);

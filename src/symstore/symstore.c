@@ -52,7 +52,16 @@ struct symstore {
     char *product, *version, *comment;
     bool compress;
     struct file_buf txn; /* the transaction file's bytes */
+    int journal_fd;      /* 000Admin/.pending, -1 until the first add */
 };
+
+/* The open transaction's entries, written before any of their bytes: what
+ * a crashed run left is rolled back by the next writer (recover()). */
+#define JOURNAL ".pending"
+
+static int lock_and_recover(struct symstore *s, long *last, char *err,
+                            size_t errlen);
+static int recover(struct symstore *s, long last, char *err, size_t errlen);
 
 /* refs.ptr joins lines; server.txt and history.txt end each one. */
 enum lines_mode { LINES_JOINED, LINES_ENDED };
@@ -327,6 +336,7 @@ symstore_open(const char *root, bool create, bool two_tier, char *err,
         free(s);
         return NULL;
     }
+    s->journal_fd = -1;
     snprintf(path, sizeof(path), "%s/" LAYOUT_INDEX2, root);
     s->two_tier = stat(path, &st) == 0;
     snprintf(path, sizeof(path), "%s/" LAYOUT_ADMIN "/.lock", root);
@@ -378,12 +388,8 @@ symstore_begin(struct symstore *s, const struct symstore_txn *t, char *err,
                    "line end (and a product is required)");
         return -1;
     }
-    if (lock_take(s, err, errlen) == -1)
+    if (lock_and_recover(s, &last, err, errlen) == -1)
         return -1;
-    if (read_lastid(s, &last, err, errlen) == -1) {
-        lock_release(s);
-        return -1;
-    }
     s->product = dup_or_empty(t->product);
     s->version = dup_or_empty(t->version);
     s->comment = dup_or_empty(t->comment);
@@ -557,6 +563,8 @@ add_entry(struct symstore *s, const char *src_path, const unsigned char *buf,
         errbuf_set(err, errlen, "%s: %s", dir, strerror(errno));
         return -1;
     }
+    /* A writer killed here before left its temporaries: they go now. */
+    file_sweep_tmp(dir);
     if (store_bytes(s, dir, e->name, buf, len, err, errlen) == -1)
         return -1;
     fmt_id(id, s->id);
@@ -570,19 +578,79 @@ add_entry(struct symstore *s, const char *src_path, const unsigned char *buf,
     return 0;
 }
 
-/* Takes back the refs.ptr lines of e[0..n) after a failed add. */
+static int undo_entry(const struct symstore *s, const char *id,
+                      const char *file, const char *key);
+
+/* Takes back e[0..n) after a failed add, as a rollback does. */
 static void
 unref_entries(const struct symstore *s, const struct keys_entry *e, size_t n)
 {
-    char id[ID_LEN + 1], dir[PATH_MAX], path[PATH_MAX];
+    char id[ID_LEN + 1];
 
     fmt_id(id, s->id);
+    for (size_t i = 0; i < n; i++)
+        undo_entry(s, id, e[i].file, e[i].key);
+}
+
+/* The transaction file's lines of e[0..n): "file\KEY","src_path" CRLF. */
+static int
+txn_lines(struct file_buf *out, const char *src_path,
+          const struct keys_entry *e, size_t n)
+{
     for (size_t i = 0; i < n; i++) {
-        if (entry_dir(s, e[i].file, e[i].key, dir, sizeof(dir)) == -1 ||
-            file_path_join(path, sizeof(path), dir, "/", LAYOUT_REFS_PTR) == -1)
-            continue;
-        lines_rewrite(path, id, NULL, LINES_JOINED, false, NULL);
+        if (file_buf_str(out, "\"") == -1 ||
+            file_buf_str(out, e[i].file) == -1 ||
+            file_buf_str(out, "\\") == -1 ||
+            file_buf_str(out, e[i].key) == -1 ||
+            file_buf_str(out, "\",\"") == -1 ||
+            file_buf_str(out, src_path) == -1 ||
+            file_buf_str(out, "\"\r\n") == -1)
+            return -1;
     }
+    return 0;
+}
+
+/*
+ * Appends lines to the journal, made (with the id as its first line) on
+ * the first add, and syncs it: an entry is in the journal before any of
+ * its bytes are in the store, so a crash leaves nothing recover() misses.
+ */
+static int
+journal_add(struct symstore *s, const struct file_buf *lines)
+{
+    char path[PATH_MAX], id[ID_LEN + 3];
+
+    if (s->journal_fd == -1) {
+        if (admin_path(s, JOURNAL, path, sizeof(path)) == -1)
+            return -1;
+        s->journal_fd = open(
+            path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+        if (s->journal_fd == -1)
+            return -1;
+        fmt_id(id, s->id);
+        memcpy(id + ID_LEN, "\r\n", 3);
+        if (file_write_all(s->journal_fd, id, ID_LEN + 2) == -1 ||
+            file_fsync_parent(path) == -1)
+            return -1;
+    }
+    if (file_write_all(s->journal_fd, lines->p, lines->len) == -1 ||
+        fdatasync(s->journal_fd) == -1)
+        return -1;
+    return 0;
+}
+
+/* Closes the journal; unlinks it too when the transaction is settled. */
+static void
+journal_close(struct symstore *s, bool remove)
+{
+    char path[PATH_MAX];
+
+    if (s->journal_fd == -1)
+        return;
+    close(s->journal_fd);
+    s->journal_fd = -1;
+    if (remove && admin_path(s, JOURNAL, path, sizeof(path)) == 0)
+        unlink(path);
 }
 
 int
@@ -590,6 +658,9 @@ symstore_add(struct symstore *s, const char *src_path, const unsigned char *buf,
              size_t len, const struct keys_entry *e, size_t n, char *err,
              size_t errlen)
 {
+    struct file_buf lines = {0};
+    int rc;
+
     if (s->id == 0) {
         errbuf_set(err, errlen, "no transaction open");
         return -1;
@@ -601,25 +672,25 @@ symstore_add(struct symstore *s, const char *src_path, const unsigned char *buf,
     }
     if (check_entries(src_path, e, n, err, errlen) == -1)
         return -1;
+    if (txn_lines(&lines, src_path, e, n) == -1 ||
+        journal_add(s, &lines) == -1) {
+        errbuf_set(err, errlen, "%s/" LAYOUT_ADMIN "/" JOURNAL ": %s", s->root,
+                   strerror(errno));
+        file_buf_free(&lines);
+        return -1;
+    }
     for (size_t i = 0; i < n; i++) {
         if (add_entry(s, src_path, buf, len, &e[i], err, errlen) == -1) {
-            unref_entries(s, e, i);
+            unref_entries(s, e, i + 1);
+            file_buf_free(&lines);
             return -1;
         }
     }
-    for (size_t i = 0; i < n; i++) {
-        if (file_buf_str(&s->txn, "\"") == -1 ||
-            file_buf_str(&s->txn, e[i].file) == -1 ||
-            file_buf_str(&s->txn, "\\") == -1 ||
-            file_buf_str(&s->txn, e[i].key) == -1 ||
-            file_buf_str(&s->txn, "\",\"") == -1 ||
-            file_buf_str(&s->txn, src_path) == -1 ||
-            file_buf_str(&s->txn, "\"\r\n") == -1) {
-            errbuf_set(err, errlen, "%s", strerror(ENOMEM));
-            return -1;
-        }
-    }
-    return 0;
+    rc = file_buf_add(&s->txn, lines.p, lines.len);
+    if (rc == -1)
+        errbuf_set(err, errlen, "%s", strerror(ENOMEM));
+    file_buf_free(&lines);
+    return rc;
 }
 
 /* "0000000001,add,file,09/06/2016,10:34:19,"p","v","c"," (local time) */
@@ -696,6 +767,7 @@ symstore_commit(struct symstore *s, char *err, size_t errlen)
         symstore_abort(s);
         return -1;
     }
+    journal_close(s, true); /* published: nothing to roll back */
     txn_clear(s);
     lock_release(s);
     return id;
@@ -704,6 +776,15 @@ symstore_commit(struct symstore *s, char *err, size_t errlen)
 void
 symstore_abort(struct symstore *s)
 {
+    char err[256];
+    long last;
+
+    /* Rolled back now; if that fails, the journal stays and the next
+     * writer rolls back. */
+    if (s->locked && s->journal_fd != -1 &&
+        read_lastid(s, &last, err, sizeof(err)) == 0)
+        recover(s, last, err, sizeof(err));
+    journal_close(s, false);
     txn_clear(s);
     lock_release(s);
 }
@@ -752,13 +833,11 @@ purge_dir(const struct symstore *s, const char *dir)
 static int
 unref_line(const struct symstore *s, const char *id, const char *p, size_t n)
 {
-    char file[KEYS_NAME_MAX], key[KEYS_KEY_MAX], dir[PATH_MAX];
-    char path[PATH_MAX];
+    char file[KEYS_NAME_MAX], key[KEYS_KEY_MAX];
     const char *bs = memchr(p, '\\', n);
     const char *q = bs ? memchr(bs, '"', n - (size_t)(bs - p)) : NULL;
     size_t flen = bs ? (size_t)(bs - p - 1) : 0;
     size_t klen = q ? (size_t)(q - bs - 1) : 0;
-    size_t kept = 0;
 
     if (n < 2 || p[0] != '"' || q == NULL || flen == 0 ||
         flen >= sizeof(file) || klen == 0 || klen >= sizeof(key))
@@ -767,11 +846,27 @@ unref_line(const struct symstore *s, const char *id, const char *p, size_t n)
     file[flen] = '\0';
     memcpy(key, bs + 1, klen);
     key[klen] = '\0';
+    return undo_entry(s, id, file, key);
+}
+
+/*
+ * Drops id's line from the refs.ptr of <file>/<key>; a directory left
+ * with no line (or none at all: the writer died between the file and its
+ * refs.ptr line) is removed with everything in it, as a delete does.
+ */
+static int
+undo_entry(const struct symstore *s, const char *id, const char *file,
+           const char *key)
+{
+    char dir[PATH_MAX], path[PATH_MAX];
+    size_t kept = 0;
+
     if (!segment_ok(file) || !segment_ok(key) ||
         entry_dir(s, file, key, dir, sizeof(dir)) == -1)
         return 0;
     if (file_path_join(path, sizeof(path), dir, "/", LAYOUT_REFS_PTR) == -1)
         return -1;
+    file_sweep_tmp(dir);
     if (lines_rewrite(path, id, NULL, LINES_JOINED, true, &kept) == -1)
         return errno == ENOENT ? 0 : -1;
     if (kept == 0)
@@ -796,6 +891,92 @@ unref_all(const struct symstore *s, const char *id, const struct file_buf *txn)
             return -1;
         p = nl ? nl + 1 : end;
     }
+    return 0;
+}
+
+/*
+ * Rolls back the unpublished transaction ids whose journal is j: its
+ * entries as a delete removes them, its transaction file, any line of it
+ * in server.txt or history.txt (publish() writes them before lastid.txt),
+ * then pingme.txt for the build-id index.
+ */
+static int
+rollback(struct symstore *s, const char *ids, const struct file_buf *j)
+{
+    static const char *const logs[] = {"server.txt", "history.txt"};
+    char path[PATH_MAX];
+    struct stat st;
+
+    if (unref_all(s, ids, j) == -1 ||
+        admin_path(s, ids, path, sizeof(path)) == -1 ||
+        (unlink(path) == -1 && errno != ENOENT))
+        return -1;
+    for (size_t i = 0; i < 2; i++) {
+        if (admin_path(s, logs[i], path, sizeof(path)) == -1)
+            return -1;
+        if (stat(path, &st) == 0 &&
+            lines_rewrite(path, ids, NULL, LINES_ENDED, false, NULL) == -1)
+            return -1;
+    }
+    return touch_pingme(s);
+}
+
+/*
+ * Under the lock, with last from lastid.txt: a journal left behind names
+ * a transaction that either reached lastid.txt (published: the journal
+ * just goes) or did not (rolled back). A journal whose first line is not
+ * a whole id was cut before anything else was written.
+ */
+static int
+recover(struct symstore *s, long last, char *err, size_t errlen)
+{
+    char path[PATH_MAX], ids[ID_LEN + 1];
+    struct file_buf j = {0};
+    long id;
+    int rc = 0;
+
+    if (admin_path(s, JOURNAL, path, sizeof(path)) == -1 ||
+        file_read_all(path, true, &j) == -1) {
+        errbuf_set(err, errlen, "%s/" LAYOUT_ADMIN "/" JOURNAL ": %s", s->root,
+                   strerror(errno));
+        return -1;
+    }
+    id = j.len > 0 ? parse_id(j.p, j.len) : -1;
+    if (id > last) {
+        fmt_id(ids, id);
+        rc = rollback(s, ids, &j);
+    }
+    if (rc == 0 && unlink(path) == -1 && errno != ENOENT)
+        rc = -1;
+    if (rc == -1)
+        errbuf_set(err, errlen,
+                   "%s: rolling back unpublished transaction %ld: %s", path, id,
+                   strerror(errno));
+    file_buf_free(&j);
+    return rc;
+}
+
+/*
+ * Takes the store lock, then settles what a writer that died left: its
+ * journal (recover()) and its temporaries in the root and 000Admin/ (the
+ * key directories are swept when a writer next writes to them or rolls
+ * them back). *last is lastid.txt.
+ */
+static int
+lock_and_recover(struct symstore *s, long *last, char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+
+    if (lock_take(s, err, errlen) == -1)
+        return -1;
+    if (read_lastid(s, last, err, errlen) == -1 ||
+        recover(s, *last, err, errlen) == -1) {
+        lock_release(s);
+        return -1;
+    }
+    file_sweep_tmp(s->root);
+    if (admin_path(s, "", path, sizeof(path)) == 0)
+        file_sweep_tmp(path);
     return 0;
 }
 
@@ -844,13 +1025,14 @@ fail:
 int
 symstore_delete(struct symstore *s, long id, char *err, size_t errlen)
 {
+    long last;
     int rc;
 
     if (id <= 0 || id >= SYMSTORE_ID_MAX) {
         errbuf_set(err, errlen, "transaction id %ld out of range", id);
         return -1;
     }
-    if (lock_take(s, err, errlen) == -1)
+    if (lock_and_recover(s, &last, err, errlen) == -1)
         return -1;
     rc = delete_locked(s, id, err, errlen);
     lock_release(s);

@@ -1,5 +1,7 @@
 /* File helpers for writers; see file.h. */
 #include <dirent.h>
+#include <signal.h>
+#include <stdint.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/file.h"
+#include "util/num.h"
 
 int
 file_buf_add(struct file_buf *b, const void *data, size_t n)
@@ -108,8 +111,8 @@ tmp_name(const char *path, char *out, size_t outlen)
  * Makes a rename in dir durable, so that after a power loss the files of
  * a transaction are there in the order they were renamed.
  */
-static int
-fsync_dir(const char *path)
+int
+file_fsync_parent(const char *path)
 {
     char dir[PATH_MAX];
     const char *slash = strrchr(path, '/');
@@ -148,7 +151,7 @@ file_write_atomic(const char *path, const void *data, size_t len)
         fd = -1;
         goto fail;
     }
-    return fsync_dir(path);
+    return file_fsync_parent(path);
 fail:
     e = errno;
     if (fd != -1)
@@ -201,4 +204,49 @@ file_dir_is_empty(const char *path)
         empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
     closedir(d);
     return empty;
+}
+
+/* The pid of a temporary name ".<name>.tmp.<pid>", or 0 when it is not one. */
+static pid_t
+tmp_pid(const char *name)
+{
+    const char *tmp = strstr(name, ".tmp.");
+    const char *digits;
+    uint64_t v;
+
+    if (name[0] != '.' || tmp == NULL || tmp == name)
+        return 0;
+    /* The last ".tmp." is the one tmp_name() appended. */
+    for (const char *t = tmp; t != NULL; t = strstr(t + 1, ".tmp."))
+        tmp = t;
+    digits = tmp + 5;
+    if (num_parse_u64(digits, strlen(digits), INT32_MAX, &v) == -1 || v == 0)
+        return 0;
+    return (pid_t)v;
+}
+
+/* True when no process pid exists (EPERM: it exists, someone else's). */
+static bool
+pid_gone(pid_t pid)
+{
+    return pid != getpid() && kill(pid, 0) == -1 && errno == ESRCH;
+}
+
+int
+file_sweep_tmp(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int removed = 0;
+
+    if (d == NULL)
+        return errno == ENOENT ? 0 : -1;
+    while ((de = readdir(d)) != NULL) {
+        pid_t pid = tmp_pid(de->d_name);
+
+        if (pid > 0 && pid_gone(pid) && unlinkat(dirfd(d), de->d_name, 0) == 0)
+            removed++;
+    }
+    closedir(d);
+    return removed;
 }

@@ -609,6 +609,67 @@ test_reserved_names(void **state)
     free(err);
 }
 
+/*
+ * symsrv add killed (SIGKILL) after storing its first file, leaving a
+ * temporary of its pid in the store: its file is on disk with a refs.ptr
+ * naming id 1, which nobody published. The next add rolls the dead
+ * transaction back before its own: the dead file 404s, the temporary is
+ * gone, and id 1 names only the new run's file, which is served.
+ */
+static void
+test_killed_add_rolled_back(void **state)
+{
+    char args[1024], path[400], store[300], *k1, *k2, *out, *err, *text;
+    const char *const flags[] = {NULL};
+    struct stat st;
+    long pid;
+
+    (void)state;
+    snprintf(args, sizeof(args), "key '%s/x.exe'", in_dir);
+    k1 = keys_of(args);
+    snprintf(args, sizeof(args), "key '%s/x.pdb'", in_dir);
+    k2 = keys_of(args);
+    snprintf(store, sizeof(store), "%s/s9", srv.dir);
+    /* sh reports the killed child as 128 + 9. */
+    assert_int_equal(sh("SYMSRV_TEST_KILL_AFTER=1 sh -c 'echo $$ >\"%s/pid\"; "
+                        "exec \"%s\" add -f \"%s/x.exe\" \"%s/x.pdb\" "
+                        "-s \"%s\" -t dead' >/dev/null 2>&1",
+                        srv.dir, SYMSRV_BIN, in_dir, in_dir, store),
+                     137);
+    snprintf(path, sizeof(path), "%s/pid", srv.dir);
+    text = slurp(path, NULL);
+    assert_non_null(text);
+    pid = strtol(text, NULL, 10);
+    free(text);
+    assert_true(pid > 1);
+    snprintf(path, sizeof(path), "%s/%.*s", store, (int)strcspn(k1, "\n"), k1);
+    assert_int_equal(stat(path, &st), 0); /* the dead run's file */
+    snprintf(path, sizeof(path), "%s/000Admin/lastid.txt", store);
+    assert_int_equal(stat(path, &st), -1);
+    snprintf(path, sizeof(path), "%s/000Admin/.lastid.txt.tmp.%ld", store, pid);
+    put_file(path, "", 0);
+    snprintf(args, sizeof(args), "add -f '%s/x.pdb' -s '%s' -t live", in_dir,
+             store);
+    assert_int_equal(symsrv(args, &out, &err), 0);
+    assert_string_equal(err, "");
+    contains(out, "transaction 0000000001\n");
+    assert_int_equal(stat(path, &st), -1);
+    snprintf(path, sizeof(path), "%s/000Admin/0000000001", store);
+    text = slurp(path, NULL);
+    assert_non_null(text);
+    assert_null(strstr(text, "x.exe"));
+    contains(text, "x.pdb");
+    free(text);
+    serve("s9", flags);
+    fetch_all(k1, 404);
+    fetch_all(k2, 200);
+    daemon_finish(&srv);
+    free(k1);
+    free(k2);
+    free(out);
+    free(err);
+}
+
 struct usage_case {
     const char *args;
     int status;
@@ -713,6 +774,8 @@ main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reserved_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_killed_add_rolled_back, setup,
+                                        teardown),
     };
 
     harness_init(argc, argv);

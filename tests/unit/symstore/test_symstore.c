@@ -570,57 +570,134 @@ has_tmp(const char *dir)
     return found;
 }
 
-/*
- * A writer that dies after storing a file, before commit: the lock dies
- * with it, lastid.txt never moved, so the next run takes id 1 again and
- * publishes only its own files. The dead run's file stays, with a stale
- * refs.ptr line (documented in symstore.h). A run that died after
- * server.txt but before lastid.txt: its line is replaced, not doubled.
- */
+/* Creates root/rel (empty): a temporary a killed writer left. */
 static void
-test_crash(void **state)
+plant(const char *root, const char *rel)
 {
-    struct env *e = *state;
-    char err[256] = "", path[512], *server;
-    pid_t pid;
-    int st;
+    char path[1024];
     FILE *f;
 
-    assert_int_equal(add_txn(e->root, "x", false, 0, NULL, NULL, NULL, NULL),
-                     0);
-    pid = fork();
+    join_path(path, sizeof(path), root, rel);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fclose(f);
+}
+
+/* A child that stores x.pdb/KX and s.pdb/KS, then dies before commit as
+ * kill -9 would (no cleanup at all); returns its (reaped) pid. */
+static pid_t
+die_mid_transaction(const char *root)
+{
+    int st;
+    pid_t pid = fork();
+
     assert_true(pid >= 0);
     if (pid == 0) {
-        struct symstore *s = symstore_open(e->root, false, false, err, 256);
+        char err[256];
+        struct symstore *s = symstore_open(root, false, false, err, 256);
         struct symstore_txn t = {"dead", NULL, NULL, false};
-        struct keys_entry k = entry("x.pdb", "KX");
+        struct keys_entry k[] = {entry("x.pdb", "KX"), entry("s.pdb", "KS")};
         if (s == NULL || symstore_begin(s, &t, err, sizeof(err)) != 0 ||
-            symstore_add(s, "/x.pdb", pdb_bytes, sizeof(pdb_bytes), &k, 1, err,
-                         sizeof(err)) != 0)
+            symstore_add(s, "/dead/x.pdb", pdb_bytes, sizeof(pdb_bytes), k, 2,
+                         err, sizeof(err)) != 0)
             _exit(1);
         _exit(0);
     }
     assert_int_equal(waitpid(pid, &st, 0), pid);
     assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-    assert_false(exists(e->root, "000Admin/lastid.txt"));
-    assert_int_equal(add_one(e->root, "/y.pdb", "y.pdb", "KY", false), 1);
-    expect_text(e->root, "000Admin/0000000001", "\"y.pdb\\KY\",\"/y.pdb\"\r\n");
+    return pid;
+}
+
+/*
+ * A writer that dies after storing files, before commit (the lock dies
+ * with it, lastid.txt never moved): until the next writer its files are
+ * there, with refs.ptr lines of an id nobody published. The next run (an
+ * add or a del) rolls that transaction back first (symstore.h): the dead
+ * run's own directory goes, a directory a published transaction shares
+ * keeps only that one's line, and its temporaries whose pid is dead go
+ * (a live pid's stays). The next add then takes the id again for its own
+ * files only. A run that died after server.txt but before lastid.txt:
+ * its line is replaced, not doubled.
+ */
+static void
+test_crash(void **state)
+{
+    struct env *e = *state;
+    char path[512], rel[256], live[256], *server;
+    pid_t dead;
+    FILE *f;
+
+    assert_int_equal(add_one(e->root, "/s.pdb", "s.pdb", "KS", false), 1);
+    dead = die_mid_transaction(e->root);
+    /* The bug's state: served files, a refs.ptr naming id 2. */
+    assert_true(exists(e->root, "x.pdb/KX/x.pdb"));
+    expect_text(e->root, "x.pdb/KX/refs.ptr",
+                "0000000002,file,\"/dead/x.pdb\",pri,,N,,");
+    assert_true(exists(e->root, "000Admin/.pending"));
+    snprintf(rel, sizeof(rel), "s.pdb/KS/.s.pdb.tmp.%ld", (long)dead);
+    plant(e->root, rel);
+    snprintf(rel, sizeof(rel), "000Admin/.server.txt.tmp.%ld", (long)dead);
+    plant(e->root, rel);
+    snprintf(rel, sizeof(rel), ".index2.txt.tmp.%ld", (long)dead);
+    plant(e->root, rel);
+    snprintf(live, sizeof(live), "000Admin/.history.txt.tmp.1"); /* init */
+    plant(e->root, live);
+    assert_int_equal(add_one(e->root, "/y.pdb", "y.pdb", "KY", false), 2);
+    expect_text(e->root, "000Admin/0000000002", "\"y.pdb\\KY\",\"/y.pdb\"\r\n");
+    assert_false(exists(e->root, "x.pdb"));
+    expect_text(e->root, "s.pdb/KS/refs.ptr",
+                "0000000001,file,\"/s.pdb\",pri,,N,,");
+    assert_true(exists(e->root, "s.pdb/KS/s.pdb"));
+    assert_false(exists(e->root, "000Admin/.pending"));
+    snprintf(path, sizeof(path), "%s/s.pdb/KS", e->root);
+    assert_false(has_tmp(path));
     snprintf(path, sizeof(path), "%s/y.pdb/KY", e->root);
     assert_false(has_tmp(path));
-    snprintf(path, sizeof(path), "%s/000Admin", e->root);
-    assert_false(has_tmp(path));
+    assert_false(has_tmp(e->root));
+    assert_true(exists(e->root, live));
     /* Died after server.txt and history.txt, before lastid.txt. */
     snprintf(path, sizeof(path), "%s/000Admin/server.txt", e->root);
     f = fopen(path, "ab");
     assert_non_null(f);
-    fputs("0000000002,add,file,01/01/2020,00:00:00,\"dead\",\"\",\"\",\r\n", f);
+    fputs("0000000003,add,file,01/01/2020,00:00:00,\"dead\",\"\",\"\",\r\n", f);
     fclose(f);
-    assert_int_equal(add_one(e->root, "/z.pdb", "z.pdb", "KZ", false), 2);
+    assert_int_equal(add_one(e->root, "/z.pdb", "z.pdb", "KZ", false), 3);
     server = slurp(e->root, "000Admin/server.txt", NULL);
     assert_non_null(server);
     assert_null(strstr(server, "dead"));
-    assert_non_null(strstr(server, "0000000002,add"));
+    assert_non_null(strstr(server, "0000000003,add"));
     free(server);
+}
+
+/* A del after a crash rolls back first too, and a journal left by a run
+ * that died after lastid.txt (published) rolls nothing back. */
+static void
+test_crash_then_delete(void **state)
+{
+    struct env *e = *state;
+    char err[256] = "", path[512];
+    struct symstore *s;
+    FILE *f;
+
+    assert_int_equal(add_one(e->root, "/s.pdb", "s.pdb", "KS", false), 1);
+    die_mid_transaction(e->root);
+    s = symstore_open(e->root, false, false, err, sizeof(err));
+    assert_non_null(s);
+    assert_int_equal(symstore_delete(s, 1, err, sizeof(err)), 0);
+    symstore_close(s);
+    assert_false(exists(e->root, "x.pdb"));
+    assert_false(exists(e->root, "s.pdb"));
+    expect_text(e->root, "000Admin/lastid.txt", "0000000002");
+    /* Published (lastid.txt says 3), journal not yet unlinked. */
+    assert_int_equal(add_one(e->root, "/y.pdb", "y.pdb", "KY", false), 3);
+    snprintf(path, sizeof(path), "%s/000Admin/.pending", e->root);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs("0000000003\r\n\"y.pdb\\KY\",\"/y.pdb\"\r\n", f);
+    fclose(f);
+    assert_int_equal(add_one(e->root, "/z.pdb", "z.pdb", "KZ", false), 4);
+    assert_true(exists(e->root, "y.pdb/KY/y.pdb"));
+    assert_false(exists(e->root, "000Admin/.pending"));
 }
 
 /* Every path under root with its size, sorted: a store's whole state. */
@@ -749,6 +826,8 @@ main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crash_then_delete, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_reserved_names, setup, teardown),
     };
     static const struct CMUnitTest fixture_tests[] = {
