@@ -18,4 +18,14 @@
 int cab_expand(const char *cab_path, const char *want, const char *out_path,
                char *err, size_t errlen);
 
+/*
+ * The same from the cabinet open as cab_fd into out_fd, an empty file the
+ * caller made (no name is opened: nothing follows a symlink). On -1,
+ * errno tells the cause: ENOSPC, EDQUOT or EIO (or another errno of
+ * read(2) or write(2)) when I/O failed, ENOMEM, or EINVAL for a cabinet
+ * that is bad or lacks the member.
+ */
+int cab_expand_fd(int cab_fd, const char *want, int out_fd, char *err,
+                  size_t errlen);
+
 #endif

@@ -208,26 +208,82 @@ store_parse_ptr(const char *buf, size_t len, const char **value, size_t *vlen)
     return kind;
 }
 
-/* Makes the directories of rel beneath the cache directory. */
+/*
+ * Opens seg in dir_fd as a directory, making it if missing, never through
+ * a symlink. The cache is ours: a symlink or a file planted where one of
+ * our directories goes is removed and the directory made in its place.
+ */
 static int
-make_cache_dirs(int cache_fd, const char *rel)
+cache_subdir(int dir_fd, const char *seg)
 {
-    char dir[PATH_MAX];
+    unsigned long long flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    int fd;
 
-    for (const char *p = strchr(rel, '/'); p != NULL; p = strchr(p + 1, '/')) {
-        snprintf(dir, sizeof(dir), "%.*s", (int)(p - rel), rel);
-        if (mkdirat(cache_fd, dir, 0755) == -1 && errno != EEXIST)
-            return -1;
-    }
-    return 0;
+    if (mkdirat(dir_fd, seg, 0755) == -1 && errno != EEXIST)
+        return -1;
+    fd = beneath_open(dir_fd, seg, flags);
+    if (fd == -1 && (errno == ELOOP || errno == ENOTDIR) &&
+        unlinkat(dir_fd, seg, 0) == 0 &&
+        (mkdirat(dir_fd, seg, 0755) == 0 || errno == EEXIST))
+        fd = beneath_open(dir_fd, seg, flags);
+    return fd;
 }
 
-/* The expansion of twin, if the cache holds one at least as new. */
+/*
+ * The directory that holds rel's expansion in the cache, made and opened
+ * one segment at a time beneath the cache root: a planted symlink never
+ * takes a write (the directories, the lock, the expansion) out of it.
+ * Sets *base to rel's last segment.
+ */
 static int
-open_fresh(struct store *s, const char *stored, const struct stat *twin,
+cache_dir_of(int cache_fd, const char *rel, const char **base)
+{
+    char seg[NAME_MAX + 1];
+    const char *p = rel, *slash;
+    int fd = fcntl(cache_fd, F_DUPFD_CLOEXEC, 0);
+
+    while (fd != -1 && (slash = strchr(p, '/')) != NULL) {
+        size_t n = (size_t)(slash - p);
+        int next = -1;
+
+        if (n == 0 || n >= sizeof(seg)) {
+            errno = ENAMETOOLONG;
+        } else {
+            memcpy(seg, p, n);
+            seg[n] = '\0';
+            next = cache_subdir(fd, seg);
+        }
+        close(fd);
+        fd = next;
+        p = slash + 1;
+    }
+    *base = p;
+    return fd;
+}
+
+/* Opens name in dir_fd, a regular file and not a symlink. */
+static int
+open_cached(int dir_fd, const char *name, struct stat *st)
+{
+    int fd = beneath_open(dir_fd, name,
+                          O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+
+    if (fd == -1)
+        return -1;
+    if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
+        close(fd);
+        errno = EISDIR;
+        return -1;
+    }
+    return fd;
+}
+
+/* The expansion of twin in dir_fd, if it is there and at least as new. */
+static int
+open_fresh(int dir_fd, const char *name, const struct stat *twin,
            struct stat *st)
 {
-    int fd = open_file(s->cache_fd, stored, st);
+    int fd = open_cached(dir_fd, name, st);
 
     if (fd == -1)
         return -1;
@@ -239,34 +295,75 @@ open_fresh(struct store *s, const char *stored, const struct stat *twin,
     return -1;
 }
 
-/* Expands the CAB open as twin_fd into the cache, under a temporary name
- * that is renamed only when the whole file came out right. */
-static int
-expand_into(struct store *s, const char *stored, int twin_fd, const char *want,
-            struct stat *st)
+/* A failure the client should retry (503), not take for a miss (404). */
+static bool
+errno_is_transient(int e)
 {
-    char tmp[PATH_MAX], abs_tmp[PATH_MAX], cab[64], why[256];
+    return e == ENOSPC || e == EDQUOT || e == EIO || e == ENOMEM ||
+           e == EMFILE || e == ENFILE;
+}
 
-    snprintf(cab, sizeof(cab), "/proc/self/fd/%d", twin_fd);
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp%ld", stored, (long)getpid()) >=
-            (int)sizeof(tmp) ||
-        snprintf(abs_tmp, sizeof(abs_tmp), "%s/%s", s->cache_path, tmp) >=
-            (int)sizeof(abs_tmp)) {
+/*
+ * Expands the CAB open as twin_fd into name in dir_fd, under a temporary
+ * name renamed only when the whole file came out right. The temporary is
+ * made new (O_EXCL, after removing whatever a crash or a hostile hand
+ * left there), so no planted symlink or hard link is written through.
+ * Fails with ENOSPC, EDQUOT or EIO when the cache could not take it,
+ * else ENOENT for a bad CAB.
+ */
+static int
+expand_into(int dir_fd, const char *stored, const char *name, int twin_fd,
+            const char *want, struct stat *st)
+{
+    char tmp[NAME_MAX + 1], why[256];
+    int ofd, rc, e;
+
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp%ld", name, (long)getpid()) >=
+        (int)sizeof(tmp)) {
         errno = ENAMETOOLONG;
         return -1;
     }
-    if (cab_expand(cab, want, abs_tmp, why, sizeof(why)) == -1) {
+    unlinkat(dir_fd, tmp, 0);
+    ofd = openat(dir_fd, tmp,
+                 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (ofd == -1) {
+        log_warn("expand %s: create", stored);
+        return -1;
+    }
+    rc = cab_expand_fd(twin_fd, want, ofd, why, sizeof(why));
+    e = errno;
+    close(ofd);
+    if (rc == -1) {
         log_warnx("expand %s: %s", stored, why);
-        unlinkat(s->cache_fd, tmp, 0);
-        errno = ENOENT;
+        unlinkat(dir_fd, tmp, 0);
+        errno = errno_is_transient(e) ? e : ENOENT;
         return -1;
     }
-    if (renameat(s->cache_fd, tmp, s->cache_fd, stored) == -1) {
+    if (renameat(dir_fd, tmp, dir_fd, name) == -1) {
         log_warn("expand %s: rename", stored);
-        unlinkat(s->cache_fd, tmp, 0);
+        unlinkat(dir_fd, tmp, 0);
         return -1;
     }
-    return open_file(s->cache_fd, stored, st);
+    return open_cached(dir_fd, name, st);
+}
+
+/* Opens (making it) the lock file name.lock in dir_fd. */
+static int
+open_lock(int dir_fd, const char *name)
+{
+    char lock[NAME_MAX + 1];
+    int flags = O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW;
+    int lfd;
+
+    if (snprintf(lock, sizeof(lock), "%s.lock", name) >= (int)sizeof(lock)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    lfd = openat(dir_fd, lock, flags, 0644);
+    /* A symlink planted as the lock: ours is made in its place. */
+    if (lfd == -1 && errno == ELOOP && unlinkat(dir_fd, lock, 0) == 0)
+        lfd = openat(dir_fd, lock, flags, 0644);
+    return lfd;
 }
 
 /*
@@ -278,24 +375,31 @@ static int
 expand_cached(struct store *s, const char *stored, int twin_fd,
               const struct stat *twin, const char *want, struct stat *st)
 {
-    char lock[PATH_MAX];
-    int lfd, fd;
+    const char *name;
+    int dfd = cache_dir_of(s->cache_fd, stored, &name);
+    int lfd, fd, e;
 
-    if (snprintf(lock, sizeof(lock), "%s.lock", stored) >= (int)sizeof(lock) ||
-        make_cache_dirs(s->cache_fd, stored) == -1)
+    if (dfd == -1) {
+        log_warn("expand %s: cache directory", stored);
         return -1;
-    lfd = openat(s->cache_fd, lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-                 0644);
+    }
+    lfd = open_lock(dfd, name);
     if (lfd == -1 || flock(lfd, LOCK_EX) == -1) {
+        e = errno;
         log_warn("expand %s: lock", stored);
         if (lfd != -1)
             close(lfd);
+        close(dfd);
+        errno = e;
         return -1;
     }
-    fd = open_fresh(s, stored, twin, st);
+    fd = open_fresh(dfd, name, twin, st);
     if (fd == -1)
-        fd = expand_into(s, stored, twin_fd, want, st);
+        fd = expand_into(dfd, stored, name, twin_fd, want, st);
+    e = errno;
     close(lfd); /* releases the lock */
+    close(dfd);
+    errno = e;
     return fd;
 }
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -192,6 +193,23 @@ expect_file(const char *target, const char *name)
     free(want);
 }
 
+/* Set by test_twin_cache_full(): cache_dir is a 64 KiB tmpfs. */
+static bool tiny_cache;
+
+/* Mounts a 64 KiB tmpfs on cache_dir; false when that cannot be done
+ * (not root, no mount(8), no tmpfs). */
+static bool
+mount_tiny(const char *dir)
+{
+    char cmd[1000];
+
+    snprintf(cmd, sizeof(cmd),
+             "mkdir -p '%s' && mount -t tmpfs -o size=64k tmpfs '%s' "
+             ">/dev/null 2>&1",
+             dir, dir);
+    return system(cmd) == 0;
+}
+
 static void
 start_twins(bool expand)
 {
@@ -202,6 +220,12 @@ start_twins(bool expand)
 
     fixture_make(&srv);
     snprintf(cache_flag, sizeof(cache_flag), "%s/cache", srv.dir);
+    if (tiny_cache && !mount_tiny(cache_flag)) {
+        tiny_cache = false;
+        fixture_remove(&srv);
+        memset(&srv, 0, sizeof(srv));
+        harness_skip("cannot mount a tmpfs on the cache directory");
+    }
     snprintf(ptr_flag, sizeof(ptr_flag), "%s/outside", srv.dir);
     make_twin("twin.pdb", 300000, 7);
     daemon_start(&srv, expand ? flags : flags + 4);
@@ -313,6 +337,122 @@ test_twin_expanded_once(void **state)
     }
 }
 
+/* Lists dir (ls -A) into out; fails the test if ls does. */
+static void
+list_dir(const char *dir, char *out, size_t outlen)
+{
+    char cmd[600];
+    FILE *p;
+    size_t n;
+
+    snprintf(cmd, sizeof(cmd), "ls -A '%s'", dir);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    n = fread(out, 1, outlen - 1, p);
+    out[n] = '\0';
+    assert_int_equal(pclose(p), 0);
+}
+
+/*
+ * Symlinks planted in cache_dir where the expansion goes: a directory of
+ * the path (twin.pdb -> outside), the lock file and the temporary (two.pd_
+ * .lock and .tmp<pid> -> files outside). Nothing is written outside
+ * cache_dir, the file outside keeps its bytes, and both answers are still
+ * the right bytes (the cache is the daemon's: the links are replaced).
+ */
+static void
+test_twin_cache_symlinks(void **state)
+{
+    char evil[300], victim[300], link[600], cmd[700], listing[256];
+    char *text;
+    FILE *f;
+
+    (void)state;
+    start_twins(true);
+    make_twin("two.pdb", 200000, 11);
+    snprintf(evil, sizeof(evil), "%s/evil", srv.dir);
+    assert_int_equal(mkdir(evil, 0755), 0);
+    snprintf(victim, sizeof(victim), "%s/victim", srv.dir);
+    f = fopen(victim, "w");
+    assert_non_null(f);
+    fputs("VICTIM", f);
+    fclose(f);
+    snprintf(link, sizeof(link), "%s/cache/twin.pdb", srv.dir);
+    assert_int_equal(symlink(evil, link), 0);
+    snprintf(cmd, sizeof(cmd), "mkdir -p '%s/cache/two.pdb/" KEY "'", srv.dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(link, sizeof(link), "%s/cache/two.pdb/" KEY "/two.pd_.lock",
+             srv.dir);
+    assert_int_equal(symlink(victim, link), 0);
+    snprintf(link, sizeof(link), "%s/cache/two.pdb/" KEY "/two.pd_.tmp%ld",
+             srv.dir, (long)srv.pid);
+    assert_int_equal(symlink(victim, link), 0);
+    expect_file("/twin.pdb/" KEY "/twin.pdb", "twin.pdb");
+    expect_file("/two.pdb/" KEY "/two.pdb", "two.pdb");
+    expect_file("/twin.pdb/" KEY "/twin.pdb", "twin.pdb");
+    list_dir(evil, listing, sizeof(listing));
+    assert_string_equal(listing, "");
+    text = slurp(victim, NULL);
+    assert_non_null(text);
+    assert_string_equal(text, "VICTIM");
+    free(text);
+}
+
+/*
+ * A cache_dir too small for the expansion (a 64 KiB tmpfs; skipped where
+ * it cannot be mounted): the miss is not a 404, which clients would cache
+ * as "no such file", but a server error; symsrvd's log says the disk is
+ * full, and nothing partial stays in the cache, so a small file still
+ * expands. store_lookup() fails with ENOSPC; status_for_errno() in
+ * src/daemon/handler.c maps it to 503 (before that change: 500).
+ */
+static void
+test_twin_cache_full(void **state)
+{
+    char cmd[1200], cache[300], listing[256];
+    struct resp r;
+
+    (void)state;
+    tiny_cache = true;
+    start_twins(true);
+    daemon_allow_stderr("symsrvd: expand twin.pdb/" KEY "/twin.pd_: ");
+    daemon_allow_stderr("symsrvd: open twin.pdb/" KEY "/twin.pdb: ");
+    make_twin("small.pdb", 1000, 5);
+    assert_int_equal(http_request(&srv, "GET", "/twin.pdb/" KEY "/twin.pdb",
+                                  NULL, false, &r),
+                     0);
+    if (r.code != 503 && r.code != 500)
+        fail_msg("cache full: got %ld, want 503 (500 before handler.c "
+                 "maps ENOSPC)",
+                 r.code);
+    resp_free(&r);
+    snprintf(cmd, sizeof(cmd),
+             "grep -q 'expand twin.pdb/%s/twin.pd_: .*No space left on "
+             "device' '%s'",
+             KEY, srv.stderr_log);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cache, sizeof(cache), "%s/cache/twin.pdb/" KEY, srv.dir);
+    list_dir(cache, listing, sizeof(listing));
+    assert_string_equal(listing, "twin.pd_.lock\n");
+    expect_file("/small.pdb/" KEY "/small.pdb", "small.pdb");
+}
+
+static int
+teardown_tiny(void **state)
+{
+    char cmd[400];
+
+    if (tiny_cache) {
+        snprintf(cmd, sizeof(cmd), "umount -l '%s/cache'", srv.dir);
+        if (system(cmd) != 0)
+            fail_msg("%s failed", cmd);
+        tiny_cache = false;
+    }
+    if (srv.pid == 0)
+        return 0;
+    return teardown(state);
+}
+
 /* file.ptr: PATH: beneath a pointer root is served, anything else 404s
  * and is logged; file.ptr itself is never sent. */
 static void
@@ -359,6 +499,8 @@ main(int argc, char **argv)
         cmocka_unit_test_teardown(test_twin_corrupt, teardown),
         cmocka_unit_test_teardown(test_twin_expanded_once, teardown),
         cmocka_unit_test_teardown(test_pointers, teardown),
+        cmocka_unit_test_teardown(test_twin_cache_symlinks, teardown),
+        cmocka_unit_test_teardown(test_twin_cache_full, teardown_tiny),
     };
 
     harness_init(argc, argv);
