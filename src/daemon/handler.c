@@ -64,6 +64,12 @@ status_for_errno(int err, const char **why)
     case ENOMEM:
         *why = "service unavailable: out of file descriptors or memory\n";
         return 503;
+    case ENOSPC: /* the cache is full: never a 404, which clients keep */
+    case EDQUOT:
+    case EIO:
+    case EAGAIN: /* openat2 raced renames 64 times in a row */
+        *why = "service unavailable: temporarily, try again\n";
+        return 503;
     }
     *why = "internal error\n";
     return 500;

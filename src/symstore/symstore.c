@@ -579,7 +579,7 @@ add_entry(struct symstore *s, const char *src_path, const unsigned char *buf,
 }
 
 static int undo_entry(const struct symstore *s, const char *id,
-                      const char *file, const char *key);
+                      const char *file, const char *key, const char *name);
 
 /* Takes back e[0..n) after a failed add, as a rollback does. */
 static void
@@ -589,7 +589,7 @@ unref_entries(const struct symstore *s, const struct keys_entry *e, size_t n)
 
     fmt_id(id, s->id);
     for (size_t i = 0; i < n; i++)
-        undo_entry(s, id, e[i].file, e[i].key);
+        undo_entry(s, id, e[i].file, e[i].key, e[i].name);
 }
 
 /* The transaction file's lines of e[0..n): "file\KEY","src_path" CRLF. */
@@ -605,6 +605,27 @@ txn_lines(struct file_buf *out, const char *src_path,
             file_buf_str(out, "\",\"") == -1 ||
             file_buf_str(out, src_path) == -1 ||
             file_buf_str(out, "\"\r\n") == -1)
+            return -1;
+    }
+    return 0;
+}
+
+/*
+ * The journal's lines of e[0..n): the transaction file's line, then a tab
+ * and the name stored, so that a rollback removes exactly the files the
+ * dead run wrote and nothing that was in the directory before.
+ */
+static int
+journal_lines(struct file_buf *out, const char *src_path,
+              const struct keys_entry *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (txn_lines(out, src_path, &e[i], 1) == -1)
+            return -1;
+        out->len -= 2; /* the CRLF txn_lines() ended it with */
+        if (file_buf_str(out, "\t") == -1 ||
+            file_buf_str(out, e[i].name) == -1 ||
+            file_buf_str(out, "\r\n") == -1)
             return -1;
     }
     return 0;
@@ -658,7 +679,7 @@ symstore_add(struct symstore *s, const char *src_path, const unsigned char *buf,
              size_t len, const struct keys_entry *e, size_t n, char *err,
              size_t errlen)
 {
-    struct file_buf lines = {0};
+    struct file_buf lines = {0}, journal = {0};
     int rc;
 
     if (s->id == 0) {
@@ -673,12 +694,15 @@ symstore_add(struct symstore *s, const char *src_path, const unsigned char *buf,
     if (check_entries(src_path, e, n, err, errlen) == -1)
         return -1;
     if (txn_lines(&lines, src_path, e, n) == -1 ||
-        journal_add(s, &lines) == -1) {
+        journal_lines(&journal, src_path, e, n) == -1 ||
+        journal_add(s, &journal) == -1) {
         errbuf_set(err, errlen, "%s/" LAYOUT_ADMIN "/" JOURNAL ": %s", s->root,
                    strerror(errno));
         file_buf_free(&lines);
+        file_buf_free(&journal);
         return -1;
     }
+    file_buf_free(&journal);
     for (size_t i = 0; i < n; i++) {
         if (add_entry(s, src_path, buf, len, &e[i], err, errlen) == -1) {
             unref_entries(s, e, i + 1);
@@ -829,11 +853,58 @@ purge_dir(const struct symstore *s, const char *dir)
     }
 }
 
-/* One line of a transaction file: "file\KEY","source" -> its directory. */
+/*
+ * A rolled-back entry whose directory no transaction refers to any more:
+ * its own file (or CAB twin) and the emptied refs.ptr go, then the
+ * directories that are left empty. Anything else in the directory (files
+ * another tool put there) stays: a rollback never removes what the dead
+ * run did not write.
+ */
+static void
+remove_own(const struct symstore *s, const char *dir, const char *name)
+{
+    char path[PATH_MAX], twin[NAME_MAX + 1];
+    size_t rootlen = strlen(s->root);
+
+    if (layout_is_reserved(name) || strchr(name, '/') != NULL)
+        return;
+    if (file_path_join(path, sizeof(path), dir, "/", name) == 0)
+        unlink(path);
+    if (layout_twin_name(name, twin, sizeof(twin)) == 0 &&
+        file_path_join(path, sizeof(path), dir, "/", twin) == 0)
+        unlink(path);
+    if (file_path_join(path, sizeof(path), dir, "/", LAYOUT_REFS_PTR) == 0)
+        unlink(path);
+    if (file_path_join(path, sizeof(path), dir, "", "") == -1)
+        return;
+    while (strlen(path) > rootlen && rmdir(path) == 0) {
+        char *slash = strrchr(path, '/');
+
+        if (slash == NULL)
+            break;
+        *slash = '\0';
+    }
+}
+
+/* In a journal line ("file\KEY","source"<TAB>name), the tab before the
+ * name: the last tab that follows a '"'; NULL in a transaction file line
+ * (a source path may hold a tab, but never '"' then tab at its end). */
+static const char *
+journal_name(const char *p, size_t n)
+{
+    for (size_t i = n; i > 1; i--)
+        if (p[i - 1] == '\t' && p[i - 2] == '"')
+            return p + i - 1;
+    return NULL;
+}
+
+/* One line of a transaction file: "file\KEY","source" -> its directory;
+ * a line of the journal adds a tab and the name stored. */
 static int
 unref_line(const struct symstore *s, const char *id, const char *p, size_t n)
 {
-    char file[KEYS_NAME_MAX], key[KEYS_KEY_MAX];
+    char file[KEYS_NAME_MAX], key[KEYS_KEY_MAX], name[KEYS_NAME_MAX];
+    const char *tab = journal_name(p, n);
     const char *bs = memchr(p, '\\', n);
     const char *q = bs ? memchr(bs, '"', n - (size_t)(bs - p)) : NULL;
     size_t flen = bs ? (size_t)(bs - p - 1) : 0;
@@ -846,7 +917,11 @@ unref_line(const struct symstore *s, const char *id, const char *p, size_t n)
     file[flen] = '\0';
     memcpy(key, bs + 1, klen);
     key[klen] = '\0';
-    return undo_entry(s, id, file, key);
+    if (tab == NULL || (size_t)(p + n - tab - 1) >= sizeof(name))
+        return undo_entry(s, id, file, key, NULL);
+    memcpy(name, tab + 1, (size_t)(p + n - tab - 1));
+    name[p + n - tab - 1] = '\0';
+    return undo_entry(s, id, file, key, name);
 }
 
 /*
@@ -856,7 +931,7 @@ unref_line(const struct symstore *s, const char *id, const char *p, size_t n)
  */
 static int
 undo_entry(const struct symstore *s, const char *id, const char *file,
-           const char *key)
+           const char *key, const char *name)
 {
     char dir[PATH_MAX], path[PATH_MAX];
     size_t kept = 0;
@@ -869,7 +944,9 @@ undo_entry(const struct symstore *s, const char *id, const char *file,
     file_sweep_tmp(dir);
     if (lines_rewrite(path, id, NULL, LINES_JOINED, true, &kept) == -1)
         return errno == ENOENT ? 0 : -1;
-    if (kept == 0)
+    if (kept == 0 && name != NULL)
+        remove_own(s, dir, name);
+    else if (kept == 0)
         purge_dir(s, dir);
     return 0;
 }

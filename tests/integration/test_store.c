@@ -404,7 +404,7 @@ test_twin_cache_symlinks(void **state)
  * as "no such file", but a server error; symsrvd's log says the disk is
  * full, and nothing partial stays in the cache, so a small file still
  * expands. store_lookup() fails with ENOSPC; status_for_errno() in
- * src/daemon/handler.c maps it to 503 (before that change: 500).
+ * src/daemon/handler.c maps it to 503.
  */
 static void
 test_twin_cache_full(void **state)
@@ -421,10 +421,8 @@ test_twin_cache_full(void **state)
     assert_int_equal(http_request(&srv, "GET", "/twin.pdb/" KEY "/twin.pdb",
                                   NULL, false, &r),
                      0);
-    if (r.code != 503 && r.code != 500)
-        fail_msg("cache full: got %ld, want 503 (500 before handler.c "
-                 "maps ENOSPC)",
-                 r.code);
+    if (r.code != 503)
+        fail_msg("cache full: got %ld, want 503", r.code);
     resp_free(&r);
     snprintf(cmd, sizeof(cmd),
              "grep -q 'expand twin.pdb/%s/twin.pd_: .*No space left on "

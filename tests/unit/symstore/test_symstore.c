@@ -669,6 +669,36 @@ test_crash(void **state)
     free(server);
 }
 
+/*
+ * A rollback removes what the dead run wrote and nothing else: a file
+ * another tool had put in the same key directory (no refs.ptr, as in a
+ * Mozilla-style store) survives, and so does its directory.
+ */
+static void
+test_crash_keeps_other_files(void **state)
+{
+    struct env *e = *state;
+    char path[512];
+    struct stat st;
+
+    assert_int_equal(add_one(e->root, "/a.pdb", "a.pdb", "KA", false), 1);
+    snprintf(path, sizeof(path), "%s/x.pdb", e->root);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof(path), "%s/x.pdb/KX", e->root);
+    assert_int_equal(mkdir(path, 0755), 0);
+    plant(e->root, "x.pdb/KX/x.sym");
+    (void)die_mid_transaction(e->root);
+    assert_true(exists(e->root, "x.pdb/KX/x.pdb"));
+    assert_int_equal(add_one(e->root, "/y.pdb", "y.pdb", "KY", false), 2);
+    assert_false(exists(e->root, "x.pdb/KX/x.pdb"));
+    assert_false(exists(e->root, "x.pdb/KX/refs.ptr"));
+    assert_true(exists(e->root, "x.pdb/KX/x.sym"));
+    snprintf(path, sizeof(path), "%s/x.pdb/KX", e->root);
+    assert_int_equal(stat(path, &st), 0);
+    /* The dead run's directory of its own is gone entirely. */
+    assert_false(exists(e->root, "s.pdb"));
+}
+
 /* A del after a crash rolls back first too, and a journal left by a run
  * that died after lastid.txt (published) rolls nothing back. */
 static void
@@ -826,6 +856,8 @@ main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crash_keeps_other_files, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_crash_then_delete, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_reserved_names, setup, teardown),
