@@ -34,7 +34,6 @@ struct store {
     unsigned nptr;
     char *ptr_path[STORE_MAX_PTR_ROOTS]; /* without trailing '/' */
     int ptr_fd[STORE_MAX_PTR_ROOTS];
-    char *cache_path; /* NULL: no expansion */
     int cache_fd;
 };
 
@@ -103,9 +102,6 @@ open_extra_dirs(struct store *s, const struct store_opts *o, char *err,
     }
     if (o->cache_dir == NULL)
         return 0;
-    s->cache_path = strdup(o->cache_dir);
-    if (s->cache_path == NULL)
-        return -1;
     s->cache_fd = open_dir_at("store.cache_dir", o->cache_dir, 1, err, errlen);
     return s->cache_fd == -1 ? -1 : 0;
 }
@@ -149,7 +145,6 @@ store_free(struct store *s)
         if (s->ptr_fd[i] != -1)
             close(s->ptr_fd[i]);
     }
-    free(s->cache_path);
     if (s->cache_fd != -1)
         close(s->cache_fd);
     if (s->root_fd != -1)
