@@ -18,8 +18,9 @@ struct config {
     bool serve_admin;                      /* store.serve_admin */
     char *pointer_roots[CONFIG_MAX_ADDRS]; /* file.ptr may point here */
     unsigned npointer_roots;
-    bool expand_compressed; /* app.pdb from app.pd_ */
-    char *cache_dir;        /* expanded files */
+    bool expand_compressed;    /* app.pdb from app.pd_ */
+    char *cache_dir;           /* expanded files */
+    unsigned max_expanded_mib; /* largest expansion, MiB */
     char *listen[CONFIG_MAX_ADDRS];
     unsigned nlisten;
     char *tls_listen[CONFIG_MAX_ADDRS];

@@ -16,6 +16,7 @@
 #define SYMSRVD_STORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 struct store;
@@ -25,6 +26,7 @@ struct store_opts {
     char *const *pointer_roots; /* file.ptr may point beneath these */
     unsigned npointer_roots;
     const char *cache_dir; /* expand app.pd_ into here; NULL: never */
+    uint64_t max_expanded; /* bytes an expansion may take; 0: no cap */
 };
 
 /*

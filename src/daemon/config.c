@@ -47,6 +47,11 @@ static const struct directive directives[] = {
     {"store", "expand_compressed", 0, "expand-compressed", K_BOOL,
      OFF(expand_compressed), 0, 0, 0, "off",
      "answer app.pdb from app.pd_ by expanding the CAB once", "on|off"},
+    {"store", "max_expanded_mib", 0, "max-expanded-mib", K_UINT,
+     OFF(max_expanded_mib), 0, 1, 1048576, "4096",
+     "largest file a CAB twin may expand to, in MiB (checked against the "
+     "CAB's header before a byte is written)",
+     "MIB"},
     {"store", "cache_dir", 0, "cache-dir", K_STR, OFF(cache_dir), 0, 0, 0, NULL,
      "where expanded files are kept (needed by expand_compressed)", "DIR"},
     {"server", "listen", 'l', "listen", K_ADDRS, OFF(listen), OFF(nlisten), 0,

@@ -64,7 +64,8 @@ static struct store *
 open_store(const struct config *cfg, char *err, size_t errlen)
 {
     struct store_opts o = {cfg->root, cfg->pointer_roots, cfg->npointer_roots,
-                           cfg->expand_compressed ? cfg->cache_dir : NULL};
+                           cfg->expand_compressed ? cfg->cache_dir : NULL,
+                           (uint64_t)cfg->max_expanded_mib << 20};
 
     return store_new(&o, err, errlen);
 }

@@ -60,7 +60,8 @@ pick(struct mscabd_cabinet *cab, const char *want)
 struct fd_sys {
     struct mspack_system sys; /* first: libmspack hands back this */
     int in_fd, out_fd;
-    int io_errno; /* errno of the first failed read or write */
+    int io_errno;      /* errno of the first failed read or write */
+    uint64_t max_size; /* bytes the output may take */
 };
 
 /* One open "file": a descriptor with its own offset (pread/pwrite), as
@@ -135,6 +136,14 @@ fd_write(struct mspack_file *file, void *buf, int bytes)
     struct fd_file *f = (struct fd_file *)file;
     int done = 0;
 
+    /* The member's declared size was checked; this stops a decompressor
+     * that would write beyond it all the same. */
+    if (f->fd == f->sys->out_fd && bytes > 0 &&
+        (uint64_t)f->off + (uint64_t)bytes > f->sys->max_size) {
+        errno = EFBIG;
+        fd_failed(f);
+        return -1;
+    }
     while (done < bytes) {
         ssize_t w = pwrite(f->fd, (const char *)buf + done,
                            (size_t)(bytes - done), f->off);
@@ -233,6 +242,15 @@ extract(struct mscab_decompressor *cabd, struct mscabd_cabinet *cab,
         errno = EINVAL;
         return -1;
     }
+    if ((uint64_t)f->length > fs->max_size) {
+        errbuf_set(err, errlen,
+                   "member of %llu bytes is over the cap of %llu "
+                   "(store.max_expanded_mib)",
+                   (unsigned long long)f->length,
+                   (unsigned long long)fs->max_size);
+        errno = EFBIG;
+        return -1;
+    }
     rc = cabd->extract(cabd, f, out);
     if (rc != MSPACK_ERR_OK) {
         failed(fs, rc, err, errlen);
@@ -248,14 +266,15 @@ extract(struct mscab_decompressor *cabd, struct mscabd_cabinet *cab,
 }
 
 int
-cab_expand_fd(int cab_fd, const char *want, int out_fd, char *err,
-              size_t errlen)
+cab_expand_fd(int cab_fd, const char *want, int out_fd, uint64_t max_size,
+              char *err, size_t errlen)
 {
     struct fd_sys fs = {{fd_open, fd_close, fd_read, fd_write, fd_seek, fd_tell,
                          fd_message, fd_alloc, fd_free, fd_copy, NULL},
                         cab_fd,
                         out_fd,
-                        0};
+                        0,
+                        max_size};
     struct mscab_decompressor *cabd = mspack_create_cab_decompressor(&fs.sys);
     struct mscabd_cabinet *cab;
     char in[] = FD_IN;
@@ -303,7 +322,7 @@ cab_expand(const char *cab_path, const char *want, const char *out_path,
     if (out == -1)
         errbuf_set(err, errlen, "%s: %s", out_path, strerror(errno));
     else
-        rc = cab_expand_fd(in, want, out, err, errlen);
+        rc = cab_expand_fd(in, want, out, UINT64_MAX, err, errlen);
     e = errno;
     if (out != -1)
         close(out);

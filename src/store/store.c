@@ -1,7 +1,9 @@
 /* The store tree on disk; see store.h. */
 #define _GNU_SOURCE /* flock() */
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -28,6 +30,19 @@
 #define MAX_DIRS 16384
 #define MAX_PATHS 65536
 
+/* Failed expansions remembered (a direct-mapped table: a newer failure
+ * may push out an older one, which then costs one more attempt). */
+#define FAILED_SLOTS 1024
+
+/* A CAB twin as it was when its expansion failed: a changed file (new
+ * upload) is tried again. */
+struct failed_twin {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+};
+
 struct store {
     int root_fd;
     struct dircache *dc;
@@ -35,6 +50,9 @@ struct store {
     char *ptr_path[STORE_MAX_PTR_ROOTS]; /* without trailing '/' */
     int ptr_fd[STORE_MAX_PTR_ROOTS];
     int cache_fd;
+    uint64_t max_expanded; /* UINT64_MAX: no cap */
+    pthread_mutex_t failed_lock;
+    struct failed_twin failed[FAILED_SLOTS];
 };
 
 static int
@@ -116,11 +134,14 @@ store_new(const struct store_opts *o, char *err, size_t errlen)
         return NULL;
     }
     s->cache_fd = -1;
+    s->max_expanded = o->max_expanded > 0 ? o->max_expanded : UINT64_MAX;
+    pthread_mutex_init(&s->failed_lock, NULL);
     s->root_fd = open_root(o->root);
     if (s->root_fd == -1) {
         errbuf_set(err, errlen, "store.root %s: %s", o->root,
                    errno == ENOSYS ? "openat2 unsupported (Linux >= 5.6)"
                                    : strerror(errno));
+        pthread_mutex_destroy(&s->failed_lock);
         free(s);
         return NULL;
     }
@@ -149,6 +170,7 @@ store_free(struct store *s)
         close(s->cache_fd);
     if (s->root_fd != -1)
         close(s->root_fd);
+    pthread_mutex_destroy(&s->failed_lock);
     free(s);
 }
 
@@ -308,7 +330,7 @@ errno_is_transient(int e)
  */
 static int
 expand_into(int dir_fd, const char *stored, const char *name, int twin_fd,
-            const char *want, struct stat *st)
+            const char *want, uint64_t max_size, struct stat *st)
 {
     char tmp[NAME_MAX + 1], why[256];
     int ofd, rc, e;
@@ -325,7 +347,7 @@ expand_into(int dir_fd, const char *stored, const char *name, int twin_fd,
         log_warn("expand %s: create", stored);
         return -1;
     }
-    rc = cab_expand_fd(twin_fd, want, ofd, why, sizeof(why));
+    rc = cab_expand_fd(twin_fd, want, ofd, max_size, why, sizeof(why));
     e = errno;
     close(ofd);
     if (rc == -1) {
@@ -340,6 +362,49 @@ expand_into(int dir_fd, const char *stored, const char *name, int twin_fd,
         return -1;
     }
     return open_cached(dir_fd, name, st);
+}
+
+static struct failed_twin *
+failed_slot(struct store *s, const struct stat *twin)
+{
+    uint64_t h =
+        (uint64_t)twin->st_ino * 0x9E3779B97F4A7C15ULL ^ (uint64_t)twin->st_dev;
+
+    return &s->failed[(h >> 32) % FAILED_SLOTS];
+}
+
+/*
+ * Whether expanding this very twin (same file, size and mtime) failed
+ * before: a corrupt or oversized CAB is tried once, not on every request
+ * (each attempt can cost seconds and gigabytes), until it is replaced.
+ */
+static bool
+failed_before(struct store *s, const struct stat *twin)
+{
+    struct failed_twin *f;
+    bool hit;
+
+    pthread_mutex_lock(&s->failed_lock);
+    f = failed_slot(s, twin);
+    hit = f->ino == twin->st_ino && f->dev == twin->st_dev &&
+          f->size == twin->st_size && f->mtime.tv_sec == twin->st_mtim.tv_sec &&
+          f->mtime.tv_nsec == twin->st_mtim.tv_nsec && f->ino != 0;
+    pthread_mutex_unlock(&s->failed_lock);
+    return hit;
+}
+
+static void
+remember_failure(struct store *s, const struct stat *twin)
+{
+    struct failed_twin *f;
+
+    pthread_mutex_lock(&s->failed_lock);
+    f = failed_slot(s, twin);
+    f->dev = twin->st_dev;
+    f->ino = twin->st_ino;
+    f->size = twin->st_size;
+    f->mtime = twin->st_mtim;
+    pthread_mutex_unlock(&s->failed_lock);
 }
 
 /* Opens (making it) the lock file name.lock in dir_fd. */
@@ -389,8 +454,13 @@ expand_cached(struct store *s, const char *stored, int twin_fd,
         return -1;
     }
     fd = open_fresh(dfd, name, twin, st);
-    if (fd == -1)
-        fd = expand_into(dfd, stored, name, twin_fd, want, st);
+    if (fd == -1 && failed_before(s, twin)) {
+        errno = ENOENT; /* no new attempt, and no new log line */
+    } else if (fd == -1) {
+        fd = expand_into(dfd, stored, name, twin_fd, want, s->max_expanded, st);
+        if (fd == -1 && errno == ENOENT)
+            remember_failure(s, twin);
+    }
     e = errno;
     close(lfd); /* releases the lock */
     close(dfd);

@@ -289,6 +289,52 @@ test_twin_corrupt(void **state)
     snprintf(cmd, sizeof(cmd), "grep -q 'expand twin.pdb/%s/twin.pd_: ' '%s'",
              KEY, srv.stderr_log);
     assert_int_equal(system(cmd), 0);
+    /* Remembered: asked again, no new attempt (one log line in all). */
+    expect("/twin.pdb/" KEY "/twin.pdb", 404, NULL);
+    expect("/TWIN.pdb/" KEY "/twin.PDB", 404, NULL);
+    snprintf(cmd, sizeof(cmd),
+             "test $(grep -c 'expand twin.pdb/%s/twin.pd_: ' '%s') -eq 1", KEY,
+             srv.stderr_log);
+    if (system(cmd) != 0)
+        fail_msg("a failed expansion was tried again");
+    /* Until the CAB is replaced: then it is tried, and expands. */
+    make_twin("twin.pdb", 300000, 7);
+    expect_file("/twin.pdb/" KEY "/twin.pdb", "twin.pdb");
+}
+
+/*
+ * A CAB whose member is larger than store.max_expanded_mib is refused from
+ * its header, before a byte is written (a CAB bomb fills no disk): 404,
+ * a log line naming the cap, nothing in the cache; a smaller twin still
+ * expands.
+ */
+static void
+test_twin_over_cap(void **state)
+{
+    static char cache_flag[300];
+    const char *flags[] = {
+        "--expand-compressed", "on", "--cache-dir", cache_flag,
+        "--max-expanded-mib",  "1",  NULL};
+    char path[512], cmd[1200];
+    struct stat st;
+
+    (void)state;
+    fixture_make(&srv);
+    snprintf(cache_flag, sizeof(cache_flag), "%s/cache", srv.dir);
+    make_twin("twin.pdb", 300000, 7);
+    make_twin("bomb.pdb", 2 * 1024 * 1024 + 1, 3);
+    daemon_allow_stderr("symsrvd: expand bomb.pdb/" KEY "/bomb.pd_: ");
+    daemon_start(&srv, flags);
+    expect("/bomb.pdb/" KEY "/bomb.pdb", 404, NULL);
+    snprintf(cmd, sizeof(cmd),
+             "grep -q 'expand bomb.pdb/%s/bomb.pd_: member of 2097153 bytes "
+             "is over the cap of 1048576' '%s'",
+             KEY, srv.stderr_log);
+    if (system(cmd) != 0)
+        fail_msg("no log line naming the cap");
+    snprintf(path, sizeof(path), "%s/cache/bomb.pdb/" KEY "/bomb.pdb", srv.dir);
+    assert_int_equal(stat(path, &st), -1);
+    expect_file("/twin.pdb/" KEY "/twin.pdb", "twin.pdb");
 }
 
 struct fetch {
@@ -495,6 +541,7 @@ main(int argc, char **argv)
         cmocka_unit_test_teardown(test_twin_not_expanded, teardown),
         cmocka_unit_test_teardown(test_twin_expanded, teardown),
         cmocka_unit_test_teardown(test_twin_corrupt, teardown),
+        cmocka_unit_test_teardown(test_twin_over_cap, teardown),
         cmocka_unit_test_teardown(test_twin_expanded_once, teardown),
         cmocka_unit_test_teardown(test_pointers, teardown),
         cmocka_unit_test_teardown(test_twin_cache_symlinks, teardown),

@@ -933,6 +933,38 @@ static const struct config_case config_cases[] = {
      CONFIG_ERROR,
      NUM_FILE("server.max_connections_per_client", "x", "0 to 1000000")},
 
+    /* store.max_expanded_mib: 1 to 1048576 (1 TiB). */
+    {"--max-expanded-mib=1",
+     NULL,
+     {"--max-expanded-mib=1"},
+     CONFIG_OK,
+     "max_expanded_mib=1"},
+    {"--max-expanded-mib 1048576",
+     NULL,
+     {"--max-expanded-mib", "1048576"},
+     CONFIG_OK,
+     "max_expanded_mib=1048576"},
+    {"--max-expanded-mib=0",
+     NULL,
+     {"--max-expanded-mib=0"},
+     CONFIG_ERROR,
+     NUM_FLAG("--max-expanded-mib", "0", "1 to 1048576")},
+    {"--max-expanded-mib=2G",
+     NULL,
+     {"--max-expanded-mib=2G"},
+     CONFIG_ERROR,
+     NUM_FLAG("--max-expanded-mib", "2G", "1 to 1048576")},
+    {"file: max_expanded_mib 512",
+     ONE_KEY("store", "max_expanded_mib = 512"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file max_expanded_mib=512"},
+    {"file: max_expanded_mib 1048577",
+     ONE_KEY("store", "max_expanded_mib = 1048577"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("store.max_expanded_mib", "1048577", "1 to 1048576")},
+
     /* http.max_ranges, --max-ranges: 1 to RANGE_MAX (64). */
     {"--max-ranges=1", NULL, {"--max-ranges=1"}, CONFIG_OK, "max_ranges=1"},
     {"--max-ranges 64",
@@ -1261,6 +1293,8 @@ describe(const struct config *cfg, char *buf, size_t bufsz)
         append_uint(buf, bufsz, "miss_max_age=", cfg->miss_max_age);
     if (cfg->max_connections != 16384)
         append_uint(buf, bufsz, "max_connections=", cfg->max_connections);
+    if (cfg->max_expanded_mib != 4096)
+        append_uint(buf, bufsz, "max_expanded_mib=", cfg->max_expanded_mib);
     if (cfg->max_connections_per_client != 1024)
         append_uint(buf, bufsz, "max_connections_per_client=",
                     cfg->max_connections_per_client);
