@@ -825,6 +825,24 @@ symstore_close(struct symstore *s)
     free(s);
 }
 
+/* Removes dir and then each parent left empty, up to the store root. */
+static void
+rmdir_up(const struct symstore *s, const char *dir)
+{
+    char path[PATH_MAX];
+    size_t rootlen = strlen(s->root);
+
+    if (file_path_join(path, sizeof(path), dir, "", "") == -1)
+        return;
+    while (strlen(path) > rootlen && rmdir(path) == 0) {
+        char *slash = strrchr(path, '/');
+
+        if (slash == NULL)
+            break;
+        *slash = '\0';
+    }
+}
+
 /* Removes a key directory's files, then it and empty parents. */
 static void
 purge_dir(const struct symstore *s, const char *dir)
@@ -832,7 +850,6 @@ purge_dir(const struct symstore *s, const char *dir)
     char path[PATH_MAX];
     DIR *d = opendir(dir);
     struct dirent *de;
-    size_t rootlen = strlen(s->root);
 
     if (d == NULL)
         return;
@@ -843,14 +860,7 @@ purge_dir(const struct symstore *s, const char *dir)
             unlink(path);
     }
     closedir(d);
-    if (file_path_join(path, sizeof(path), dir, "", "") == -1)
-        return;
-    while (strlen(path) > rootlen && rmdir(path) == 0) {
-        char *slash = strrchr(path, '/');
-        if (slash == NULL)
-            break;
-        *slash = '\0';
-    }
+    rmdir_up(s, dir);
 }
 
 /*
@@ -864,7 +874,6 @@ static void
 remove_own(const struct symstore *s, const char *dir, const char *name)
 {
     char path[PATH_MAX], twin[NAME_MAX + 1];
-    size_t rootlen = strlen(s->root);
 
     if (layout_is_reserved(name) || strchr(name, '/') != NULL)
         return;
@@ -875,15 +884,7 @@ remove_own(const struct symstore *s, const char *dir, const char *name)
         unlink(path);
     if (file_path_join(path, sizeof(path), dir, "/", LAYOUT_REFS_PTR) == 0)
         unlink(path);
-    if (file_path_join(path, sizeof(path), dir, "", "") == -1)
-        return;
-    while (strlen(path) > rootlen && rmdir(path) == 0) {
-        char *slash = strrchr(path, '/');
-
-        if (slash == NULL)
-            break;
-        *slash = '\0';
-    }
+    rmdir_up(s, dir);
 }
 
 /* In a journal line ("file\KEY","source"<TAB>name), the tab before the

@@ -304,6 +304,31 @@ test_own_answers_logged(void **state)
 }
 
 /*
+ * A new connection to d is refused by a cap: a plain 503 with Retry-After
+ * whose body is as long as its Content-Length; over TLS the refusal comes
+ * before any handshake, so curl sees the connection fail.
+ */
+static void
+expect_refused(const struct daemon *d)
+{
+    char out[4096];
+    struct resp r;
+
+    if (harness_tls()) {
+        assert_int_not_equal(http_request(d, "GET", MISS, NULL, false, &r), 0);
+        resp_free(&r);
+        return;
+    }
+    assert_int_equal(raw_exchange(d, "GET " MISS " HTTP/1.1\r\nHost: x\r\n\r\n",
+                                  out, sizeof(out)),
+                     0);
+    assert_int_equal(strncmp(out, "HTTP/1.1 503 ", 13), 0);
+    assert_non_null(strstr(out, "Retry-After: 1\r\n"));
+    assert_non_null(strstr(out, "Content-Length: 42\r\n\r\n"));
+    assert_int_equal(strlen(strstr(out, "\r\n\r\n") + 4), 42);
+}
+
+/*
  * Beyond server.max_connections a new connection gets a 503 with
  * Retry-After and is closed; once one closes, service is back.
  */
@@ -313,7 +338,6 @@ test_connection_cap(void **state)
     static const char *const flags[] = {"--workers", "1", "--max-connections",
                                         "2", NULL};
     struct daemon capped;
-    char out[4096];
     void *a, *b;
     struct resp r;
 
@@ -324,22 +348,7 @@ test_connection_cap(void **state)
     b = raw_open(&capped, "");
     /* Both held: make sure the daemon has taken them before the third. */
     sleep_ms(200);
-    if (harness_tls()) {
-        /* The refusal comes before any handshake: curl sees it fail. */
-        assert_int_not_equal(
-            http_request(&capped, "GET", MISS, NULL, false, &r), 0);
-        resp_free(&r);
-    } else {
-        assert_int_equal(
-            raw_exchange(&capped, "GET " MISS " HTTP/1.1\r\nHost: x\r\n\r\n",
-                         out, sizeof(out)),
-            0);
-        assert_int_equal(strncmp(out, "HTTP/1.1 503 ", 13), 0);
-        assert_non_null(strstr(out, "Retry-After: 1\r\n"));
-        /* The body is exactly as long as Content-Length says. */
-        assert_non_null(strstr(out, "Content-Length: 42\r\n\r\n"));
-        assert_int_equal(strlen(strstr(out, "\r\n\r\n") + 4), 42);
-    }
+    expect_refused(&capped);
     raw_close(a);
     raw_close(b);
     sleep_ms(200);
@@ -360,7 +369,6 @@ test_cap_per_client(void **state)
     static const char *const flags[] = {
         "--workers", "2", "--max-connections-per-client", "2", NULL};
     struct daemon capped;
-    char out[4096];
     void *a, *b;
     struct resp r;
 
@@ -370,18 +378,7 @@ test_cap_per_client(void **state)
     a = raw_open(&capped, "");
     b = raw_open(&capped, "");
     sleep_ms(200);
-    if (harness_tls()) {
-        /* The refusal comes before any handshake: curl sees it fail. */
-        assert_int_not_equal(
-            http_request(&capped, "GET", MISS, NULL, false, &r), 0);
-        resp_free(&r);
-    } else {
-        assert_int_equal(
-            raw_exchange(&capped, "GET " MISS " HTTP/1.1\r\nHost: x\r\n\r\n",
-                         out, sizeof(out)),
-            0);
-        assert_int_equal(strncmp(out, "HTTP/1.1 503 ", 13), 0);
-    }
+    expect_refused(&capped);
     raw_close(a);
     sleep_ms(200);
     assert_int_equal(http_request(&capped, "GET", MISS, NULL, false, &r), 0);
