@@ -56,12 +56,14 @@ scan_section(const GElf_Shdr *sh, const char *name, size_t len,
     if (sh->sh_type == SHT_NOBITS || sh->sh_size == 0)
         return KEYS_OK;
     if (!fits(sh->sh_offset, sh->sh_size, len)) {
-        errbuf_set(why, whylen,
-                   "truncated: section %s ends at 0x%llx, file has 0x%zx bytes",
-                   name != NULL ? name : "?",
-                   (unsigned long long)sh->sh_offset +
-                       (unsigned long long)sh->sh_size,
-                   len);
+        char shown[65];
+
+        errbuf_set(
+            why, whylen,
+            "truncated: section %s ends at 0x%llx, file has 0x%zx bytes",
+            name != NULL ? errbuf_printable(name, shown, sizeof(shown)) : "?",
+            (unsigned long long)sh->sh_offset + (unsigned long long)sh->sh_size,
+            len);
         return KEYS_BAD;
     }
     if ((sh->sh_flags & SHF_EXECINSTR) != 0)
@@ -228,7 +230,10 @@ set_entry(struct keys_entry *ent, const char *file, const char *prefix,
 
     if (a < 0 || b < 0 || c < 0 || (size_t)a >= sizeof(ent->file) ||
         (size_t)b >= sizeof(ent->key) || (size_t)c >= sizeof(ent->name)) {
-        errbuf_set(why, whylen, "name too long: %.64s...", file);
+        char shown[65];
+
+        errbuf_set(why, whylen, "name too long: %s...",
+                   errbuf_printable(file, shown, sizeof(shown)));
         return KEYS_BAD;
     }
     return KEYS_OK;

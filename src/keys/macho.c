@@ -159,7 +159,10 @@ add_entry(const char *basename, const struct macho_image *img,
     snprintf(e.key, sizeof(e.key), "mach-uuid-%s%s", dsym ? "sym-" : "", hex);
     snprintf(e.name, sizeof(e.name), "%s", file);
     if (a < 0 || (size_t)a >= sizeof(e.file)) {
-        errbuf_set(why, whylen, "name too long: %.64s...", file);
+        char shown[65];
+
+        errbuf_set(why, whylen, "name too long: %s...",
+                   errbuf_printable(file, shown, sizeof(shown)));
         return KEYS_BAD;
     }
     for (size_t i = 0; i < *k; i++)
