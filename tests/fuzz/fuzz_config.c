@@ -121,6 +121,8 @@ check_ok(const struct config *c, bool has_r, bool has_file)
     CHECK(c->ntls_listen == 0 || (c->tls_cert != NULL && c->tls_key != NULL));
     CHECK(c->workers <= 256);
     CHECK(c->max_connections >= 1 && c->max_connections <= 1000000);
+    CHECK(c->max_connections_per_client <= 1000000);
+    CHECK(c->max_expanded_mib >= 1 && c->max_expanded_mib <= 1048576);
     CHECK(c->timeout >= 1 && c->timeout <= 3600);
     CHECK(c->shutdown_timeout <= 3600);
     CHECK(c->max_header_size >= 1024 && c->max_header_size <= 1048576);
