@@ -7,10 +7,13 @@
 #   build-asan/     make test: Debug with ASan+UBSan (gcc), the whole suite
 #   build-clang/    make test: Release with clang, -Werror; compiled, and
 #                   its unit tests run (cheap); integration tests are not
+#   build-fuzz/     make fuzz, make test: the libFuzzer targets of
+#                   tests/fuzz/ (clang, ASan+UBSan), target fuzz_all only
 BUILD       ?= build
 BUILD_REL   ?= build-release
 BUILD_SAN   ?= build-asan
 BUILD_CLANG ?= build-clang
+BUILD_FUZZ  ?= build-fuzz
 JOBS        ?= $(shell nproc)
 
 # make run: where to listen and what to serve; ARGS: more symsrvd flags
@@ -19,10 +22,16 @@ PORT ?= 8080
 ROOT ?= $(CURDIR)/demo/store
 ARGS ?=
 
+# make fuzz: seconds per target, and where new corpus entries are kept
+# (not in git). make test: seconds per target, from the seeds alone.
+FUZZ_SECONDS ?= 60
+FUZZ_CORPUS  ?= $(BUILD_FUZZ)/corpus-new
+FUZZ_BUDGET  ?= 10
+
 CTEST = ctest --output-on-failure -j $(JOBS) --test-output-size-passed 1048576
 
-.PHONY: all deps deps-test build build-release build-asan build-clang run \
-	test format format-check bench clean
+.PHONY: all deps deps-test build build-release build-asan build-clang build-fuzz \
+	run test fuzz format format-check bench clean
 
 all: build
 
@@ -51,6 +60,17 @@ build-clang: deps-test
 		-DCMAKE_BUILD_TYPE=Release -DSYMSRVD_TESTS=ON
 	cmake --build $(BUILD_CLANG) -j $(JOBS)
 
+build-fuzz: deps-test
+	cmake -S . -B $(BUILD_FUZZ) -DCMAKE_C_COMPILER=clang \
+		-DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYMSRVD_SANITIZE=ON \
+		-DSYMSRVD_FUZZ=ON -DSYMSRVD_TESTS=ON
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_all
+
+# Each libFuzzer target in turn for FUZZ_SECONDS, one at a time (a crash,
+# leak or broken invariant fails; its input lands in FUZZ_CORPUS/crash/).
+fuzz: build-fuzz
+	tests/fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_SECONDS) $(FUZZ_CORPUS)
+
 # Serves ROOT (default: the demo store) on 127.0.0.1:PORT in the foreground.
 run: build
 	@if [ "$(ROOT)" = "$(CURDIR)/demo/store" ]; then \
@@ -58,10 +78,12 @@ run: build
 	else echo "serving $(ROOT) on http://127.0.0.1:$(PORT)/"; fi
 	./$(BUILD)/symsrvd -r "$(ROOT)" -l 127.0.0.1:$(PORT) $(ARGS)
 
-# Every test in the Release and the ASan+UBSan trees, the unit tests of the
-# clang tree, then one line counting what was skipped in those runs. A
-# failing run does not stop the others; make fails at the end.
-test: format-check build-release build-asan build-clang
+# Every test in the Release and the ASan+UBSan trees (the fuzz corpora
+# replayed among them), the unit tests of the clang tree, each libFuzzer
+# target for FUZZ_BUDGET seconds from its seeds, then one line counting
+# what was skipped in those runs. A failing run does not stop the others;
+# make fails at the end.
+test: format-check build-release build-asan build-clang build-fuzz
 	@rm -f $(BUILD_REL)/junit.xml $(BUILD_SAN)/junit.xml \
 		$(BUILD_CLANG)/junit.xml; \
 	rc=0; \
@@ -71,6 +93,9 @@ test: format-check build-release build-asan build-clang
 		--output-junit $(CURDIR)/$(BUILD_SAN)/junit.xml || rc=1; \
 	$(CTEST) --test-dir $(BUILD_CLANG) -R '^unit\.' \
 		--output-junit $(CURDIR)/$(BUILD_CLANG)/junit.xml || rc=1; \
+	rm -rf $(BUILD_FUZZ)/scratch-test; \
+	tests/fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_BUDGET) \
+		$(BUILD_FUZZ)/scratch-test || rc=1; \
 	scripts/skipped.sh release=$(BUILD_REL)/junit.xml \
 		asan=$(BUILD_SAN)/junit.xml clang=$(BUILD_CLANG)/junit.xml || rc=1; \
 	exit $$rc
@@ -86,4 +111,4 @@ bench: build
 	tests/bench/bench.sh
 
 clean:
-	rm -rf $(BUILD) $(BUILD_REL) $(BUILD_SAN) $(BUILD_CLANG)
+	rm -rf $(BUILD) $(BUILD_REL) $(BUILD_SAN) $(BUILD_CLANG) $(BUILD_FUZZ)

@@ -21,8 +21,9 @@ run_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev libinih-dev
 #       llvm-pdbutil) and make test's clang build
 #   binutils: objcopy, readelf, strip for the ELF fixtures
 #   clang-format: make test's format check
+#   libclang-rt-14-dev: clang -fsanitize=fuzzer (make fuzz, make test)
 test_pkgs=(libcmocka-dev libcurl4-openssl-dev openssl debuginfod gdb
-    cabextract gcab clang lld llvm binutils clang-format)
+    cabextract gcab clang lld llvm binutils clang-format libclang-rt-14-dev)
 
 # tests/bench/bench.sh: nginx to compare with, wrk for load; python3
 # (gen_store.py), curl and pgrep (procps) for its checks.

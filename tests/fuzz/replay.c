@@ -1,8 +1,10 @@
 /*
  * Runs a libFuzzer target without libFuzzer: feeds each file named on the
  * command line, and each file in each directory named, to
- * LLVMFuzzerTestOneInput() in an exact-size buffer. Fails when it finds no
- * input at all, so a lost corpus does not pass quietly.
+ * LLVMFuzzerTestOneInput() in an exact-size buffer, except the files of
+ * a directory named by an --exclude=NAME argument (a crashing input kept
+ * in the corpus until its fix lands). Fails when it finds no input at all,
+ * so a lost corpus does not pass quietly.
  */
 #include <dirent.h>
 #include <stddef.h>
@@ -43,6 +45,16 @@ replay_file(const char *path)
     return 0;
 }
 
+static int
+excluded(int argc, char **argv, const char *name)
+{
+    for (int i = 1; i < argc; i++)
+        if (strncmp(argv[i], "--exclude=", 10) == 0 &&
+            strcmp(argv[i] + 10, name) == 0)
+            return 1;
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -50,9 +62,12 @@ main(int argc, char **argv)
     int bad = 0;
 
     for (int i = 1; i < argc; i++) {
-        DIR *d = opendir(argv[i]);
+        DIR *d;
         struct dirent *de;
 
+        if (strncmp(argv[i], "--exclude=", 10) == 0)
+            continue;
+        d = opendir(argv[i]);
         if (d == NULL) {
             if (replay_file(argv[i]) != 0)
                 bad = 1;
@@ -64,8 +79,11 @@ main(int argc, char **argv)
             char path[4096];
             struct stat st;
 
-            if (de->d_name[0] == '.')
+            if (de->d_name[0] == '.' || excluded(argc, argv, de->d_name)) {
+                if (de->d_name[0] != '.')
+                    printf("%s: excluded\n", de->d_name);
                 continue;
+            }
             if (snprintf(path, sizeof(path), "%s/%s", argv[i], de->d_name) >=
                     (int)sizeof(path) ||
                 stat(path, &st) != 0 || !S_ISREG(st.st_mode))
