@@ -25,6 +25,8 @@
 #define CORK_MIN (256 * 1024)
 /* Seconds a closing connection waits for the client's unread bytes. */
 #define LINGER_SECS 2
+/* Bytes a lingering connection drops per read event. */
+#define LINGER_DRAIN (1024 * 1024)
 /* Free exchanges a worker keeps; more are freed when given back. */
 #define POOL_KEEP 256
 /* Largest single sendfile(2) call. */
@@ -374,8 +376,10 @@ static enum step
 conn_linger(struct conn *c)
 {
     c->state = C_LINGER; /* the answer is logged: conn_close() must not */
-    if (c->ssl != NULL)
+    if (c->ssl != NULL) {
         SSL_shutdown(c->ssl); /* close_notify, without waiting for theirs */
+        ERR_clear_error();    /* SSL_get_error() needs an empty queue */
+    }
     if (shutdown(c->fd, SHUT_WR) == -1) {
         conn_close(c);
         return STEP_GONE;
@@ -389,17 +393,24 @@ conn_linger(struct conn *c)
     return linger_read(c); /* what is already there, at once */
 }
 
-/* Reads and drops what the client sends until it closes. */
+/*
+ * Reads and drops what the client sends until it closes. At most
+ * LINGER_DRAIN bytes a call: a client that never stops sending cannot
+ * hold the worker here, and is closed by the linger timer instead.
+ */
 static enum step
 linger_read(struct conn *c)
 {
     char scratch[4096];
+    size_t drained = 0;
 
     for (;;) {
         ssize_t r = recv(c->fd, scratch, sizeof(scratch), 0);
 
-        if (r > 0)
+        if (r > 0 && (drained += (size_t)r) < LINGER_DRAIN)
             continue;
+        if (r > 0)
+            return STEP_WAIT; /* the timer ends it */
         if (r == -1 && errno == EINTR)
             continue;
         if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -731,6 +742,7 @@ start_answer(struct conn *c, bool keep_alive_10, time_t now)
         answer_text(&x->a, 500, "internal error\n");
         x->a.close = true;
         x->hdr_len = reply_head(&x->a, &re, false, x->out, OUT_CAP);
+        file = false;
     }
     x->out_len = x->hdr_len;
     x->out_off = 0;
@@ -1019,7 +1031,10 @@ conn_accept(struct conn_env *env, int fd, const struct sockaddr *peer, bool tls)
 
     if (env->stopping || env->nconns >= env->max_conns ||
         (env->clients != NULL && !clients_take(env->clients, peer))) {
-        refuse(fd);
+        if (tls)
+            close(fd); /* plain text would be a broken TLS record */
+        else
+            refuse(fd);
         return;
     }
     c = calloc(1, sizeof(*c));

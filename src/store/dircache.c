@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/beneath.h"
@@ -38,6 +39,11 @@
 struct listing {
     atomic_uint refs;
     struct timespec mtime;
+    /* Read less than a second after the directory's last change: an entry
+     * added in the same clock tick (directory mtimes are as coarse as the
+     * kernel's tick) would leave the mtime as it is and stay unseen, so
+     * such a listing is read again, like git's "racy" index entries. */
+    bool racy;
     size_t n;
     char **lower, **name; /* n each, pointing into blob */
     char *blob;
@@ -290,6 +296,17 @@ read_names(int root_fd, const char *dir, char **blob, size_t *len,
     return errno == 0 ? 0 : -1;
 }
 
+/* Whether a directory changed at mtime may change again unseen. */
+static bool
+is_racy(const struct timespec *mtime)
+{
+    struct timespec now;
+
+    if (clock_gettime(CLOCK_REALTIME, &now) == -1)
+        return true;
+    return now.tv_sec - mtime->tv_sec < 2; /* within a second or two */
+}
+
 static struct listing *
 read_listing(int root_fd, const char *dir, const struct timespec *mtime)
 {
@@ -317,6 +334,7 @@ read_listing(int root_fd, const char *dir, const struct timespec *mtime)
     }
     free(e);
     l->mtime = *mtime;
+    l->racy = is_racy(mtime);
     atomic_init(&l->refs, 1);
     return l;
 fail:
@@ -385,7 +403,7 @@ cached_listing(struct dircache *dc, const char *dir, const struct stat *st,
     if (*p == NULL)
         return NULL;
     l = (*p)->val;
-    if (!same_mtime(l, st) && !(*p)->reading) {
+    if ((!same_mtime(l, st) || l->racy) && !(*p)->reading) {
         (*p)->reading = true;
         *read_it = !(l->n >= BACKGROUND_MIN && enqueue(dc, dir));
     }

@@ -581,7 +581,30 @@ add_entry(struct symstore *s, const char *src_path, const unsigned char *buf,
 static int undo_entry(const struct symstore *s, const char *id,
                       const char *file, const char *key, const char *name);
 
-/* Takes back e[0..n) after a failed add, as a rollback does. */
+/* Whether an earlier add of this transaction stored under e's directory
+ * (its transaction-file line "file\KEY", is there already). */
+static bool
+txn_has(const struct symstore *s, const struct keys_entry *e)
+{
+    char prefix[KEYS_NAME_MAX + KEYS_KEY_MAX + 8];
+    const char *p = s->txn.p;
+
+    if (p == NULL || snprintf(prefix, sizeof(prefix), "\"%s\\%s\",", e->file,
+                              e->key) >= (int)sizeof(prefix))
+        return false;
+    for (; p != NULL; p = strchr(p, '\n')) {
+        p += *p == '\n';
+        if (strncmp(p, prefix, strlen(prefix)) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Takes back e[0..n) after a failed add, as a rollback does, except the
+ * entries an earlier add of this transaction stored too: their refs.ptr
+ * line and file stay, as the transaction file names them.
+ */
 static void
 unref_entries(const struct symstore *s, const struct keys_entry *e, size_t n)
 {
@@ -589,7 +612,8 @@ unref_entries(const struct symstore *s, const struct keys_entry *e, size_t n)
 
     fmt_id(id, s->id);
     for (size_t i = 0; i < n; i++)
-        undo_entry(s, id, e[i].file, e[i].key, e[i].name);
+        if (!txn_has(s, &e[i]))
+            undo_entry(s, id, e[i].file, e[i].key, e[i].name);
 }
 
 /* The transaction file's lines of e[0..n): "file\KEY","src_path" CRLF. */

@@ -305,8 +305,8 @@ test_own_answers_logged(void **state)
 
 /*
  * A new connection to d is refused by a cap: a plain 503 with Retry-After
- * whose body is as long as its Content-Length; over TLS the refusal comes
- * before any handshake, so curl sees the connection fail.
+ * whose body is as long as its Content-Length; over TLS the connection is
+ * closed before any handshake, so curl sees it fail.
  */
 static void
 expect_refused(const struct daemon *d)

@@ -699,6 +699,43 @@ test_crash_keeps_other_files(void **state)
     assert_false(exists(e->root, "s.pdb"));
 }
 
+/*
+ * A failed add takes back only what it stored itself: an entry an earlier
+ * add of the same transaction stored (the same PDB given twice) keeps its
+ * file and refs.ptr line, which the transaction file names.
+ */
+static void
+test_failed_add_keeps_earlier_entry(void **state)
+{
+    struct env *e = *state;
+    struct symstore_txn t = {"p", NULL, NULL, false};
+    struct keys_entry one[] = {entry("x.pdb", "KX")};
+    struct keys_entry two[] = {entry("x.pdb", "KX"), entry("y.pdb", "KY")};
+    struct symstore *s;
+    char err[512], *refs;
+
+    assert_int_equal(add_one(e->root, "/a.pdb", "a.pdb", "KA", false), 1);
+    plant(e->root, "y.pdb"); /* a file where y.pdb/ must go: that add fails */
+    s = symstore_open(e->root, false, false, err, sizeof(err));
+    assert_non_null(s);
+    assert_int_equal(symstore_begin(s, &t, err, sizeof(err)), 0);
+    assert_int_equal(symstore_add(s, "/b1/x.pdb", pdb_bytes, sizeof(pdb_bytes),
+                                  one, 1, err, sizeof(err)),
+                     0);
+    assert_int_equal(symstore_add(s, "/b2/x.pdb", pdb_bytes, sizeof(pdb_bytes),
+                                  two, 2, err, sizeof(err)),
+                     -1);
+    assert_int_equal(symstore_commit(s, err, sizeof(err)), 2);
+    symstore_close(s);
+    assert_true(exists(e->root, "x.pdb/KX/x.pdb"));
+    /* Transaction 2's line stays (the failed add rewrote it with its own
+     * source path before failing: the same bytes under the same key). */
+    refs = slurp(e->root, "x.pdb/KX/refs.ptr", NULL);
+    assert_non_null(refs);
+    assert_int_equal(strncmp(refs, "0000000002,file,", 16), 0);
+    free(refs);
+}
+
 /* A del after a crash rolls back first too, and a journal left by a run
  * that died after lastid.txt (published) rolls nothing back. */
 static void
@@ -858,6 +895,8 @@ main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_keeps_other_files, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_failed_add_keeps_earlier_entry,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_then_delete, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_reserved_names, setup, teardown),
