@@ -664,10 +664,12 @@ static int
 journal_add(struct symstore *s, const struct file_buf *lines)
 {
     char path[PATH_MAX], id[ID_LEN + 3];
+    off_t good;
+    int e;
 
+    if (admin_path(s, JOURNAL, path, sizeof(path)) == -1)
+        return -1;
     if (s->journal_fd == -1) {
-        if (admin_path(s, JOURNAL, path, sizeof(path)) == -1)
-            return -1;
         s->journal_fd = open(
             path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
         if (s->journal_fd == -1)
@@ -676,12 +678,29 @@ journal_add(struct symstore *s, const struct file_buf *lines)
         memcpy(id + ID_LEN, "\r\n", 3);
         if (file_write_all(s->journal_fd, id, ID_LEN + 2) == -1 ||
             file_fsync_parent(path) == -1)
-            return -1;
+            goto bad_header;
     }
-    if (file_write_all(s->journal_fd, lines->p, lines->len) == -1 ||
-        fdatasync(s->journal_fd) == -1)
-        return -1;
-    return 0;
+    good = lseek(s->journal_fd, 0, SEEK_END);
+    if (good != -1 &&
+        file_write_all(s->journal_fd, lines->p, lines->len) == 0 &&
+        fdatasync(s->journal_fd) == 0)
+        return 0;
+    /* A line cut short would glue onto the next one: the journal goes
+     * back to its last whole line (the caller writes none of this add). */
+    e = errno;
+    if (good != -1 && ftruncate(s->journal_fd, good) == -1) {
+        /* Then unref_line() skips the broken line: nothing more to do. */
+    }
+    errno = e;
+    return -1;
+bad_header:
+    /* Without its id line the journal could not be rolled back: none. */
+    e = errno;
+    close(s->journal_fd);
+    s->journal_fd = -1;
+    unlink(path);
+    errno = e;
+    return -1;
 }
 
 /* Closes the journal; unlinks it too when the transaction is settled. */
