@@ -27,6 +27,17 @@ fuzz_fail(const char *file, int line, const char *what)
     abort();
 }
 
+/* The 8 bytes at p as a little-endian signed number (times from input). */
+static inline int64_t
+fuzz_le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return (int64_t)v;
+}
+
 /* An exact-size copy of s[0..len) (malloc(0) avoided). */
 static inline char *
 fuzz_dup(const void *s, size_t len)

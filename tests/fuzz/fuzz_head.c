@@ -13,40 +13,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fuzz.h"
 #include "http/head.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Not assert(): RelWithDebInfo defines NDEBUG. */
-#define CHECK(c)                                                               \
-    do {                                                                       \
-        if (!(c))                                                              \
-            fail(#c, __LINE__);                                                \
-    } while (0)
-
-static void
-fail(const char *what, int line)
-{
-    fprintf(stderr, "fuzz_head.c:%d: invariant broken: %s\n", line, what);
-    abort();
-}
-
-/* An exact-size copy, so that ASan sees a read past its end. */
-static char *
-dup_exact(const uint8_t *s, size_t len)
-{
-    char *p = malloc(len > 0 ? len : 1);
-
-    CHECK(p != NULL);
-    if (len > 0)
-        memcpy(p, s, len);
-    return p;
-}
 
 static size_t
 end_of_copy(const uint8_t *s, size_t len, size_t *scanned)
 {
-    char *b = dup_exact(s, len);
+    char *b = fuzz_dup(s, len);
     size_t e = head_end(b, len, scanned);
 
     free(b);
@@ -403,7 +376,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* What an overflowing connection would answer. */
     if (size > 0) {
-        char *b = dup_exact(data, size);
+        char *b = fuzz_dup(data, size);
 
         orc = head_overflow(b, size, &why);
         CHECK(orc == HEAD_URI_TOO_LONG || orc == HEAD_TOO_LARGE);
@@ -413,7 +386,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(b);
     }
     if (e != 0) {
-        char *b = dup_exact(data, e);
+        char *b = fuzz_dup(data, e);
 
         check_head(b, e);
         free(b);

@@ -24,16 +24,6 @@ static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
 static const char *const wday[] = {"Sun", "Mon", "Tue", "Wed",
                                    "Thu", "Fri", "Sat"};
 
-static int64_t
-le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return (int64_t)v;
-}
-
 static void
 check_round_trip(time_t t0, time_t now)
 {
@@ -86,8 +76,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size < 16)
         return 0;
-    now = (time_t)le64(data);
-    t0 = (time_t)le64(data + 8);
+    now = (time_t)fuzz_le64(data);
+    t0 = (time_t)fuzz_le64(data + 8);
     s = (const char *)data + 16;
     len = size - 16;
     check_round_trip(t0, now);

@@ -175,16 +175,6 @@ ref_if_range(const char *v, const char *etag, time_t mtime, time_t now)
     return httpdate_parse(v, len, now, &d) == 0 && d == mtime;
 }
 
-static int64_t
-le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return (int64_t)v;
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -200,8 +190,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 17 || size > 16384)
         return 0;
     flags = data[0];
-    mtime = (time_t)le64(data + 1);
-    now = (time_t)le64(data + 9);
+    mtime = (time_t)fuzz_le64(data + 1);
+    now = (time_t)fuzz_le64(data + 9);
     for (int i = 0; i < NFIELDS; i++) {
         const uint8_t *nul = memchr(data + pos, '\0', size - pos);
         size_t n = nul != NULL ? (size_t)(nul - (data + pos)) : size - pos;
