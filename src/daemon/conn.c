@@ -167,12 +167,19 @@ stop_wait_write(struct conn *c)
 
 enum io_rc { IO_OK, IO_AGAIN, IO_EOF, IO_ERROR };
 
-/* What a TLS call's failure means; sets tls_io_blocked when it waits for
- * the other direction (a handshake or key update in the middle). */
+/*
+ * What a TLS call's result r means: r > 0 bytes done (into *n), else the
+ * failure; sets tls_io_blocked when it waits for the other direction (a
+ * handshake or key update in the middle).
+ */
 static enum io_rc
-tls_rc(struct conn *c, int r, bool writing)
+tls_rc(struct conn *c, ssize_t r, bool writing, size_t *n)
 {
-    switch (SSL_get_error(c->ssl, r)) {
+    if (r > 0) {
+        *n = (size_t)r;
+        return IO_OK;
+    }
+    switch (SSL_get_error(c->ssl, (int)r)) {
     case SSL_ERROR_WANT_READ:
         c->tls_io_blocked = writing;
         if (writing)
@@ -193,20 +200,20 @@ tls_rc(struct conn *c, int r, bool writing)
     }
 }
 
+/* SSL_read() and SSL_write() take an int length. */
+static int
+tls_len(size_t len)
+{
+    return len > INT32_MAX ? INT32_MAX : (int)len;
+}
+
 static enum io_rc
 io_read(struct conn *c, char *buf, size_t len, size_t *n)
 {
     ssize_t r;
 
-    if (c->ssl != NULL) {
-        int s = SSL_read(c->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
-
-        if (s > 0) {
-            *n = (size_t)s;
-            return IO_OK;
-        }
-        return tls_rc(c, s, false);
-    }
+    if (c->ssl != NULL)
+        return tls_rc(c, SSL_read(c->ssl, buf, tls_len(len)), false, n);
     do
         r = recv(c->fd, buf, len, 0);
     while (r == -1 && errno == EINTR);
@@ -225,15 +232,8 @@ io_write(struct conn *c, const char *buf, size_t len, bool more, size_t *n)
 {
     ssize_t r;
 
-    if (c->ssl != NULL) {
-        int s = SSL_write(c->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
-
-        if (s > 0) {
-            *n = (size_t)s;
-            return IO_OK;
-        }
-        return tls_rc(c, s, true);
-    }
+    if (c->ssl != NULL)
+        return tls_rc(c, SSL_write(c->ssl, buf, tls_len(len)), true, n);
     do
         r = send(c->fd, buf, len, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
     while (r == -1 && errno == EINTR);
@@ -247,17 +247,11 @@ io_write(struct conn *c, const char *buf, size_t len, bool more, size_t *n)
 static enum io_rc
 io_sendfile(struct conn *c, int fd, uint64_t off, size_t len, size_t *n)
 {
+    off_t o = (off_t)off;
     ssize_t r;
 
-    if (c->ssl != NULL) {
-        r = SSL_sendfile(c->ssl, fd, (off_t)off, len, 0);
-        if (r > 0) {
-            *n = (size_t)r;
-            return IO_OK;
-        }
-        return tls_rc(c, (int)r, true);
-    }
-    off_t o = (off_t)off;
+    if (c->ssl != NULL)
+        return tls_rc(c, SSL_sendfile(c->ssl, fd, o, len, 0), true, n);
 
     do
         r = sendfile(c->fd, fd, &o, len);
