@@ -329,63 +329,59 @@ expect_refused(const struct daemon *d)
 }
 
 /*
- * Beyond server.max_connections a new connection gets a 503 with
- * Retry-After and is closed; once one closes, service is back.
+ * With flags making 2 the cap, two held connections make a third refused;
+ * once `release` of them close, a request is served again.
  */
+static void
+check_cap(const char *const *flags, int release)
+{
+    struct daemon capped;
+    void *held[2];
+    struct resp r;
+
+    fixture_make(&capped);
+    daemon_start(&capped, flags);
+    held[0] = raw_open(&capped, "");
+    held[1] = raw_open(&capped, "");
+    /* Both held: make sure the daemon has taken them before the third. */
+    sleep_ms(200);
+    expect_refused(&capped);
+    for (int i = 0; i < release; i++)
+        raw_close(held[i]);
+    sleep_ms(200);
+    assert_int_equal(http_request(&capped, "GET", MISS, NULL, false, &r), 0);
+    assert_int_equal(r.code, 404);
+    resp_free(&r);
+    for (int i = release; i < 2; i++)
+        raw_close(held[i]);
+    daemon_finish(&capped);
+}
+
+/* Beyond server.max_connections a new connection gets a 503 with
+ * Retry-After and is closed; once one closes, service is back. */
 static void
 test_connection_cap(void **state)
 {
     static const char *const flags[] = {"--workers", "1", "--max-connections",
                                         "2", NULL};
-    struct daemon capped;
-    void *a, *b;
-    struct resp r;
 
     (void)state;
-    fixture_make(&capped);
-    daemon_start(&capped, flags);
-    a = raw_open(&capped, "");
-    b = raw_open(&capped, "");
-    /* Both held: make sure the daemon has taken them before the third. */
-    sleep_ms(200);
-    expect_refused(&capped);
-    raw_close(a);
-    raw_close(b);
-    sleep_ms(200);
-    assert_int_equal(http_request(&capped, "GET", MISS, NULL, false, &r), 0);
-    assert_int_equal(r.code, 404);
-    resp_free(&r);
-    daemon_finish(&capped);
+    check_cap(flags, 2);
 }
 
 /*
  * Beyond server.max_connections_per_client, a client address (one
- * client across all the workers) gets the 503 too; its other connections
- * and other clients go on.
+ * client across all the workers) gets the 503 too; once one of its
+ * connections closes, it is served again.
  */
 static void
 test_cap_per_client(void **state)
 {
     static const char *const flags[] = {
         "--workers", "2", "--max-connections-per-client", "2", NULL};
-    struct daemon capped;
-    void *a, *b;
-    struct resp r;
 
     (void)state;
-    fixture_make(&capped);
-    daemon_start(&capped, flags);
-    a = raw_open(&capped, "");
-    b = raw_open(&capped, "");
-    sleep_ms(200);
-    expect_refused(&capped);
-    raw_close(a);
-    sleep_ms(200);
-    assert_int_equal(http_request(&capped, "GET", MISS, NULL, false, &r), 0);
-    assert_int_equal(r.code, 404);
-    resp_free(&r);
-    raw_close(b);
-    daemon_finish(&capped);
+    check_cap(flags, 1);
 }
 
 /* CPU seconds (user + system) the process pid has used, from /proc. */
