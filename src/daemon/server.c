@@ -115,16 +115,30 @@ add_specs(struct server *srv, char *const *addrs, unsigned n, int tls,
           char *err, size_t errlen)
 {
     for (unsigned i = 0; i < n; i++) {
-        struct listen_spec *sp = &srv->specs[srv->nspecs];
+        struct sockaddr_storage ss[ADDR_RESOLVE_MAX];
+        socklen_t lens[ADDR_RESOLVE_MAX];
+        char why[200];
+        size_t got;
 
-        if (addr_parse(addrs[i], &sp->ss, &sp->sslen) == -1) {
-            errbuf_set(err, errlen, "listen %s: malformed address", addrs[i]);
+        /* A host name or "*" stands for several addresses: each one is a
+         * listener of its own. */
+        if (addr_resolve(addrs[i], ss, lens, MAX_SPECS - srv->nspecs, &got,
+                         why, sizeof(why)) == -1) {
+            errbuf_set(err, errlen, "listen %s", why);
             return -1;
         }
-        sp->tls = tls != 0;
-        if (probe_spec(sp, addrs[i], err, errlen) == -1)
-            return -1;
-        srv->nspecs++;
+        for (size_t j = 0; j < got; j++) {
+            struct listen_spec *sp = &srv->specs[srv->nspecs];
+            char text[ADDR_TEXT_LEN];
+
+            sp->ss = ss[j];
+            sp->sslen = lens[j];
+            sp->tls = tls != 0;
+            addr_format((const struct sockaddr *)&ss[j], text);
+            if (probe_spec(sp, text, err, errlen) == -1)
+                return -1;
+            srv->nspecs++;
+        }
     }
     return 0;
 }
