@@ -189,8 +189,8 @@ set_port(struct sockaddr_storage *ss, uint16_t port)
 
 /* Appends sa unless out[] has it. Returns 0, or -1 when out[] is full. */
 static int
-add_unique(struct sockaddr_storage *out, socklen_t *lens, size_t max,
-           size_t *n, const struct sockaddr *sa, socklen_t len)
+add_unique(struct sockaddr_storage *out, socklen_t *lens, size_t max, size_t *n,
+           const struct sockaddr *sa, socklen_t len)
 {
     for (size_t i = 0; i < *n; i++)
         if (lens[i] == len && memcmp(&out[i], sa, len) == 0)
@@ -214,10 +214,10 @@ resolve_any(struct sockaddr_storage *out, socklen_t *lens, size_t max,
     sin.sin_port = htons(port);
     sin6.sin6_addr = in6addr_any;
     sin6.sin6_port = htons(port);
-    if (add_unique(out, lens, max, n, (struct sockaddr *)&sin,
-                   sizeof(sin)) == -1 ||
-        add_unique(out, lens, max, n, (struct sockaddr *)&sin6,
-                   sizeof(sin6)) == -1)
+    if (add_unique(out, lens, max, n, (struct sockaddr *)&sin, sizeof(sin)) ==
+            -1 ||
+        add_unique(out, lens, max, n, (struct sockaddr *)&sin6, sizeof(sin6)) ==
+            -1)
         return -1;
     return 0;
 }

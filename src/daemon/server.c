@@ -122,8 +122,8 @@ add_specs(struct server *srv, char *const *addrs, unsigned n, int tls,
 
         /* A host name or "*" stands for several addresses: each one is a
          * listener of its own. */
-        if (addr_resolve(addrs[i], ss, lens, MAX_SPECS - srv->nspecs, &got,
-                         why, sizeof(why)) == -1) {
+        if (addr_resolve(addrs[i], ss, lens, MAX_SPECS - srv->nspecs, &got, why,
+                         sizeof(why)) == -1) {
             errbuf_set(err, errlen, "listen %s", why);
             return -1;
         }

@@ -70,8 +70,7 @@ test_bad_flags(void **state)
     static const char *const unknown[] = {"--frobnicate", NULL};
     static const char *const no_value[] = {"-r", NULL};
     static const char *const workers[] = {"-r", "/", "-w", "300", NULL};
-    static const char *const addr[] = {"-r", "/", "-l", "localhost:http",
-                                       NULL};
+    static const char *const addr[] = {"-r", "/", "-l", "localhost:http", NULL};
     static const char *const no_store[] = {"-l", "127.0.0.1:0", NULL};
     static const char *const no_name[] = {"-r", "/", "-l",
                                           "no-such-host.invalid:0", NULL};
@@ -223,8 +222,7 @@ get_status(const char *url)
 static void
 test_listen_forms(void **state)
 {
-    static const char *const extra[] = {"-l", "localhost:0", "-l", "*:0",
-                                        NULL};
+    static const char *const extra[] = {"-l", "localhost:0", "-l", "*:0", NULL};
     char url[128], *addrs;
 
     (void)state;
@@ -233,8 +231,8 @@ test_listen_forms(void **state)
     assert_non_null(addrs);
     /* 127.0.0.1:0 (the harness's), localhost's 127.0.0.1, 0.0.0.0, [::]
      * and the harness's HTTPS one. */
-    assert_non_null(strstr(strstr(addrs, "http://127.0.0.1:") + 1,
-                           "http://127.0.0.1:"));
+    assert_non_null(
+        strstr(strstr(addrs, "http://127.0.0.1:") + 1, "http://127.0.0.1:"));
     snprintf(url, sizeof(url), "http://[::1]:%ld/pingme.txt",
              port_of(addrs, "http://[::]:"));
     assert_int_equal(get_status(url), 200);

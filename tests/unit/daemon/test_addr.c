@@ -266,8 +266,7 @@ test_split_table(void **state)
     unsigned failures = 0;
 
     (void)state;
-    for (size_t i = 0; i < sizeof(split_cases) / sizeof(split_cases[0]);
-         i++) {
+    for (size_t i = 0; i < sizeof(split_cases) / sizeof(split_cases[0]); i++) {
         const struct split_case *c = &split_cases[i];
         char host[ADDR_HOST_MAX + 1];
         uint16_t port = 0;
@@ -458,8 +457,7 @@ test_resolve_name(void **state)
     fake_answer_make(&f);
     fake_res = f.ai;
     fake_rc = 0;
-    assert_int_equal(resolve_text("sym.example:8080", 16, out, sizeof(out)),
-                     0);
+    assert_int_equal(resolve_text("sym.example:8080", 16, out, sizeof(out)), 0);
     assert_string_equal(out,
                         "192.0.2.7:8080,[2001:db8::7]:8080,192.0.2.8:8080");
     /* Three distinct addresses do not fit in two; nor in more than
@@ -469,8 +467,7 @@ test_resolve_name(void **state)
     /* Only entries that are not IPv4 or IPv6. */
     f.ai[3].ai_next = NULL;
     fake_res = &f.ai[3];
-    assert_int_equal(resolve_text("unix.example:80", 16, out, sizeof(out)),
-                     -1);
+    assert_int_equal(resolve_text("unix.example:80", 16, out, sizeof(out)), -1);
     assert_string_equal(out, "unix.example:80: no IPv4 or IPv6 address");
     /* The resolver's own error, named. */
     fake_res = NULL;
