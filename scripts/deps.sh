@@ -23,11 +23,12 @@ run_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev libinih-dev
 #   binutils: objcopy, readelf, strip for the ELF fixtures
 #   clang-format: make test's format check
 #   libclang-rt-14-dev: clang -fsanitize=fuzzer (make fuzz, make test)
-#   lintian, man-db: tests/packaging/ (lintian on the .deb, man --warnings)
+#   lintian, man-db, logrotate: tests/packaging/ (lintian on the .deb,
+#       man --warnings, the shipped logrotate file)
 #   dpkg-dev: as for deb below (tests/packaging/deb.sh builds the .deb)
 test_pkgs=(libcmocka-dev libcurl4-openssl-dev openssl debuginfod gdb
     cabextract gcab clang lld llvm binutils clang-format libclang-rt-14-dev
-    lintian man-db dpkg-dev)
+    lintian man-db logrotate dpkg-dev)
 
 # make deb: dpkg-shlibdeps computes the package's Depends (CPack).
 deb_pkgs=(dpkg-dev)
