@@ -592,6 +592,7 @@ known_line(const char *line)
         "symsrvd: stopping on ",
         "symsrvd: stopped",
         "symsrvd: access log reopened",
+        "symsrvd: reloaded ",
     };
 
     if (*line == '\0')
