@@ -233,9 +233,10 @@ any_tls(const struct slot *slots, unsigned n)
 
 /*
  * Slots for what cfg lists, into out[]: kept from old[0..nold) when
- * already open there (old's entry is then marked taken: fds NULL, -1),
- * else opened. Systemd's sockets come first and always stay; a config
- * address that one of them already serves is not bound again. On failure
+ * already open there (taken), else opened. Systemd's sockets come first
+ * and always stay; a config address that one of them already serves is
+ * not bound again, and with them the default address (no listen given)
+ * is not bound at all. On failure
  * the slots opened here are closed and old is untouched. Without
  * have_tls (a certificate and key) no slot may serve https.
  */
@@ -254,6 +255,8 @@ plan_slots(const struct config *cfg, bool have_tls, struct slot *old,
             out[n++] = old[i];
             taken[i] = true;
         }
+    if (n > 0 && cfg->listen_default)
+        counts[0] = 0;
     for (int t = 0; t < 2; t++) {
         for (unsigned i = 0; i < counts[t]; i++) {
             struct listen_spec sp = {.tls = t == 1};
