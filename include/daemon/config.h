@@ -23,6 +23,7 @@ struct config {
     unsigned max_expanded_mib; /* largest expansion, MiB */
     char *listen[CONFIG_MAX_ADDRS];
     unsigned nlisten;
+    bool listen_default; /* listen is the default, no address was given */
     char *tls_listen[CONFIG_MAX_ADDRS];
     unsigned ntls_listen;
     char *tls_cert;

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,7 +224,7 @@ static void
 test_listen_forms(void **state)
 {
     static const char *const extra[] = {"-l", "localhost:0", "-l", "*:0", NULL};
-    char url[128], *addrs;
+    char url[128], *addrs, *again;
 
     (void)state;
     daemon_start(&fx, extra);
@@ -239,6 +240,13 @@ test_listen_forms(void **state)
     snprintf(url, sizeof(url), "http://127.0.0.1:%ld/pingme.txt",
              port_of(addrs, "http://0.0.0.0:"));
     assert_int_equal(get_status(url), 200);
+    /* A reload resolves the names again and keeps every socket: the
+     * kernel-chosen ports stay. */
+    daemon_signal_and_wait(&fx, SIGHUP, "symsrvd: reloaded ");
+    again = slurp(fx.addr_file, NULL);
+    assert_non_null(again);
+    assert_string_equal(again, addrs);
+    free(again);
     free(addrs);
     assert_int_equal(daemon_stop(&fx), 0);
 }
