@@ -45,6 +45,12 @@ foreach(src man/symsrvd.8 man/symsrvd.conf.5 man/symsrv.1
 endforeach()
 add_custom_target(symsrvd_gz ALL DEPENDS ${symsrvd_gz})
 
+# Full RELRO: relocations resolved at start, then the GOT read-only
+# (lintian's hardening-no-bindnow).
+foreach(t symsrvd symsrv)
+  target_link_options(${t} PRIVATE -Wl,-z,relro,-z,now)
+endforeach()
+
 install(TARGETS symsrvd DESTINATION ${CMAKE_INSTALL_SBINDIR})
 install(TARGETS symsrv DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${CMAKE_BINARY_DIR}/conf/symsrvd.service
