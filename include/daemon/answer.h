@@ -18,6 +18,15 @@
 /* Longest X-DEBUGINFOD-FILE value kept; a longer one is left out. */
 #define ANSWER_FILE_VALUE_MAX 2048
 
+/* What a request asked for, as the request metrics count it. */
+enum answer_route {
+    ANSWER_ROUTE_OTHER,      /* bad heads, OPTIONS *, health, the rest */
+    ANSWER_ROUTE_SYMBOL,     /* <file>/<key>/... store paths */
+    ANSWER_ROUTE_DEBUGINFOD, /* /buildid/... */
+    ANSWER_ROUTE_ADMIN,      /* 000Admin/, index2.txt, pingme.txt */
+    ANSWER_ROUTES
+};
+
 enum answer_body {
     ANSWER_BODY_NONE, /* no body at all (204, 304, HEAD, a 0-byte file) */
     ANSWER_BODY_TEXT, /* text, a short static string */
@@ -33,6 +42,9 @@ struct answer {
     bool validators;  /* 200, 206, 304: Last-Modified, ETag, Cache-Control */
     bool head_only;   /* HEAD: headers as for GET, no body bytes */
     bool close;       /* the connection closes after this answer */
+    bool no_store;    /* text answers: "Cache-Control: no-store" */
+    const char *text_type; /* text answers: Content-Type; NULL: plain */
+    enum answer_route route;
     /* File answers (200, 206, 304) and 416. */
     int fd;         /* owned by the answer while != -1 */
     struct stat st; /* the file's, for size and validators */

@@ -28,6 +28,8 @@ struct config {
     unsigned ntls_listen;
     char *tls_cert;
     char *tls_key;
+    char *metrics_listen[CONFIG_MAX_ADDRS]; /* /metrics, /healthz, /readyz */
+    unsigned nmetrics_listen;
     char *access_log;         /* "-" stdout, "off" none */
     char *addr_file;          /* bound addresses written here, or NULL */
     unsigned workers;         /* 0: one per online CPU */

@@ -34,6 +34,7 @@
 
 #include "daemon/accesslog.h"
 #include "daemon/handler.h"
+#include "daemon/metrics.h"
 #include "daemon/reply.h"
 #include "http/head.h"
 #include "http/httpdate.h"
@@ -61,6 +62,7 @@ struct conn_env {
     struct clients *clients;           /* shared per-address counts, or NULL */
     const char *cache_control;         /* hits */
     const char *miss_cache_control;    /* 404s */
+    struct metrics_worker *metrics;    /* the worker's counters */
     bool stopping;                     /* no new requests; close when done */
     void (*drained)(void *arg);        /* stopping and the last one closed */
     void *drained_arg;
@@ -86,10 +88,12 @@ int conn_env_init(struct conn_env *env);
  * Takes over an accepted, non-blocking socket fd from peer (TLS when tls).
  * Beyond max_conns, or beyond the client address's share in clients, the
  * client gets a short 503 with Retry-After and the socket closes. Always
- * consumes fd.
+ * consumes fd. metrics: it came on the metrics listener; its answers are
+ * neither logged nor counted, and it is served while stopping (for
+ * /readyz), one request each.
  */
 void conn_accept(struct conn_env *env, int fd, const struct sockaddr *peer,
-                 bool tls);
+                 bool tls, bool metrics);
 
 /*
  * Stop: idle connections close now, those in an answer close when it is

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "daemon/answer.h"
+#include "daemon/metrics.h"
 #include "http/head.h"
 
 struct debuginfod;
@@ -26,20 +27,31 @@ struct handler_env {
     bool serve_admin;              /* 000Admin/ is served */
     unsigned max_ranges;           /* ranges honoured per request */
     const char *boundary;          /* multipart/byteranges boundary */
+    struct metrics *metrics;       /* borrowed: /metrics, /healthz, /readyz */
 };
+
+/*
+ * The listener a request came on. The metrics listener answers /metrics,
+ * /healthz and /readyz and nothing else (404); the serving listeners
+ * answer /healthz and /readyz, and /metrics there is a store path.
+ */
+enum handler_listener { HANDLER_SERVING, HANDLER_METRICS };
 
 /* Scratch space of one worker thread, reused by every request. */
 struct handler_scratch {
     char list[2][HANDLER_LIST_MAX]; /* joined If-Match, If-None-Match */
+    char metrics[METRICS_TEXT_MAX]; /* the /metrics text being sent */
 };
 
 /*
  * Decides the answer to h (whose values are NUL-terminated: see
- * head_nul_terminate()) into a, which the caller reset. now: the time the
- * request is judged at. A file answer leaves its descriptor in a->fd for
- * the caller to send and close.
+ * head_nul_terminate()), which came on listener on, into a, which the
+ * caller reset. now: the time the request is judged at. A file answer
+ * leaves its descriptor in a->fd for the caller to send and close; a text
+ * answer's text may point into s until the next call.
  */
 void handler_serve(const struct handler_env *env, struct handler_scratch *s,
-                   const struct head *h, time_t now, struct answer *a);
+                   const struct head *h, enum handler_listener on, time_t now,
+                   struct answer *a);
 
 #endif

@@ -36,14 +36,15 @@ struct site {
  * Builds a site from *cfg, whose strings it takes over (cfg is zeroed).
  * The store and debuginfod index of prev (may be NULL) are reused when
  * the store settings did not change, so a reload does not rescan a large
- * store. boundary (the server's, for its lifetime) becomes the handler's
- * multipart boundary. With check_only, nothing is started (no index
+ * store. boundary and metrics (the server's, for its lifetime; metrics
+ * NULL with check_only) become the handler's multipart boundary and
+ * metrics registry. With check_only, nothing is started (no index
  * thread). Returns a site holding one reference, or NULL with one line in
  * err (the store root, the certificate or key); cfg is freed then.
  */
 struct site *site_new(struct config *cfg, const struct site *prev,
-                      const char *boundary, bool check_only, char *err,
-                      size_t errlen);
+                      const char *boundary, struct metrics *metrics,
+                      bool check_only, char *err, size_t errlen);
 
 /* Takes one more reference. */
 void site_hold(struct site *s);

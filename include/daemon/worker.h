@@ -18,21 +18,24 @@
 #include "daemon/conn.h"
 #include "daemon/site.h"
 
-#define WORKER_MAX_LISTENERS 32
+#define WORKER_MAX_LISTENERS 48
 
 /* One address to listen on. */
 struct listen_spec {
     struct sockaddr_storage ss; /* port resolved when the config said 0 */
     socklen_t sslen;
     bool tls;
+    bool metrics; /* the metrics listener (plain HTTP) */
 };
 
 /* A listening socket handed to a worker. */
 struct worker_lfd {
     int fd;
     bool tls;
-    bool owned; /* the worker closes it (its own SO_REUSEPORT socket);
-                 * else the server does, after the workers ended */
+    bool owned;   /* the worker closes it (its own SO_REUSEPORT socket);
+                   * else the server does, after the workers ended */
+    bool metrics; /* /metrics, /healthz, /readyz only; kept while
+                   * stopping, for /readyz */
 };
 
 /*
@@ -78,6 +81,8 @@ struct worker {
     struct site *site;      /* a reference */
     struct conn_env conns;
     struct accesslog_buf log;
+    struct metrics_worker *metrics; /* set before worker_init(); counted
+                                     * into by this thread only */
     /* CLOCK_MONOTONIC seconds of the last heartbeat: the main thread tells
      * systemd's watchdog all is well only while every loop turns. */
     _Atomic long long beat;
@@ -95,8 +100,9 @@ enum worker_msg {
 /*
  * Makes the worker's base, watches the listening sockets lfds[0..n) (the
  * owned ones become the worker's even on failure), prepares its
- * connections to serve site (the worker takes a reference). 0, or -1
- * with one line in err. Call worker_cleanup() either way.
+ * connections to serve site (the worker takes a reference); w->metrics
+ * must be set. 0, or -1 with one line in err. Call worker_cleanup()
+ * either way.
  */
 int worker_init(struct worker *w, const struct worker_params *p,
                 struct site *site, const struct worker_lfd *lfds, unsigned n,

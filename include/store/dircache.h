@@ -59,4 +59,7 @@ void dircache_learn(struct dircache *dc, const char *rel, const char *stored);
 
 void dircache_forget(struct dircache *dc, const char *rel);
 
+/* How many listings and spellings are cached now (for /metrics). */
+void dircache_sizes(struct dircache *dc, size_t *dirs, size_t *paths);
+
 #endif

@@ -50,6 +50,14 @@ size_t layout_tier_prefix(const char *name, char *out);
 bool layout_is_hidden(const char *rel, bool serve_admin);
 
 /*
+ * True when a canonical relative path names the store's own files that
+ * clients read rather than a stored file: 000Admin or anything under it,
+ * index2.txt and pingme.txt at the top. Case-blind. (The "admin" route of
+ * the request metrics.)
+ */
+bool layout_is_admin(const char *rel);
+
+/*
  * True when one path segment (no '/') names something the store itself
  * owns, in any letter case: 000Admin, index2.txt, pingme.txt, refs.ptr,
  * file.ptr, and any name starting with '.' (temporaries, the lock). A

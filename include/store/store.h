@@ -45,9 +45,29 @@ void store_free(struct store *s);
  * symlinks that lead out of the root, whatever races the tree sees.
  * Returns the descriptor and fills *st, or -1 with errno: ENOENT/ENOTDIR
  * missing, EISDIR not a regular file, EXDEV or ELOOP an escape or a loop,
- * EACCES, EMFILE... Caller closes it.
+ * EACCES, EMFILE... Caller closes it. Each call is counted by how it
+ * ended (stats.h).
  */
 int store_lookup(struct store *s, const char *rel, struct stat *st);
+
+/*
+ * Whether the store still works: the root path names the directory the
+ * store opened at start (not renamed away, not replaced) and one entry
+ * of it can be read. 0, or -1 with errno (ESTALE: another directory is at
+ * the path). Costs an open, a stat and a readdir: the caller limits how
+ * often it runs.
+ */
+int store_check_root(struct store *s);
+
+/* Sizes of the store's caches at one moment, for /metrics. */
+struct store_gauges {
+    size_t listings;     /* directory listings cached */
+    size_t spellings;    /* learned case-folded spellings */
+    size_t failed_twins; /* CAB twins remembered as failing (not retried) */
+};
+
+/* Fills g; takes each cache's lock for a moment. */
+void store_gauges(struct store *s, struct store_gauges *g);
 
 enum store_ptr {
     STORE_PTR_PATH, /* *value is the path */

@@ -10,6 +10,9 @@ answer_reset(struct answer *a)
     a->body = ANSWER_BODY_NONE;
     a->text = NULL;
     a->allow = a->keyed = a->validators = a->head_only = a->close = false;
+    a->no_store = false;
+    a->text_type = NULL;
+    a->route = ANSWER_ROUTE_OTHER;
     a->fd = -1;
     a->nranges = 0;
     a->multipart = false;

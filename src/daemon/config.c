@@ -82,6 +82,11 @@ static const struct directive directives[] = {
     {"server", "shutdown_timeout", 0, "shutdown-timeout", K_UINT,
      OFF(shutdown_timeout), 0, 0, 3600, "30",
      "seconds running downloads may finish after SIGTERM", "SECONDS"},
+    {"server", "metrics_listen", 0, "metrics-listen", K_ADDRS,
+     OFF(metrics_listen), OFF(nmetrics_listen), 0, 0, NULL,
+     "ADDR:PORT to answer /metrics, /healthz and /readyz on (plain HTTP), "
+     "repeatable; off unless set",
+     "ADDR:PORT"},
     {"log", "access_log", 'a', "access-log", K_STR, OFF(access_log), 0, 0, 0,
      "-", "access log file ('-' stdout, 'off' none)", "FILE"},
     {"http", "timeout", 0, "timeout", K_UINT, OFF(timeout), 0, 1, 3600, "60",

@@ -64,6 +64,7 @@ struct xchg {
     size_t out_off;     /* of them sent */
     size_t hdr_len;     /* answer head bytes: the rest are body */
     uint64_t sent;      /* bytes of this answer sent */
+    uint64_t began_ns;  /* CLOCK_MONOTONIC: the head was whole */
     const char *method; /* for the access log: NUL-terminated in in[] */
     const char *target, *version, *referer, *user_agent;
     char out[OUT_CAP];
@@ -80,6 +81,7 @@ struct conn {
     bool wr_wait;        /* the write event is added */
     bool tls_io_blocked; /* a TLS call wants the other direction */
     bool counted; /* clients_take() counted it: clients_give() on close */
+    bool metrics; /* on the metrics listener: not logged, not counted */
     enum conn_state state;
     uint64_t discard; /* body bytes of the last request still to skip */
     struct event *rev, *wev, *tev;
@@ -311,6 +313,33 @@ log_answer(struct conn *c, time_t now)
         event_add(env->log_timer, &flush);
 }
 
+static uint64_t
+monotonic_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * An answer is over, sent whole or cut short: its access-log line and its
+ * counts. The metrics listener's answers get neither: scrapes and probes
+ * are not traffic, and a scrape must not move what it reads.
+ */
+static void
+answer_done(struct conn *c, time_t now)
+{
+    struct xchg *x = c->x;
+
+    if (c->metrics)
+        return;
+    log_answer(c, now);
+    metrics_count_answer(c->env->metrics, x->a.status, x->a.route, x->sent,
+                         x->sent > x->hdr_len ? x->sent - x->hdr_len : 0,
+                         monotonic_ns() - x->began_ns);
+}
+
 static void
 on_log_timer(evutil_socket_t fd, short what, void *arg)
 {
@@ -332,7 +361,7 @@ conn_close(struct conn *c)
 
     if (c->x != NULL) {
         if (c->state == C_WRITE)
-            log_answer(c, time(NULL));
+            answer_done(c, time(NULL));
         if (c->x->a.fd != -1)
             close(c->x->a.fd);
         xchg_give(env, c->x);
@@ -356,6 +385,7 @@ conn_close(struct conn *c)
         c->next->prev = c->prev;
     free(c);
     env->nconns--;
+    metrics_set(&env->metrics->conns_open, env->nconns);
     if (env->stopping && env->nconns == 0 && env->drained != NULL)
         env->drained(env->drained_arg);
 }
@@ -522,7 +552,7 @@ complete(struct conn *c)
     if (x->corked)
         set_cork(c, false); /* push the last partial segment now */
     stop_wait_write(c);
-    log_answer(c, time(NULL));
+    answer_done(c, time(NULL));
     if (x->a.fd != -1)
         close(x->a.fd);
     x->a.fd = -1;
@@ -776,13 +806,15 @@ serve_head(struct conn *c, size_t end)
     struct head *h = &env->head;
     const char *why = "";
     time_t now = time(NULL);
-    enum head_rc rc = head_parse(x->in, end, h, &why);
+    enum head_rc rc;
     static const int status[] = {
         [HEAD_OK] = 200,           [HEAD_BAD] = 400,
         [HEAD_URI_TOO_LONG] = 414, [HEAD_TOO_LARGE] = 431,
         [HEAD_VERSION] = 505,      [HEAD_NOT_IMPLEMENTED] = 501,
     };
 
+    x->began_ns = monotonic_ns();
+    rc = head_parse(x->in, end, h, &why);
     x->head_len = end;
     answer_reset(&x->a);
     if (rc != HEAD_OK) {
@@ -793,7 +825,8 @@ serve_head(struct conn *c, size_t end)
     }
     head_nul_terminate(x->in, h);
     log_fields_of_head(x, h);
-    handler_serve(env->handler, &env->scratch, h, now, &x->a);
+    handler_serve(env->handler, &env->scratch, h,
+                  c->metrics ? HANDLER_METRICS : HANDLER_SERVING, now, &x->a);
     x->a.close = must_close(c, h);
     return start_answer(c, !x->a.close && h->minor == 0, now);
 }
@@ -806,6 +839,7 @@ serve_overflow(struct conn *c)
     const char *why = "";
     enum head_rc rc = head_overflow(x->in, x->in_len, &why);
 
+    x->began_ns = monotonic_ns();
     x->head_len = x->in_len;
     answer_reset(&x->a);
     log_fields_of_bad_head(x, x->in_len);
@@ -1018,13 +1052,31 @@ conn_tls(struct conn *c)
     return 0;
 }
 
+/* Whether a new connection may be taken; counts the refusals at a cap. */
+static bool
+may_take(struct conn_env *env, const struct sockaddr *peer, bool metrics)
+{
+    enum metrics_refusal why;
+
+    if (env->stopping && !metrics)
+        return false; /* closing listeners: not a cap, not counted */
+    if (env->nconns >= env->max_conns)
+        why = METRICS_REFUSED_MAX_CONNECTIONS;
+    else if (env->clients != NULL && !clients_take(env->clients, peer))
+        why = METRICS_REFUSED_PER_CLIENT;
+    else
+        return true;
+    metrics_add(&env->metrics->conns_refused[why], 1);
+    return false;
+}
+
 void
-conn_accept(struct conn_env *env, int fd, const struct sockaddr *peer, bool tls)
+conn_accept(struct conn_env *env, int fd, const struct sockaddr *peer, bool tls,
+            bool metrics)
 {
     struct conn *c;
 
-    if (env->stopping || env->nconns >= env->max_conns ||
-        (env->clients != NULL && !clients_take(env->clients, peer))) {
+    if (!may_take(env, peer, metrics)) {
         if (tls)
             close(fd); /* plain text would be a broken TLS record */
         else
@@ -1044,6 +1096,7 @@ conn_accept(struct conn_env *env, int fd, const struct sockaddr *peer, bool tls)
                                        : sizeof(struct sockaddr_in));
     c->env = env;
     c->fd = fd;
+    c->metrics = metrics;
     c->state = C_READ;
     c->rd_ready = true; /* bytes may have come with the connection */
     peer_text(peer, c->peer);
@@ -1052,6 +1105,8 @@ conn_accept(struct conn_env *env, int fd, const struct sockaddr *peer, bool tls)
         env->conns->prev = c;
     env->conns = c;
     env->nconns++;
+    metrics_add(&env->metrics->conns_accepted, 1);
+    metrics_set(&env->metrics->conns_open, env->nconns);
     if ((tls && conn_tls(c) == -1) || conn_events(c) == -1) {
         log_warnx("%s: out of memory: connection closed", c->peer);
         conn_close(c);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon/handler.h"
@@ -252,9 +253,80 @@ serve_debuginfod(const struct handler_env *env, struct handler_scratch *s,
     serve_file(env, s, h, now, a);
 }
 
+/* A text answer no cache may keep: health and metrics. */
+static void
+answer_uncached(struct answer *a, int status, const char *text)
+{
+    answer_text(a, status, text);
+    a->no_store = true;
+}
+
+static void
+serve_metrics(const struct handler_env *env, struct handler_scratch *s,
+              struct answer *a)
+{
+    struct store_gauges g;
+
+    store_gauges(env->store, &g);
+    if (metrics_format(env->metrics, &g, s->metrics, sizeof(s->metrics)) == 0) {
+        log_warnx("metrics: the text does not fit in %zu bytes",
+                  sizeof(s->metrics));
+        answer_uncached(a, 500, "internal error\n");
+        return;
+    }
+    answer_uncached(a, 200, s->metrics);
+    a->text_type = "text/plain; version=0.0.4; charset=utf-8";
+}
+
+/*
+ * The operations endpoints, canonical path in: /healthz and /readyz on
+ * every listener, /metrics and a 404 for anything else on the metrics
+ * listener. True when it answered. Access rules that run before
+ * serve_path() apply to these too.
+ */
+static bool
+serve_ops(const struct handler_env *env, struct handler_scratch *s,
+          enum handler_listener on, const char *path, struct answer *a)
+{
+    struct timespec ts;
+
+    if (strcmp(path, "healthz") == 0) {
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        if (metrics_root_ok(env->metrics, env->store,
+                            (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000))
+            answer_uncached(a, 200, "ok\n");
+        else
+            answer_uncached(a, 503,
+                            "unhealthy: the store root cannot be "
+                            "read\n");
+    } else if (strcmp(path, "readyz") == 0) {
+        if (metrics_stopping(env->metrics))
+            answer_uncached(a, 503, "stopping\n");
+        else
+            answer_uncached(a, 200, "ready\n");
+    } else if (on == HANDLER_METRICS && strcmp(path, "metrics") == 0) {
+        serve_metrics(env, s, a);
+    } else if (on == HANDLER_METRICS) {
+        answer_uncached(a, 404, "not found\n");
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* Which route the request metrics count a canonical store path under. */
+static enum answer_route
+store_route(const char *path)
+{
+    if (layout_is_admin(path))
+        return ANSWER_ROUTE_ADMIN;
+    return strchr(path, '/') != NULL ? ANSWER_ROUTE_SYMBOL : ANSWER_ROUTE_OTHER;
+}
+
 static void
 serve_path(const struct handler_env *env, struct handler_scratch *s,
-           const struct head *h, time_t now, struct answer *a)
+           const struct head *h, enum handler_listener on, time_t now,
+           struct answer *a)
 {
     char path[PATH_MAX];
     size_t len;
@@ -276,12 +348,16 @@ serve_path(const struct handler_env *env, struct handler_scratch *s,
         answer_text(a, 204, "");
         return;
     }
+    if (serve_ops(env, s, on, path, a))
+        return;
     /* Before the hidden-name check: these paths name no stored file. */
     kind = debuginfod_parse(path, &dr);
     if (kind != DEBUGINFOD_NONE) {
+        a->route = ANSWER_ROUTE_DEBUGINFOD;
         serve_debuginfod(env, s, h, now, kind, &dr, a);
         return;
     }
+    a->route = store_route(path);
     if (layout_is_hidden(path, env->serve_admin)) {
         answer_text(a, 404, "not found\n");
         return;
@@ -296,7 +372,8 @@ serve_path(const struct handler_env *env, struct handler_scratch *s,
 
 void
 handler_serve(const struct handler_env *env, struct handler_scratch *s,
-              const struct head *h, time_t now, struct answer *a)
+              const struct head *h, enum handler_listener on, time_t now,
+              struct answer *a)
 {
     if (!method_allowed(h, a))
         return;
@@ -306,7 +383,7 @@ handler_serve(const struct handler_env *env, struct handler_scratch *s,
         answer_text(a, 204, "");
         return;
     }
-    serve_path(env, s, h, now, a);
+    serve_path(env, s, h, on, now, a);
     if (a->body == ANSWER_BODY_TEXT && h->m == HEAD_M_HEAD)
         a->head_only = true;
 }

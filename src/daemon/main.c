@@ -33,6 +33,8 @@ log_settings(const struct config *cfg)
     for (unsigned i = 0; i < cfg->ntls_listen; i++)
         log_debug("server.tls_listen %s (cert %s, key %s)", cfg->tls_listen[i],
                   cfg->tls_cert, cfg->tls_key);
+    for (unsigned i = 0; i < cfg->nmetrics_listen; i++)
+        log_debug("server.metrics_listen %s", cfg->metrics_listen[i]);
     log_debug("server.workers %u (0: one per CPU), shutdown_timeout %u s, "
               "max_connections %u per worker, %u per client",
               cfg->workers, cfg->shutdown_timeout, cfg->max_connections,

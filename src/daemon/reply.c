@@ -174,7 +174,9 @@ put_text_fields(struct out *o, const struct answer *a,
 {
     size_t len = a->text != NULL ? strlen(a->text) : 0;
 
-    if (a->status == 404)
+    if (a->no_store)
+        PUT_LIT(o, "Cache-Control: no-store\r\n");
+    else if (a->status == 404)
         put_field(o, "Cache-Control", env->miss_cache_control);
     if (a->status == 416) {
         PUT_LIT(o, "Content-Range: bytes */");
@@ -182,8 +184,11 @@ put_text_fields(struct out *o, const struct answer *a,
         PUT_LIT(o, "\r\n");
     }
     if (len > 0 && a->status != 204 && a->status != 304) {
-        PUT_LIT(o, "Content-Type: text/plain; charset=utf-8\r\n"
-                   "Content-Length: ");
+        if (a->text_type != NULL)
+            put_field(o, "Content-Type", a->text_type);
+        else
+            PUT_LIT(o, "Content-Type: text/plain; charset=utf-8\r\n");
+        PUT_LIT(o, "Content-Length: ");
         put_u64(o, len);
         PUT_LIT(o, "\r\n");
     }

@@ -19,6 +19,7 @@
 #include "daemon/accesslog.h"
 #include "daemon/addr.h"
 #include "daemon/clients.h"
+#include "daemon/metrics.h"
 #include "daemon/server.h"
 #include "daemon/site.h"
 #include "daemon/worker.h"
@@ -53,6 +54,7 @@ struct server {
     unsigned nslots;
     struct worker_params params;
     struct clients *clients; /* per-address counts; NULL: no cap */
+    struct metrics *metrics; /* the workers' counters, health state */
     struct worker *workers;
     unsigned nworkers, ninit;
     struct event_base *base; /* main thread: signals and the watchdog */
@@ -78,7 +80,7 @@ libevent_log(int severity, const char *msg)
 int
 server_check(struct config *cfg, char *err, size_t errlen)
 {
-    struct site *s = site_new(cfg, NULL, "", true, err, errlen);
+    struct site *s = site_new(cfg, NULL, "", NULL, true, err, errlen);
 
     site_release(s);
     return s != NULL ? 0 : -1;
@@ -149,6 +151,17 @@ slot_open(struct slot *sl, const char *text, unsigned nworkers, char *err,
     return 0;
 }
 
+/* An address's scheme in the address file and the log: the metrics
+ * listener is plain HTTP, but told apart so that no client takes it for
+ * the store. */
+static const char *
+spec_scheme(const struct listen_spec *sp)
+{
+    if (sp->metrics)
+        return "metrics";
+    return sp->tls ? "https" : "http";
+}
+
 static bool
 same_address(const struct listen_spec *a, const struct listen_spec *b)
 {
@@ -188,7 +201,8 @@ find_slot(const struct slot *old, unsigned nold, const bool *taken,
 
     for (unsigned i = 0; i < nold; i++)
         if ((!taken[i] || old[i].shared) && strcmp(old[i].text, text) == 0 &&
-            same_host(&old[i].spec, sp) && old[i].spec.tls == sp->tls)
+            same_host(&old[i].spec, sp) && old[i].spec.tls == sp->tls &&
+            old[i].spec.metrics == sp->metrics)
             return (int)i;
     for (unsigned i = 0; i < nold; i++)
         if ((!taken[i] || old[i].shared) &&
@@ -200,8 +214,9 @@ find_slot(const struct slot *old, unsigned nold, const bool *taken,
 
 /*
  * The listening sockets systemd passed (socket activation): those named
- * "https" (FileDescriptorName=) serve TLS, the others plain HTTP. They
- * stay for the life of the process, whatever a reload says.
+ * "https" (FileDescriptorName=) serve TLS, those named "metrics" are
+ * metrics listeners, the others serve plain HTTP. They stay for the life
+ * of the process, whatever a reload says.
  */
 static int
 inherit_slots(struct server *srv, char *err, size_t errlen)
@@ -233,6 +248,7 @@ inherit_slots(struct server *srv, char *err, size_t errlen)
         sl->spec.sslen = sizeof(sl->spec.ss);
         getsockname(fd, (struct sockaddr *)&sl->spec.ss, &sl->spec.sslen);
         sl->spec.tls = strcmp(name, "https") == 0;
+        sl->spec.metrics = strcmp(name, "metrics") == 0;
         srv->nslots++;
     }
     for (int i = 0; names != NULL && names[i] != NULL; i++)
@@ -253,13 +269,14 @@ any_tls(const struct slot *slots, unsigned n)
 /*
  * The slots of one configured address into out[*n...]: a host name or "*"
  * stands for several addresses (addr_resolve(), looked up again on each
- * reload), each a slot of its own, kept from old[] or opened. On failure
- * *n counts what was added so far, for plan_slots() to close.
+ * reload), each a slot of its own, kept from old[] or opened. tls,
+ * metrics: what it serves. On failure *n counts what was added so far,
+ * for plan_slots() to close.
  */
 static int
-plan_text(const char *text, bool tls, struct slot *old, unsigned nold,
-          bool *taken, unsigned nworkers, struct slot *out, unsigned *n,
-          char *err, size_t errlen)
+plan_text(const char *text, bool tls, bool metrics, struct slot *old,
+          unsigned nold, bool *taken, unsigned nworkers, struct slot *out,
+          unsigned *n, char *err, size_t errlen)
 {
     struct sockaddr_storage ss[ADDR_RESOLVE_MAX];
     socklen_t lens[ADDR_RESOLVE_MAX];
@@ -277,13 +294,15 @@ plan_text(const char *text, bool tls, struct slot *old, unsigned nold,
         return -1;
     }
     for (size_t j = 0; j < got; j++) {
-        struct listen_spec sp = {.ss = ss[j], .sslen = lens[j], .tls = tls};
+        struct listen_spec sp = {
+            .ss = ss[j], .sslen = lens[j], .tls = tls, .metrics = metrics};
         int k = find_slot(old, nold, taken, text, &sp);
 
         if (k >= 0 && old[k].shared) {
-            if (old[k].spec.tls != sp.tls) {
+            if (old[k].spec.tls != sp.tls ||
+                old[k].spec.metrics != sp.metrics) {
                 errbuf_set(err, errlen, "listen %s: systemd passed it as %s",
-                           text, old[k].spec.tls ? "https" : "http");
+                           text, spec_scheme(&old[k].spec));
                 return -1;
             }
             continue; /* systemd's socket serves it */
@@ -291,7 +310,8 @@ plan_text(const char *text, bool tls, struct slot *old, unsigned nold,
         if (k >= 0 && !taken[k]) {
             taken[k] = true;
             out[*n] = old[k];
-            out[(*n)++].spec.tls = sp.tls;
+            out[*n].spec.tls = sp.tls;
+            out[(*n)++].spec.metrics = sp.metrics;
             continue;
         }
         out[*n].spec = sp;
@@ -316,8 +336,8 @@ plan_slots(const struct config *cfg, bool have_tls, struct slot *old,
            unsigned nold, unsigned nworkers, struct slot *out, unsigned *nout,
            char *err, size_t errlen)
 {
-    char *const *lists[2] = {cfg->listen, cfg->tls_listen};
-    unsigned counts[2] = {cfg->nlisten, cfg->ntls_listen};
+    char *const *lists[3] = {cfg->listen, cfg->tls_listen, cfg->metrics_listen};
+    unsigned counts[3] = {cfg->nlisten, cfg->ntls_listen, cfg->nmetrics_listen};
     bool taken[MAX_SLOTS] = {false};
     unsigned n = 0;
 
@@ -328,10 +348,10 @@ plan_slots(const struct config *cfg, bool have_tls, struct slot *old,
         }
     if (n > 0 && cfg->listen_default)
         counts[0] = 0;
-    for (int t = 0; t < 2; t++) {
+    for (int t = 0; t < 3; t++) {
         for (unsigned i = 0; i < counts[t]; i++) {
-            if (plan_text(lists[t][i], t == 1, old, nold, taken, nworkers, out,
-                          &n, err, errlen) == -1)
+            if (plan_text(lists[t][i], t == 1, t == 2, old, nold, taken,
+                          nworkers, out, &n, err, errlen) == -1)
                 goto fail;
         }
     }
@@ -360,9 +380,12 @@ worker_lfds(const struct slot *slots, unsigned n, unsigned i,
             struct worker_lfd *out)
 {
     for (unsigned k = 0; k < n; k++)
-        out[k] = (struct worker_lfd){slots[k].shared ? slots[k].shared_fd
-                                                     : slots[k].fds[i],
-                                     slots[k].spec.tls, !slots[k].shared};
+        out[k] = (struct worker_lfd){
+            .fd = slots[k].shared ? slots[k].shared_fd : slots[k].fds[i],
+            .tls = slots[k].spec.tls,
+            .owned = !slots[k].shared,
+            .metrics = slots[k].spec.metrics,
+        };
     return n;
 }
 
@@ -461,10 +484,17 @@ server_open(struct server *srv, struct config *cfg, char *err, size_t errlen)
 {
     if (make_boundary(srv, err, errlen) == -1)
         return -1;
-    srv->site = site_new(cfg, NULL, srv->boundary, false, err, errlen);
+    srv->nworkers = worker_count(cfg); /* restart-only: a reload keeps it */
+    srv->metrics = metrics_new(srv->nworkers, SYMSRVD_VERSION);
+    if (srv->metrics == NULL) {
+        config_free(cfg);
+        errbuf_set(err, errlen, "out of memory");
+        return -1;
+    }
+    srv->site =
+        site_new(cfg, NULL, srv->boundary, srv->metrics, false, err, errlen);
     if (srv->site == NULL)
         return -1;
-    srv->nworkers = worker_count(&srv->site->cfg);
     if (inherit_slots(srv, err, errlen) == -1 ||
         plan_slots(&srv->site->cfg, srv->site->ssl != NULL, srv->slots,
                    srv->nslots, srv->nworkers, srv->slots, &srv->nslots, err,
@@ -510,6 +540,7 @@ init_workers(struct server *srv, char *err, size_t errlen)
         unsigned n = worker_lfds(srv->slots, srv->nslots, i, lfds);
 
         srv->ninit++;
+        srv->workers[i].metrics = &srv->metrics->workers[i];
         if (worker_init(&srv->workers[i], &srv->params, srv->site, lfds, n, err,
                         errlen) == -1) {
             /* Workers 0..i took theirs; the rest are closed here. */
@@ -669,7 +700,8 @@ reload(struct server *srv, char *err, size_t errlen)
         return -1;
     }
     log_set_verbose(cfg.verbose);
-    site = site_new(&cfg, srv->site, srv->boundary, false, err, errlen);
+    site = site_new(&cfg, srv->site, srv->boundary, srv->metrics, false, err,
+                    errlen);
     if (site == NULL)
         return -1;
     if (plan_slots(&site->cfg, site->ssl != NULL, srv->slots, srv->nslots,
@@ -719,10 +751,12 @@ on_reload_signal(evutil_socket_t sig, short what, void *arg)
                monotonic_usec());
     reopen_log(srv);
     if (reload(srv, err, sizeof(err)) == -1) {
+        metrics_reload(srv->metrics, false);
         log_warnx("reload refused, still serving the running config: %s", err);
         sd_notifyf(0, "READY=1\nSTATUS=reload refused: %s", err);
         return;
     }
+    metrics_reload(srv->metrics, true);
     log_info("reloaded %s",
              srv->site->cfg.file != NULL ? srv->site->cfg.file : "the flags");
     sd_notifyf(0, "READY=1\nSTATUS=serving %s (reloaded)", srv->site->cfg.root);
@@ -741,6 +775,7 @@ on_stop_signal(evutil_socket_t sig, short what, void *arg)
              sig == SIGINT ? "SIGINT" : "SIGTERM",
              srv->site->cfg.shutdown_timeout);
     sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+    metrics_set_stopping(srv->metrics); /* /readyz: 503 from now on */
     event_base_loopbreak(srv->base);
 }
 
@@ -834,8 +869,7 @@ write_addr_file(const struct server *srv)
         char text[ADDR_TEXT_LEN];
 
         addr_format((const struct sockaddr *)&srv->slots[i].spec.ss, text);
-        fprintf(fp, "%s://%s\n", srv->slots[i].spec.tls ? "https" : "http",
-                text);
+        fprintf(fp, "%s://%s\n", spec_scheme(&srv->slots[i].spec), text);
     }
     if (fclose(fp) != 0 || rename(tmp, path) == -1)
         log_warn("addr_file %s", path);
@@ -850,8 +884,9 @@ announce(struct server *srv)
         char text[ADDR_TEXT_LEN];
 
         addr_format((const struct sockaddr *)&srv->slots[i].spec.ss, text);
-        log_info("listening on %s://%s%s",
+        log_info("listening on %s://%s%s%s",
                  srv->slots[i].spec.tls ? "https" : "http", text,
+                 srv->slots[i].spec.metrics ? " (metrics)" : "",
                  srv->slots[i].shared ? " (from systemd)" : "");
     }
     write_addr_file(srv);
@@ -920,6 +955,7 @@ server_free(struct server *srv)
         event_base_free(srv->base);
     accesslog_close(srv->log);
     site_release(srv->site);
+    metrics_free(srv->metrics); /* after the workers and the sites */
     pthread_mutex_destroy(&srv->ack_lock);
     pthread_cond_destroy(&srv->ack_cond);
     free(srv);

@@ -112,7 +112,7 @@ fail:
 
 struct site *
 site_new(struct config *cfg, const struct site *prev, const char *boundary,
-         bool check_only, char *err, size_t errlen)
+         struct metrics *metrics, bool check_only, char *err, size_t errlen)
 {
     struct site *s = calloc(1, sizeof(*s));
 
@@ -142,9 +142,9 @@ site_new(struct config *cfg, const struct site *prev, const char *boundary,
     }
     snprintf(s->miss_cache_control, sizeof(s->miss_cache_control),
              "public, max-age=%u", s->cfg.miss_max_age);
-    s->handler =
-        (struct handler_env){s->store->store, s->store->debuginfod,
-                             s->cfg.serve_admin, s->cfg.max_ranges, boundary};
+    s->handler = (struct handler_env){s->store->store,    s->store->debuginfod,
+                                      s->cfg.serve_admin, s->cfg.max_ranges,
+                                      boundary,           metrics};
     return s;
 fail:
     site_release(s);

@@ -15,6 +15,7 @@
 
 #include "daemon/addr.h"
 #include "daemon/worker.h"
+#include "store/stats.h"
 #include "util/errbuf.h"
 #include "util/log.h"
 
@@ -112,9 +113,12 @@ on_accept(evutil_socket_t lfd, short what, void *arg)
                 accept_failed(l->w, errno);
             return;
         }
-        conn_accept(&l->w->conns, fd, (const struct sockaddr *)&ss, l->l.tls);
+        conn_accept(&l->w->conns, fd, (const struct sockaddr *)&ss, l->l.tls,
+                    l->l.metrics);
     }
 }
+
+static void drop_listener(struct worker *w, unsigned i);
 
 /* Ends the loop; every connection left is closed by the cleanup. */
 static void
@@ -125,6 +129,10 @@ worker_finish(void *arg)
     if (w->finished)
         return;
     w->finished = true;
+    /* The metrics listeners too: the kernel then sends new connections to
+     * the workers still draining, not to a socket nobody accepts on. */
+    for (unsigned i = 0; i < w->nlisteners; i++)
+        drop_listener(w, i);
     event_del(w->deadline_ev);
     event_del(w->pipe_ev);
     if (w->beat_ev != NULL)
@@ -161,16 +169,23 @@ drop_listener(struct worker *w, unsigned i)
 /*
  * Stop accepting, let running answers finish within shutdown_timeout.
  * The worker's own sockets close at once, so the kernel sends new
- * connections to no one here; shared ones stay open for the others.
+ * connections to no one here; shared ones stay open for the others. The
+ * metrics listeners stay until the worker ends, so that /readyz can tell
+ * a load balancer 503 while downloads drain.
  */
 static void
 worker_stop(struct worker *w)
 {
     struct timeval tv = {(time_t)w->site->cfg.shutdown_timeout, 0};
 
-    for (unsigned i = 0; i < w->nlisteners; i++)
-        drop_listener(w, i);
-    w->nlisteners = 0;
+    for (unsigned i = 0; i < w->nlisteners; i++) {
+        struct listener *l = &w->listeners[i];
+
+        if (!l->l.metrics)
+            drop_listener(w, i);
+        else if (l->ev != NULL)
+            event_add(l->ev, NULL); /* out of an accept pause, if in one */
+    }
     event_del(w->resume_ev);
     evtimer_add(w->deadline_ev, &tv);
     conn_env_stop(&w->conns); /* may call worker_finish() at once */
@@ -238,9 +253,12 @@ use_listeners(struct worker *w, const struct worker_lfd *lfds, unsigned n)
             drop_listener(w, i);
             continue;
         }
-        for (unsigned j = 0; j < n; j++) /* a flag the reload changed */
-            if (lfds[j].fd == w->listeners[i].l.fd)
+        for (unsigned j = 0; j < n; j++) { /* flags the reload changed */
+            if (lfds[j].fd == w->listeners[i].l.fd) {
                 w->listeners[i].l.tls = lfds[j].tls;
+                w->listeners[i].l.metrics = lfds[j].metrics;
+            }
+        }
         if (w->listeners[i].ev != NULL)
             event_free(w->listeners[i].ev);
         w->listeners[i].ev = NULL;
@@ -382,6 +400,7 @@ set_conn_env(struct worker *w, struct site *site)
     e->max_header_size = p->max_header_size;
     e->max_conns = p->max_conns;
     e->clients = p->clients;
+    e->metrics = w->metrics;
     e->drained = worker_finish;
     e->drained_arg = w;
     w->log.log = p->log;
@@ -443,6 +462,7 @@ worker_main(void *arg)
 {
     struct worker *w = arg;
 
+    store_stats_bind(&w->metrics->store); /* this thread's store counts */
     event_base_dispatch(w->base);
     return NULL;
 }

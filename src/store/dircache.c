@@ -17,6 +17,7 @@
 #include "store/beneath.h"
 #include "store/dircache.h"
 #include "store/layout.h"
+#include "store/stats.h"
 
 #define NBUCKETS 4096
 /*
@@ -450,6 +451,8 @@ get_listing(struct dircache *dc, const char *dir)
     pthread_mutex_lock(&dc->lock);
     l = cached_listing(dc, dir, &st, &read_it);
     pthread_mutex_unlock(&dc->lock);
+    store_stats_count(read_it ? STORE_STAT_LISTING_READ
+                              : STORE_STAT_LISTING_HIT);
     if (!read_it)
         return l;
     fresh = read_listing(dc->root_fd, dir, &st.st_mtim);
@@ -644,5 +647,14 @@ dircache_forget(struct dircache *dc, const char *rel)
         return;
     pthread_mutex_lock(&dc->lock);
     map_del(&dc->paths, key);
+    pthread_mutex_unlock(&dc->lock);
+}
+
+void
+dircache_sizes(struct dircache *dc, size_t *dirs, size_t *paths)
+{
+    pthread_mutex_lock(&dc->lock);
+    *dirs = dc->dirs.count;
+    *paths = dc->paths.count;
     pthread_mutex_unlock(&dc->lock);
 }

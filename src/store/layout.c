@@ -75,3 +75,13 @@ layout_is_reserved(const char *segment)
             return true;
     return false;
 }
+
+bool
+layout_is_admin(const char *rel)
+{
+    size_t first = strcspn(rel, "/");
+
+    return segment_is(rel, first, LAYOUT_ADMIN) ||
+           (rel[first] == '\0' && (segment_is(rel, first, LAYOUT_INDEX2) ||
+                                   segment_is(rel, first, LAYOUT_PINGME)));
+}

@@ -1,5 +1,6 @@
 /* The store tree on disk; see store.h. */
 #define _GNU_SOURCE /* flock() */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -20,6 +21,7 @@
 #include "store/dircache.h"
 #include "store/layout.h"
 #include "util/log.h"
+#include "store/stats.h"
 #include "store/store.h"
 
 #define STORE_MAX_PTR_ROOTS 16
@@ -45,6 +47,7 @@ struct failed_twin {
 
 struct store {
     int root_fd;
+    char *root; /* the path it was opened by (store_check_root()) */
     struct dircache *dc;
     unsigned nptr;
     char *ptr_path[STORE_MAX_PTR_ROOTS]; /* without trailing '/' */
@@ -145,6 +148,12 @@ store_new(const struct store_opts *o, char *err, size_t errlen)
         free(s);
         return NULL;
     }
+    s->root = strdup(o->root);
+    if (s->root == NULL) {
+        errbuf_set(err, errlen, "store.root %s: out of memory", o->root);
+        store_free(s);
+        return NULL;
+    }
     s->dc = dircache_new(s->root_fd, MAX_DIRS, MAX_PATHS);
     if (s->dc == NULL)
         errbuf_set(err, errlen, "store.root %s: out of memory", o->root);
@@ -170,6 +179,7 @@ store_free(struct store *s)
         close(s->cache_fd);
     if (s->root_fd != -1)
         close(s->root_fd);
+    free(s->root);
     pthread_mutex_destroy(&s->failed_lock);
     free(s);
 }
@@ -455,9 +465,11 @@ expand_cached(struct store *s, const char *stored, int twin_fd,
     }
     fd = open_fresh(dfd, name, twin, st);
     if (fd == -1 && failed_before(s, twin)) {
+        store_stats_count(STORE_STAT_CAB_SKIPPED);
         errno = ENOENT; /* no new attempt, and no new log line */
     } else if (fd == -1) {
         fd = expand_into(dfd, stored, name, twin_fd, want, s->max_expanded, st);
+        store_stats_count(fd != -1 ? STORE_STAT_CAB_OK : STORE_STAT_CAB_FAILED);
         if (fd == -1 && errno == ENOENT)
             remember_failure(s, twin);
     }
@@ -559,10 +571,12 @@ names_the_key_dir(const char *rel, const char *base)
 /*
  * In the stored directory sdir: the file itself, else its CAB twin (when
  * expanding), else file.ptr, from one read of the directory's listing.
+ * *kind becomes STORE_STAT_TWIN or STORE_STAT_POINTER when one of those
+ * answers.
  */
 static int
 open_in_dir(struct store *s, const char *rel, const char *sdir,
-            const char *base, struct stat *st)
+            const char *base, struct stat *st, enum store_stat *kind)
 {
     char twin[NAME_MAX + 1], found[NAME_MAX + 1], path[PATH_MAX];
     const char *names[3] = {base, NULL, NULL};
@@ -585,10 +599,14 @@ open_in_dir(struct store *s, const char *rel, const char *sdir,
         errno = ENAMETOOLONG;
         return -1;
     }
-    if (idx > 0 && names[idx] == twin)
+    if (idx > 0 && names[idx] == twin) {
+        *kind = STORE_STAT_TWIN;
         return open_twin(s, path, base, st);
-    if (idx > 0)
+    }
+    if (idx > 0) {
+        *kind = STORE_STAT_POINTER;
         return open_pointer(s, rel, path, st);
+    }
     fd = open_file(s->root_fd, path, st);
     if (fd != -1)
         dircache_learn(s->dc, rel, path);
@@ -597,10 +615,12 @@ open_in_dir(struct store *s, const char *rel, const char *sdir,
 
 /*
  * What an exact open did not find: the directory walked case-blind, then,
- * in a two-tier store, under the name's tier prefix.
+ * in a two-tier store, under the name's tier prefix. Sets *kind to how a
+ * hit was found.
  */
 static int
-lookup_slow(struct store *s, const char *rel, struct stat *st)
+lookup_slow(struct store *s, const char *rel, struct stat *st,
+            enum store_stat *kind)
 {
     char dir[PATH_MAX], sdir[PATH_MAX], prefix[LAYOUT_TIER_MAX];
     const char *slash = strrchr(rel, '/');
@@ -611,8 +631,9 @@ lookup_slow(struct store *s, const char *rel, struct stat *st)
 
     memcpy(dir, rel, dlen);
     dir[dlen] = '\0';
+    *kind = STORE_STAT_CASE_FOLDED;
     if (dircache_resolve(s->dc, dir, sdir, sizeof(sdir), &two_tier) == 0) {
-        fd = open_in_dir(s, rel, sdir, base, st);
+        fd = open_in_dir(s, rel, sdir, base, st, kind);
         if (fd != -1 || errno != ENOENT)
             return fd;
     }
@@ -624,25 +645,114 @@ lookup_slow(struct store *s, const char *rel, struct stat *st)
                  (int)dlen, rel) >= (int)sizeof(dir) ||
         dircache_resolve(s->dc, dir, sdir, sizeof(sdir), NULL) == -1)
         return -1;
-    return open_in_dir(s, rel, sdir, base, st);
+    *kind = STORE_STAT_TWO_TIER;
+    return open_in_dir(s, rel, sdir, base, st, kind);
+}
+
+/* store_lookup() without the counting; *kind: how a hit was found. */
+static int
+lookup(struct store *s, const char *rel, struct stat *st, enum store_stat *kind)
+{
+    char stored[PATH_MAX];
+    int fd = open_file(s->root_fd, rel, st);
+
+    *kind = STORE_STAT_EXACT;
+    if (fd != -1 || (errno != ENOENT && errno != ENOTDIR) || *rel == '\0')
+        return fd;
+    if (dircache_recall(s->dc, rel, stored, sizeof(stored)) == 0) {
+        fd = open_file(s->root_fd, stored, st);
+        /* Learned under the tier prefix, the stored path is longer;
+         * letter case alone keeps the length (ASCII folding). */
+        *kind = strlen(stored) != strlen(rel) ? STORE_STAT_TWO_TIER
+                                              : STORE_STAT_CASE_FOLDED;
+        if (fd != -1)
+            return fd;
+        dircache_forget(s->dc, rel);
+    }
+    fd = lookup_slow(s, rel, st, kind);
+    if (fd == -1 && (errno == ENOTDIR || errno == ENAMETOOLONG))
+        errno = ENOENT;
+    return fd;
+}
+
+/* A failed lookup's errno: the file is not there, or not readable now. */
+static enum store_stat
+failure_kind(int err)
+{
+    switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+    case EISDIR:
+    case ELOOP:
+    case EXDEV:
+    case ENAMETOOLONG:
+        return STORE_STAT_MISS;
+    }
+    return STORE_STAT_ERROR;
 }
 
 int
 store_lookup(struct store *s, const char *rel, struct stat *st)
 {
-    char stored[PATH_MAX];
-    int fd = open_file(s->root_fd, rel, st);
+    enum store_stat kind;
+    int fd = lookup(s, rel, st, &kind);
+    int saved = errno;
 
-    if (fd != -1 || (errno != ENOENT && errno != ENOTDIR) || *rel == '\0')
-        return fd;
-    if (dircache_recall(s->dc, rel, stored, sizeof(stored)) == 0) {
-        fd = open_file(s->root_fd, stored, st);
-        if (fd != -1)
-            return fd;
-        dircache_forget(s->dc, rel);
-    }
-    fd = lookup_slow(s, rel, st);
-    if (fd == -1 && (errno == ENOTDIR || errno == ENAMETOOLONG))
-        errno = ENOENT;
+    store_stats_count(fd != -1 ? kind : failure_kind(saved));
+    errno = saved;
     return fd;
+}
+
+int
+store_check_root(struct store *s)
+{
+    struct stat held, now;
+    struct dirent *de;
+    int fd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d;
+
+    if (fd == -1)
+        return -1;
+    if (fstat(fd, &now) == -1 || fstat(s->root_fd, &held) == -1) {
+        int saved = errno;
+
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    /* Another directory now at the path: we still serve the old one. */
+    if (now.st_dev != held.st_dev || now.st_ino != held.st_ino) {
+        close(fd);
+        errno = ESTALE;
+        return -1;
+    }
+    d = fdopendir(fd);
+    if (d == NULL) {
+        close(fd);
+        return -1;
+    }
+    errno = 0;
+    de = readdir(d); /* one entry: the directory can be read at all */
+    if (de == NULL && errno != 0) {
+        int saved = errno;
+
+        closedir(d);
+        errno = saved;
+        return -1;
+    }
+    closedir(d);
+    return 0;
+}
+
+void
+store_gauges(struct store *s, struct store_gauges *g)
+{
+    size_t failed = 0;
+
+    dircache_sizes(s->dc, &g->listings, &g->spellings);
+    pthread_mutex_lock(&s->failed_lock);
+    for (size_t i = 0; i < FAILED_SLOTS; i++)
+        failed += s->failed[i].ino != 0;
+    pthread_mutex_unlock(&s->failed_lock);
+    g->failed_twins = failed;
 }

@@ -193,6 +193,47 @@ test_twin_name(void **state)
     }
 }
 
+struct admin_case {
+    const char *canon;
+    bool admin;
+};
+
+/* Which paths the request metrics count under route="admin". */
+static const struct admin_case admin_route_cases[] = {
+    {"000Admin", true},
+    {"000admin/lastid.txt", true},
+    {"000ADMIN/history.txt", true},
+    {"index2.txt", true},
+    {"INDEX2.TXT", true},
+    {"pingme.txt", true},
+    {"PingMe.Txt", true},
+    {"", false},
+    {"000Admin2/x", false},
+    {"000Admi", false},
+    {"a/000Admin/x", false},
+    {"a/index2.txt", false},
+    {"index2.txt/x", false},
+    {"pingme.txt/x", false},
+    {"index2.txt.bak", false},
+    {"xpingme.txt", false},
+    {"app.pdb/KEY/app.pdb", false},
+    {"buildid/abcd/debuginfo", false},
+};
+
+static void
+test_admin_route(void **state)
+{
+    (void)state;
+    for (size_t i = 0;
+         i < sizeof(admin_route_cases) / sizeof(admin_route_cases[0]); i++) {
+        const struct admin_case *c = &admin_route_cases[i];
+
+        if (layout_is_admin(c->canon) != c->admin)
+            fail_msg("\"%s\": admin %d, want %d", c->canon, !c->admin,
+                     c->admin);
+    }
+}
+
 int
 main(void)
 {
@@ -202,6 +243,7 @@ main(void)
         cmocka_unit_test(test_tier_prefix),
         cmocka_unit_test(test_twin_name),
         cmocka_unit_test(test_reserved),
+        cmocka_unit_test(test_admin_route),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
