@@ -39,6 +39,9 @@
 #include "http/head.h"
 #include "http/httpdate.h"
 
+/* Connections of the metrics listener a worker takes beyond max_conns. */
+#define CONN_METRICS_EXTRA 16
+
 /* Request bodies (on GET, HEAD, ...) skipped to keep a connection. */
 #define CONN_DRAIN_MAX (64 * 1024)
 
@@ -89,8 +92,9 @@ int conn_env_init(struct conn_env *env);
  * Beyond max_conns, or beyond the client address's share in clients, the
  * client gets a short 503 with Retry-After and the socket closes. Always
  * consumes fd. metrics: it came on the metrics listener; its answers are
- * neither logged nor counted, and it is served while stopping (for
- * /readyz), one request each.
+ * neither logged nor counted, it may go CONN_METRICS_EXTRA beyond
+ * max_conns, and it is served while stopping (for /readyz), one request
+ * each.
  */
 void conn_accept(struct conn_env *env, int fd, const struct sockaddr *peer,
                  bool tls, bool metrics);

@@ -1060,7 +1060,9 @@ may_take(struct conn_env *env, const struct sockaddr *peer, bool metrics)
 
     if (env->stopping && !metrics)
         return false; /* closing listeners: not a cap, not counted */
-    if (env->nconns >= env->max_conns)
+    /* A scrape or a probe still gets through when the cap is reached:
+     * that is when it is needed most. */
+    if (env->nconns >= env->max_conns + (metrics ? CONN_METRICS_EXTRA : 0))
         why = METRICS_REFUSED_MAX_CONNECTIONS;
     else if (env->clients != NULL && !clients_take(env->clients, peer))
         why = METRICS_REFUSED_PER_CLIENT;
