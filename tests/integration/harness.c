@@ -371,6 +371,9 @@ daemon_read_addrs(struct daemon *d)
          line = strtok_r(NULL, "\n", &save)) {
         if (strncmp(line, "https://", 8) == 0)
             snprintf(d->https_base, sizeof(d->https_base), "%s", line);
+        else if (strncmp(line, "metrics://", 10) == 0)
+            snprintf(d->metrics_base, sizeof(d->metrics_base), "http://%s",
+                     line + 10);
         else if (strncmp(line, "http://", 7) == 0)
             snprintf(d->http_base, sizeof(d->http_base), "%s", line);
     }
@@ -449,7 +452,7 @@ void
 daemon_spawn(struct daemon *d, const char *const *extra)
 {
     unlink(d->addr_file);
-    d->http_base[0] = d->https_base[0] = '\0';
+    d->http_base[0] = d->https_base[0] = d->metrics_base[0] = '\0';
     d->pid = fork();
     assert_true(d->pid != -1);
     if (d->pid == 0)

@@ -28,7 +28,8 @@ struct daemon {
     char addr_file[192];
     char http_base[64]; /* "http://127.0.0.1:PORT" */
     char https_base[64];
-    bool tls; /* the scheme under test */
+    char metrics_base[64]; /* "http://127.0.0.1:PORT" with --metrics-listen */
+    bool tls;              /* the scheme under test */
     /* Set by daemon_start_unprivileged(): the user the daemon runs as and
      * its own copies of the TLS certificate and key. */
     bool unprivileged;

@@ -115,8 +115,7 @@ test_answers_by_class_route_bucket(void **state)
                      8);
     assert_int_equal(value_of("symsrvd_http_request_duration_seconds_sum"),
                      sum / 1000000000u); /* the whole seconds */
-    assert_int_equal(value_of("symsrvd_http_sent_bytes_total"),
-                     8 * 1000 + 28);
+    assert_int_equal(value_of("symsrvd_http_sent_bytes_total"), 8 * 1000 + 28);
     assert_int_equal(value_of("symsrvd_http_sent_body_bytes_total"), 280);
     metrics_free(m);
 }
@@ -142,8 +141,7 @@ test_store_counts(void **state)
     store_stats_count(STORE_STAT_MISS);
     assert_int_equal(atomic_load(&m->workers[1].store.n[STORE_STAT_TWIN]), 2);
     format(m);
-    assert_int_equal(value_of("symsrvd_store_lookups_total{kind=\"twin\"}"),
-                     2);
+    assert_int_equal(value_of("symsrvd_store_lookups_total{kind=\"twin\"}"), 2);
     assert_int_equal(value_of("symsrvd_store_lookups_total{kind=\"miss\"}"),
                      miss + 1);
     assert_int_equal(value_of("symsrvd_cab_expansions_total{result=\"ok\"}"),

@@ -39,8 +39,7 @@ static void
 test_label_value_escapes(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof(label_cases) / sizeof(label_cases[0]);
-         i++) {
+    for (size_t i = 0; i < sizeof(label_cases) / sizeof(label_cases[0]); i++) {
         const struct label_case *c = &label_cases[i];
         struct promtext_label l = {"l", c->value};
         struct promtext t;
