@@ -39,8 +39,9 @@
 #include "http/head.h"
 #include "http/httpdate.h"
 
-/* Connections of the metrics listener a worker takes beyond max_conns. */
-#define CONN_METRICS_EXTRA 16
+/* Connections of the metrics listeners a worker holds at most; they do
+ * not count towards max_conns. */
+#define CONN_METRICS_MAX 16
 
 /* Request bodies (on GET, HEAD, ...) skipped to keep a connection. */
 #define CONN_DRAIN_MAX (64 * 1024)
@@ -71,6 +72,7 @@ struct conn_env {
     void *drained_arg;
     /* Owned state. */
     unsigned nconns;
+    unsigned nmetrics;  /* of them, on a metrics listener */
     struct conn *conns; /* every open connection */
     struct xchg *pool;  /* free exchanges */
     unsigned npool;
@@ -92,9 +94,9 @@ int conn_env_init(struct conn_env *env);
  * Beyond max_conns, or beyond the client address's share in clients, the
  * client gets a short 503 with Retry-After and the socket closes. Always
  * consumes fd. metrics: it came on the metrics listener; its answers are
- * neither logged nor counted, it may go CONN_METRICS_EXTRA beyond
- * max_conns, and it is served while stopping (for /readyz), one request
- * each.
+ * neither logged nor counted, it counts towards CONN_METRICS_MAX instead
+ * of max_conns, and it is served while stopping (for /readyz), one
+ * request each.
  */
 void conn_accept(struct conn_env *env, int fd, const struct sockaddr *peer,
                  bool tls, bool metrics);

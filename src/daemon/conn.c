@@ -383,6 +383,7 @@ conn_close(struct conn *c)
         env->conns = c->next;
     if (c->next != NULL)
         c->next->prev = c->prev;
+    env->nmetrics -= c->metrics;
     free(c);
     env->nconns--;
     metrics_set(&env->metrics->conns_open, env->nconns);
@@ -1060,9 +1061,11 @@ may_take(struct conn_env *env, const struct sockaddr *peer, bool metrics)
 
     if (env->stopping && !metrics)
         return false; /* closing listeners: not a cap, not counted */
-    /* A scrape or a probe still gets through when the cap is reached:
-     * that is when it is needed most. */
-    if (env->nconns >= env->max_conns + (metrics ? CONN_METRICS_EXTRA : 0))
+    /* Scrapes and probes have room of their own: they get through when
+     * the cap is reached (when they are needed most), and never take a
+     * client's place. */
+    if (metrics ? env->nmetrics >= CONN_METRICS_MAX
+                : env->nconns - env->nmetrics >= env->max_conns)
         why = METRICS_REFUSED_MAX_CONNECTIONS;
     else if (env->clients != NULL && !clients_take(env->clients, peer))
         why = METRICS_REFUSED_PER_CLIENT;
@@ -1107,6 +1110,7 @@ conn_accept(struct conn_env *env, int fd, const struct sockaddr *peer, bool tls,
         env->conns->prev = c;
     env->conns = c;
     env->nconns++;
+    env->nmetrics += metrics;
     metrics_add(&env->metrics->conns_accepted, 1);
     metrics_set(&env->metrics->conns_open, env->nconns);
     if ((tls && conn_tls(c) == -1) || conn_events(c) == -1) {
