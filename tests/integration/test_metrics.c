@@ -94,11 +94,11 @@ on_head(char *data, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
-/* GET (or HEAD) base + path; the curl code, g filled. */
+/* GET (or HEAD) base + path on c, which keeps its connection; the curl
+ * code, g filled. */
 static int
-get(const char *base, const char *path, bool head, struct got *g)
+get_on(CURL *c, const char *base, const char *path, bool head, struct got *g)
 {
-    CURL *c = curl_easy_init();
     char url[256];
     CURLcode rc;
 
@@ -111,12 +111,23 @@ get(const char *base, const char *path, bool head, struct got *g)
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_head);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, g);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    if (head)
-        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    curl_easy_setopt(c, CURLOPT_NOBODY, head ? 1L : 0L);
+    if (!head)
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
     rc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &g->code);
-    curl_easy_cleanup(c);
     return (int)rc;
+}
+
+/* get_on() on a connection of its own. */
+static int
+get(const char *base, const char *path, bool head, struct got *g)
+{
+    CURL *c = curl_easy_init();
+    int rc = get_on(c, base, path, head, g);
+
+    curl_easy_cleanup(c);
+    return rc;
 }
 
 static void
@@ -168,11 +179,22 @@ has_header(const char *headers, const char *line)
 /* --- the listeners ---------------------------------------------------------
  */
 
+static int
+count_lines(const char *s)
+{
+    int n = 0;
+
+    for (; *s != '\0'; s++)
+        n += *s == '\n';
+    return n;
+}
+
 static void
 test_metrics_listener_answers_three_paths(void **state)
 {
     struct got g;
     struct resp r;
+    char *log;
 
     (void)state;
     fixture_make(&srv);
@@ -219,6 +241,18 @@ test_metrics_listener_answers_three_paths(void **state)
     assert_int_equal(r.code, 200);
     assert_string_equal(r.body, "ready\n");
     resp_free(&r);
+    /* The serving listener's three answers are logged, and only they: the
+     * metrics listener's scrapes and probes are not traffic. */
+    log = access_log_lines(srv.access_log, 3);
+    assert_non_null(strstr(log, "\"GET /metrics HTTP/1.1\" 404 "));
+    assert_non_null(strstr(log, "\"GET /healthz HTTP/1.1\" 200 3 "));
+    assert_non_null(strstr(log, "\"GET /readyz HTTP/1.1\" 200 6 "));
+    sleep_ms(300); /* the log is written 100 ms after a line */
+    free(log);
+    log = slurp(srv.access_log, NULL);
+    assert_non_null(log);
+    assert_int_equal(count_lines(log), 3);
+    free(log);
 }
 
 /* Without --metrics-listen there is no metrics listener at all. */
@@ -476,6 +510,8 @@ test_refusals_counted(void **state)
     void *held[2];
     char buf[64];
     struct resp r;
+    CURL *keep;
+    long connects = -1;
 
     (void)state;
     fixture_make(&srv);
@@ -503,8 +539,22 @@ test_refusals_counted(void **state)
          value(&after, "symsrvd_connections_open") != 3 && now_ms() < end;)
         scrape(&after);
     assert_int_equal(value(&after, "symsrvd_connections_open"), 3);
+    /* Closed, they leave the gauge: scraped on one kept connection, so
+     * no new accept sets it afresh. */
+    keep = curl_easy_init();
+    assert_int_equal(get_on(keep, srv.metrics_base, "/metrics", false, &after),
+                     CURLE_OK);
     for (int i = 0; i < 2; i++)
         raw_close(held[i]);
+    for (long long end = now_ms() + 5000;
+         value(&after, "symsrvd_connections_open") != 1 && now_ms() < end;)
+        assert_int_equal(
+            get_on(keep, srv.metrics_base, "/metrics", false, &after),
+            CURLE_OK);
+    curl_easy_getinfo(keep, CURLINFO_NUM_CONNECTS, &connects);
+    curl_easy_cleanup(keep);
+    assert_int_equal(connects, 0); /* the last scrape reused the first's */
+    assert_int_equal(value(&after, "symsrvd_connections_open"), 1);
 }
 
 /* Polls path on base until it answers code (up to 5 s). */
