@@ -26,9 +26,11 @@ run_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev libinih-dev
 #   lintian, man-db, logrotate: tests/packaging/ (lintian on the .deb,
 #       man --warnings, the shipped logrotate file)
 #   dpkg-dev: as for deb below (tests/packaging/deb.sh builds the .deb)
+#   prometheus: promtool check metrics on a /metrics scrape (test_metrics;
+#       skipped without it)
 test_pkgs=(libcmocka-dev libcurl4-openssl-dev openssl debuginfod gdb
     cabextract gcab clang lld llvm binutils clang-format libclang-rt-14-dev
-    lintian man-db logrotate dpkg-dev)
+    lintian man-db logrotate dpkg-dev prometheus)
 
 # make deb: dpkg-shlibdeps computes the package's Depends (CPack).
 deb_pkgs=(dpkg-dev)

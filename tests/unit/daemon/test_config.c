@@ -167,6 +167,26 @@ static const struct config_case config_cases[] = {
       "/k.pem"},
      CONFIG_OK,
      "listen= tls_listen=[::1]:8443 tls_cert=/c.pem tls_key=/k.pem"},
+    {"metrics listener: the default listen stays",
+     NULL,
+     {"--metrics-listen", "127.0.0.1:9180"},
+     CONFIG_OK,
+     "metrics_listen=127.0.0.1:9180"},
+    {"metrics listener twice, attached value",
+     NULL,
+     {"--metrics-listen=127.0.0.1:9180", "--metrics-listen", "[::1]:9180"},
+     CONFIG_OK,
+     "metrics_listen=127.0.0.1:9180,[::1]:9180"},
+    {"metrics listener from the file, the flag wins",
+     ONE_KEY("server", "metrics_listen = 127.0.0.1:1 127.0.0.1:2"),
+     {"-c", FILE_MARK, "--metrics-listen", "127.0.0.1:3"},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file metrics_listen=127.0.0.1:3"},
+    {"metrics listener without a port",
+     NULL,
+     {"--metrics-listen", "127.0.0.1"},
+     CONFIG_ERROR,
+     "--metrics-listen: '127.0.0.1' is not IPv4:PORT or [IPv6]:PORT"},
     {"TLS and plain",
      NULL,
      {"--tls-listen=[::1]:8443", "--tls-cert=/c.pem", "--tls-key=/k.pem", "-l",
@@ -632,6 +652,11 @@ static const struct config_case config_cases[] = {
      {"-c", FILE_MARK},
      CONFIG_ERROR,
      FILE_MARK ":4: " BAD_ADDR("server.tls_listen", "[::1]")},
+    {"file: metrics_listen without port",
+     ONE_KEY("server", "metrics_listen = 127.0.0.1"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: " BAD_ADDR("server.metrics_listen", "127.0.0.1")},
     {"file: tls_cert empty",
      ONE_KEY("server", "tls_cert ="),
      {"-c", FILE_MARK},
@@ -1306,6 +1331,9 @@ describe(const struct config *cfg, char *buf, size_t bufsz)
     if (cfg->ntls_listen != 0)
         append_list(buf, bufsz, "tls_listen=", cfg->tls_listen,
                     cfg->ntls_listen);
+    if (cfg->nmetrics_listen != 0)
+        append_list(buf, bufsz, "metrics_listen=", cfg->metrics_listen,
+                    cfg->nmetrics_listen);
     if (cfg->tls_cert != NULL)
         append(buf, bufsz, "tls_cert=", cfg->tls_cert);
     if (cfg->tls_key != NULL)
