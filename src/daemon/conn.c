@@ -21,6 +21,9 @@
 /* The output buffer: answer heads, text bodies, small multipart bodies
  * whole, and TLS body chunks (a TLS record's worth). */
 #define OUT_CAP (16 * 1024)
+/* A text answer is copied whole into out[] after its head. */
+_Static_assert(METRICS_TEXT_MAX + 2048 <= OUT_CAP,
+               "the /metrics text and its head fit in out[]");
 /* Bodies from this size on go out corked (see set_cork()). */
 #define CORK_MIN (256 * 1024)
 /* Seconds a closing connection waits for the client's unread bytes. */
