@@ -186,7 +186,7 @@ static const struct config_case config_cases[] = {
      NULL,
      {"--metrics-listen", "127.0.0.1"},
      CONFIG_ERROR,
-     "--metrics-listen: '127.0.0.1' is not IPv4:PORT or [IPv6]:PORT"},
+     BAD_ADDR("--metrics-listen", "127.0.0.1")},
     {"TLS and plain",
      NULL,
      {"--tls-listen=[::1]:8443", "--tls-cert=/c.pem", "--tls-key=/k.pem", "-l",
