@@ -370,7 +370,7 @@ static const struct req reqs[] = {
 static void
 counters_fixture(char *cache, size_t cachesz, char *ptr_root, size_t ptrsz)
 {
-    char ptr[300], path[256];
+    char ptr[340], path[300];
     FILE *fp;
 
     fixture_make(&srv);
@@ -676,6 +676,44 @@ test_readyz_503_while_draining(void **state)
     assert_int_equal(daemon_wait(&srv, 20000), 0);
 }
 
+/* SIGHUP: a reload counted by its result; a refused one sets the gauge
+ * to 0 until the next that succeeds. */
+static void
+test_reloads_counted(void **state)
+{
+    struct got before, after;
+    char away[256];
+
+    (void)state;
+    fixture_make(&srv);
+    daemon_allow_stderr("symsrvd: reload refused");
+    start(NULL);
+    scrape(&before);
+    assert_int_equal(value(&before, "symsrvd_config_last_reload_successful"),
+                     1);
+    daemon_signal_and_wait(&srv, SIGHUP, "reloaded");
+    scrape(&after);
+    assert_int_equal(delta(&before, &after,
+                           "symsrvd_config_reloads_total{result=\"success\"}"),
+                     1);
+    assert_true(value(&after, "symsrvd_config_last_reload_success_timestamp_"
+                              "seconds") >
+                value(&before, "symsrvd_config_last_reload_success_timestamp_"
+                               "seconds"));
+    snprintf(away, sizeof(away), "%s/store.away", srv.dir);
+    assert_int_equal(rename(srv.root, away), 0);
+    daemon_signal_and_wait(&srv, SIGHUP, "reload refused");
+    scrape(&after);
+    assert_int_equal(delta(&before, &after,
+                           "symsrvd_config_reloads_total{result=\"failure\"}"),
+                     1);
+    assert_int_equal(value(&after, "symsrvd_config_last_reload_successful"), 0);
+    assert_int_equal(rename(away, srv.root), 0);
+    daemon_signal_and_wait(&srv, SIGHUP, "reloaded");
+    scrape(&after);
+    assert_int_equal(value(&after, "symsrvd_config_last_reload_successful"), 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -690,6 +728,7 @@ main(int argc, char **argv)
         cmocka_unit_test_teardown(test_healthz_root_renamed, teardown),
         cmocka_unit_test_teardown(test_healthz_root_unreadable, teardown),
         cmocka_unit_test_teardown(test_readyz_503_while_draining, teardown),
+        cmocka_unit_test_teardown(test_reloads_counted, teardown),
     };
 
     harness_init(argc, argv);
