@@ -116,6 +116,7 @@ check_ok(const struct config *c, bool has_r, bool has_file)
     check_list(c->pointer_roots, c->npointer_roots, false);
     check_list(c->listen, c->nlisten, true);
     check_list(c->tls_listen, c->ntls_listen, true);
+    check_list(c->metrics_listen, c->nmetrics_listen, true);
     CHECK(c->nlisten + c->ntls_listen > 0);
     CHECK(!c->expand_compressed || c->cache_dir != NULL);
     CHECK(c->ntls_listen == 0 || (c->tls_cert != NULL && c->tls_key != NULL));
