@@ -49,9 +49,10 @@ void cachedir_touch(struct cachedir *c, uint64_t ino);
  * Records the new file rel (relative to the directory, no "." or ".."
  * segment) with inode ino and size bytes, and evicts the least recently
  * used others until the total fits the bound. A file larger than the
- * bound on its own is removed at once instead (no other file goes for
- * it): returns false then, true when it was kept. An older entry for the
- * same rel (a file replaced by rename) is forgotten.
+ * bound on its own (any file, with a bound of 0) is kept alone, every
+ * other file evicted, until the next add evicts it: a lookup must find
+ * it once. Returns false then, true when the total fits. An older entry
+ * for the same rel (a file replaced by rename) is forgotten.
  */
 bool cachedir_add(struct cachedir *c, const char *rel, uint64_t ino,
                   uint64_t size);

@@ -65,7 +65,7 @@ open_store(const struct config *cfg, char *err, size_t errlen)
 {
     struct store_opts o = {cfg->root, cfg->pointer_roots, cfg->npointer_roots,
                            cfg->expand_compressed ? cfg->cache_dir : NULL,
-                           (uint64_t)cfg->max_expanded_mib << 20};
+                           (uint64_t)cfg->max_expanded_mib << 20, NULL};
 
     return store_new(&o, err, errlen);
 }

@@ -247,12 +247,14 @@ add_locked(struct cachedir *c, const char *rel, uint64_t ino, uint64_t size,
     char *copy;
 
     forget_same(c, rel, ino);
-    if (size > c->max_bytes || c->max_files == 0 || ino == EMPTY ||
-        ino == TOMB) {
+    if (c->max_files == 0 || ino == EMPTY || ino == TOMB) {
         unlink_beneath(c, rel, ino);
         atomic_fetch_add(&c->evicted, 1);
         return false;
     }
+    /* A file over the bound on its own is kept alone (it is about to be
+     * served, and a lookup must find it): everything else goes, and it
+     * goes with the next add. */
     while (c->files > 0 &&
            (c->bytes + size > c->max_bytes || c->files >= c->max_files))
         evict(c, oldest(c));
@@ -275,7 +277,7 @@ add_locked(struct cachedir *c, const char *rel, uint64_t ino, uint64_t size,
     atomic_store(&s->key, ino);
     c->bytes += size;
     c->files++;
-    return true;
+    return size <= c->max_bytes;
 }
 
 bool

@@ -17,6 +17,7 @@
 #include "util/errbuf.h"
 #include "store/beneath.h"
 #include "store/cab.h"
+#include "store/cachedir.h"
 #include "store/dircache.h"
 #include "store/layout.h"
 #include "util/log.h"
@@ -51,6 +52,7 @@ struct store {
     int ptr_fd[STORE_MAX_PTR_ROOTS];
     int cache_fd;
     uint64_t max_expanded; /* UINT64_MAX: no cap */
+    struct cachedir *bound; /* borrowed; NULL: the cache is not bounded */
     pthread_mutex_t failed_lock;
     struct failed_twin failed[FAILED_SLOTS];
 };
@@ -135,6 +137,7 @@ store_new(const struct store_opts *o, char *err, size_t errlen)
     }
     s->cache_fd = -1;
     s->max_expanded = o->max_expanded > 0 ? o->max_expanded : UINT64_MAX;
+    s->bound = o->cache_bound;
     pthread_mutex_init(&s->failed_lock, NULL);
     s->root_fd = open_root(o->root);
     if (s->root_fd == -1) {
@@ -429,7 +432,7 @@ open_lock(int dir_fd, const char *name)
 /*
  * Serves twin (a CAB) expanded. A lock file per cached file makes
  * concurrent first requests, of any thread or process, expand it once.
- * The expansion runs on the calling worker's thread.
+ * Blocking: store_expand() runs it off the event loop.
  */
 static int
 expand_cached(struct store *s, const char *stored, int twin_fd,
@@ -460,6 +463,12 @@ expand_cached(struct store *s, const char *stored, int twin_fd,
         fd = expand_into(dfd, stored, name, twin_fd, want, s->max_expanded, st);
         if (fd == -1 && errno == ENOENT)
             remember_failure(s, twin);
+        if (fd != -1 && s->bound != NULL &&
+            !cachedir_add(s->bound, stored, (uint64_t)st->st_ino,
+                          (uint64_t)st->st_size))
+            log_warnx("expand %s: %lld bytes, over store.cache_max_mib: "
+                      "kept alone until the next expansion",
+                      stored, (long long)st->st_size);
     }
     e = errno;
     close(lfd); /* releases the lock */
@@ -468,9 +477,52 @@ expand_cached(struct store *s, const char *stored, int twin_fd,
     return fd;
 }
 
-/* twin is the stored path of a CAB: serve its member want expanded. */
+/*
+ * The expansion of twin if the cache holds a fresh one (no lock: a cached
+ * file appears only by rename, whole), else -1 with ENOENT for a twin
+ * whose expansion failed before, or EINPROGRESS with *job filled.
+ */
 static int
-open_twin(struct store *s, const char *twin, const char *want, struct stat *st)
+find_expanded(struct store *s, const char *twin, const struct stat *tst, const char *want, struct stat *st,
+              struct store_job *job)
+{
+    const char *name;
+    int dfd = cache_dir_of(s->cache_fd, twin, &name);
+    int fd;
+
+    if (dfd == -1) {
+        log_warn("expand %s: cache directory", twin);
+        return -1;
+    }
+    fd = open_fresh(dfd, name, tst, st);
+    close(dfd);
+    if (fd != -1) {
+        if (s->bound != NULL)
+            cachedir_touch(s->bound, (uint64_t)st->st_ino);
+        return fd;
+    }
+    if (failed_before(s, tst)) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (snprintf(job->twin, sizeof(job->twin), "%s", twin) >=
+            (int)sizeof(job->twin) ||
+        snprintf(job->want, sizeof(job->want), "%s", want) >=
+            (int)sizeof(job->want)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    errno = EINPROGRESS;
+    return -1;
+}
+
+/*
+ * twin is the stored path of a CAB: serve its member want expanded. With
+ * a job, an expansion still to be made is left to store_expand().
+ */
+static int
+open_twin(struct store *s, const char *twin, const char *want, struct stat *st,
+          struct store_job *job)
 {
     struct stat tst;
     int tfd = open_file(s->root_fd, twin, &tst);
@@ -478,9 +530,31 @@ open_twin(struct store *s, const char *twin, const char *want, struct stat *st)
 
     if (tfd == -1)
         return -1;
-    fd = expand_cached(s, twin, tfd, &tst, want, st);
+    if (job != NULL)
+        fd = find_expanded(s, twin, &tst, want, st, job);
+    else
+        fd = expand_cached(s, twin, tfd, &tst, want, st);
+    if (fd == -1) {
+        int e = errno;
+
+        close(tfd);
+        errno = e;
+        return -1;
+    }
     close(tfd);
     return fd;
+}
+
+int
+store_expand(struct store *s, const struct store_job *job)
+{
+    struct stat st;
+    int fd = open_twin(s, job->twin, job->want, &st, NULL);
+
+    if (fd == -1)
+        return -1;
+    close(fd);
+    return 0;
 }
 
 /* PATH:<v> of a file.ptr: served only beneath a pointer root. */
@@ -562,7 +636,7 @@ names_the_key_dir(const char *rel, const char *base)
  */
 static int
 open_in_dir(struct store *s, const char *rel, const char *sdir,
-            const char *base, struct stat *st)
+            const char *base, struct stat *st, struct store_job *job)
 {
     char twin[NAME_MAX + 1], found[NAME_MAX + 1], path[PATH_MAX];
     const char *names[3] = {base, NULL, NULL};
@@ -586,7 +660,7 @@ open_in_dir(struct store *s, const char *rel, const char *sdir,
         return -1;
     }
     if (idx > 0 && names[idx] == twin)
-        return open_twin(s, path, base, st);
+        return open_twin(s, path, base, st, job);
     if (idx > 0)
         return open_pointer(s, rel, path, st);
     fd = open_file(s->root_fd, path, st);
@@ -600,7 +674,8 @@ open_in_dir(struct store *s, const char *rel, const char *sdir,
  * in a two-tier store, under the name's tier prefix.
  */
 static int
-lookup_slow(struct store *s, const char *rel, struct stat *st)
+lookup_slow(struct store *s, const char *rel, struct stat *st,
+            struct store_job *job)
 {
     char dir[PATH_MAX], sdir[PATH_MAX], prefix[LAYOUT_TIER_MAX];
     const char *slash = strrchr(rel, '/');
@@ -612,7 +687,7 @@ lookup_slow(struct store *s, const char *rel, struct stat *st)
     memcpy(dir, rel, dlen);
     dir[dlen] = '\0';
     if (dircache_resolve(s->dc, dir, sdir, sizeof(sdir), &two_tier) == 0) {
-        fd = open_in_dir(s, rel, sdir, base, st);
+        fd = open_in_dir(s, rel, sdir, base, st, job);
         if (fd != -1 || errno != ENOENT)
             return fd;
     }
@@ -624,11 +699,18 @@ lookup_slow(struct store *s, const char *rel, struct stat *st)
                  (int)dlen, rel) >= (int)sizeof(dir) ||
         dircache_resolve(s->dc, dir, sdir, sizeof(sdir), NULL) == -1)
         return -1;
-    return open_in_dir(s, rel, sdir, base, st);
+    return open_in_dir(s, rel, sdir, base, st, job);
 }
 
 int
 store_lookup(struct store *s, const char *rel, struct stat *st)
+{
+    return store_find(s, rel, st, NULL);
+}
+
+int
+store_find(struct store *s, const char *rel, struct stat *st,
+           struct store_job *job)
 {
     char stored[PATH_MAX];
     int fd = open_file(s->root_fd, rel, st);
@@ -641,7 +723,7 @@ store_lookup(struct store *s, const char *rel, struct stat *st)
             return fd;
         dircache_forget(s->dc, rel);
     }
-    fd = lookup_slow(s, rel, st);
+    fd = lookup_slow(s, rel, st, job);
     if (fd == -1 && (errno == ENOTDIR || errno == ENAMETOOLONG))
         errno = ENOENT;
     return fd;

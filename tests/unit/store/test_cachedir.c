@@ -136,8 +136,9 @@ test_touch_reorders(void **state)
     cachedir_free(c);
 }
 
-/* Bound 0 keeps nothing; a file over the bound is removed on its own and
- * takes nobody with it; the file-count bound evicts too. */
+/* Bound 0 keeps one file at a time; a file over the bound is kept alone
+ * (a lookup must find it once) and goes with the next add; the file-count
+ * bound evicts too. */
 static void
 test_hostile_bounds(void **state)
 {
@@ -147,16 +148,24 @@ test_hostile_bounds(void **state)
     (void)state;
     assert_non_null(c);
     assert_false(cachedir_add(c, "zero", put("zero", 1, 0), 1));
+    assert_true(exists("zero"));
+    assert_false(cachedir_add(c, "zero2", put("zero2", 1, 0), 1));
     assert_false(exists("zero"));
-    assert_int_equal(cachedir_files(c), 0);
+    assert_true(exists("zero2"));
+    assert_int_equal(cachedir_files(c), 1);
     cachedir_free(c);
 
-    c = cachedir_new(root, 150, 100, err, sizeof(err));
+    c = cachedir_new(root, 150, 100, err, sizeof(err)); /* scans zero2 */
     assert_non_null(c);
     assert_true(cachedir_add(c, "small", put("small", 100, 0), 100));
+    assert_true(exists("zero2")); /* 101 bytes fit */
     assert_false(cachedir_add(c, "big", put("big", 151, 0), 151));
+    assert_true(exists("big"));
+    assert_false(exists("small"));
+    assert_false(exists("zero2"));
+    assert_int_equal(cachedir_bytes(c), 151);
+    assert_true(cachedir_add(c, "small", put("small", 100, 0), 100));
     assert_false(exists("big"));
-    assert_true(exists("small"));
     assert_int_equal(cachedir_bytes(c), 100);
     cachedir_free(c); /* small is learned again by the next scan */
 
