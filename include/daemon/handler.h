@@ -26,6 +26,7 @@ struct handler_env {
     bool serve_admin;              /* 000Admin/ is served */
     unsigned max_ranges;           /* ranges honoured per request */
     const char *boundary;          /* multipart/byteranges boundary */
+    bool offload; /* an expansion is left pending (a->pending), not made */
 };
 
 /* Scratch space of one worker thread, reused by every request. */
@@ -37,7 +38,9 @@ struct handler_scratch {
  * Decides the answer to h (whose values are NUL-terminated: see
  * head_nul_terminate()) into a, which the caller reset. now: the time the
  * request is judged at. A file answer leaves its descriptor in a->fd for
- * the caller to send and close.
+ * the caller to send and close. With env->offload, an answer that needs
+ * an expansion first sets a->pending and a->job, and nothing else: the
+ * caller has the job run, then calls again with the same head.
  */
 void handler_serve(const struct handler_env *env, struct handler_scratch *s,
                    const struct head *h, time_t now, struct answer *a);

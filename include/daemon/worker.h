@@ -38,6 +38,8 @@ struct worker_params {
     struct clients *clients;        /* per address; NULL: no cap */
     const char *cache_control;      /* hits */
     const char *miss_cache_control; /* 404s */
+    struct offload *offload;        /* the job pool; NULL: none */
+    unsigned job_timeout;           /* seconds a request waits for a job */
     /* Called on the worker's thread once a WORKER_FLUSH has been done. */
     void (*flushed)(void *arg);
     void *flushed_arg;

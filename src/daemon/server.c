@@ -17,9 +17,11 @@
 #include "daemon/addr.h"
 #include "daemon/clients.h"
 #include "daemon/handler.h"
+#include "daemon/offload.h"
 #include "daemon/server.h"
 #include "daemon/tls.h"
 #include "daemon/worker.h"
+#include "store/cachedir.h"
 #include "store/debuginfod.h"
 #include "store/store.h"
 #include "util/errbuf.h"
@@ -28,10 +30,17 @@
 #define MAX_SPECS (2 * CONFIG_MAX_ADDRS)
 /* How long a reopen waits for the workers to write their buffered lines. */
 #define FLUSH_WAIT_MS 2000
+/* Files the cache bound remembers (about 100 bytes each); beyond, the
+ * least recently used go whatever their size. */
+#define CACHE_FILES_MAX 262144
 
 struct server {
     const struct config *cfg;
     struct store *store;
+    /* Owned here, not by the store: a store made anew (a reload) keeps
+     * them. */
+    struct cachedir *cache; /* the bound of cache_dir, or NULL */
+    struct offload *offload; /* the job pool, with expand_compressed */
     struct debuginfod *debuginfod;
     struct accesslog *log;
     SSL_CTX *ssl;
@@ -61,11 +70,12 @@ libevent_log(int severity, const char *msg)
 }
 
 static struct store *
-open_store(const struct config *cfg, char *err, size_t errlen)
+open_store(const struct config *cfg, struct cachedir *bound, char *err,
+           size_t errlen)
 {
     struct store_opts o = {cfg->root, cfg->pointer_roots, cfg->npointer_roots,
                            cfg->expand_compressed ? cfg->cache_dir : NULL,
-                           (uint64_t)cfg->max_expanded_mib << 20, NULL};
+                           (uint64_t)cfg->max_expanded_mib << 20, bound};
 
     return store_new(&o, err, errlen);
 }
@@ -73,7 +83,7 @@ open_store(const struct config *cfg, char *err, size_t errlen)
 int
 server_check(const struct config *cfg, char *err, size_t errlen)
 {
-    struct store *store = open_store(cfg, err, errlen);
+    struct store *store = open_store(cfg, NULL, err, errlen);
     SSL_CTX *ssl;
 
     if (store == NULL)
@@ -177,9 +187,22 @@ server_open(struct server *srv, char *err, size_t errlen)
 
     if (make_shared_values(srv, err, errlen) == -1)
         return -1;
-    srv->store = open_store(cfg, err, errlen);
+    if (cfg->expand_compressed && cfg->cache_max_mib > 0) {
+        srv->cache =
+            cachedir_new(cfg->cache_dir, (uint64_t)cfg->cache_max_mib << 20,
+                         CACHE_FILES_MAX, err, errlen);
+        if (srv->cache == NULL)
+            return -1;
+    }
+    srv->store = open_store(cfg, srv->cache, err, errlen);
     if (srv->store == NULL)
         return -1;
+    if (cfg->expand_compressed) {
+        srv->offload = offload_new(srv->store, cfg->job_threads,
+                                   cfg->job_queue, err, errlen);
+        if (srv->offload == NULL)
+            return -1;
+    }
     srv->debuginfod = debuginfod_new(cfg->root, err, errlen);
     if (srv->debuginfod == NULL)
         return -1;
@@ -195,8 +218,9 @@ server_open(struct server *srv, char *err, size_t errlen)
     if (srv->log == NULL)
         return -1;
     srv->handler =
-        (struct handler_env){srv->store, srv->debuginfod, cfg->serve_admin,
-                             cfg->max_ranges, srv->boundary};
+        (struct handler_env){srv->store,      srv->debuginfod,
+                             cfg->serve_admin, cfg->max_ranges,
+                             srv->boundary,   srv->offload != NULL};
     srv->base = event_base_new();
     if (srv->base == NULL) {
         errbuf_set(err, errlen, "event base: out of memory");
@@ -235,6 +259,8 @@ set_worker_params(struct server *srv)
         .clients = srv->clients,
         .cache_control = cfg->cache_control,
         .miss_cache_control = srv->miss_cache_control,
+        .offload = srv->offload,
+        .job_timeout = cfg->job_timeout,
         .flushed = on_worker_flushed,
         .flushed_arg = srv,
     };
@@ -438,6 +464,9 @@ server_free(struct server *srv)
 {
     if (srv == NULL)
         return;
+    /* First: a running expansion finishes and posts to the workers'
+     * mailboxes, which worker_cleanup() frees. */
+    offload_free(srv->offload);
     for (unsigned i = 0; srv->workers != NULL && i < srv->nworkers; i++)
         worker_cleanup(&srv->workers[i]);
     free(srv->workers);
@@ -452,6 +481,7 @@ server_free(struct server *srv)
         SSL_CTX_free(srv->ssl);
     debuginfod_free(srv->debuginfod);
     store_free(srv->store);
+    cachedir_free(srv->cache);
     pthread_mutex_destroy(&srv->flush_lock);
     pthread_cond_destroy(&srv->flush_cond);
     free(srv);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "daemon/addr.h"
+#include "daemon/offload.h"
 #include "daemon/worker.h"
 #include "util/errbuf.h"
 #include "util/log.h"
@@ -243,6 +244,8 @@ set_conn_env(struct worker *w)
     e->clients = p->clients;
     e->cache_control = p->cache_control;
     e->miss_cache_control = p->miss_cache_control;
+    e->offload = p->offload;
+    e->job_timeout = p->job_timeout;
     e->drained = worker_finish;
     e->drained_arg = w;
     w->log.log = p->log;
@@ -267,6 +270,11 @@ worker_init(struct worker *w, const struct worker_params *p, char *err,
     if (w->pipe_ev == NULL || w->deadline_ev == NULL || w->resume_ev == NULL ||
         event_add(w->pipe_ev, NULL) == -1 || conn_env_init(&w->conns) == -1)
         goto fail;
+    if (p->offload != NULL) {
+        w->conns.box = offload_box_new(w->base, conn_task_ready, &w->conns);
+        if (w->conns.box == NULL)
+            goto fail;
+    }
     return bind_listeners(w, err, errlen);
 fail:
     errbuf_set(err, errlen, "worker: out of memory");
@@ -315,6 +323,7 @@ worker_cleanup(struct worker *w)
         conn_env_close_all(&w->conns);
         conn_env_cleanup(&w->conns);
     }
+    offload_box_free(w->conns.box); /* after offload_free(): see server.c */
     for (unsigned i = 0; i < w->nlisteners; i++) {
         if (w->listeners[i].ev != NULL)
             event_free(w->listeners[i].ev);

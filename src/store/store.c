@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/errbuf.h"
@@ -336,6 +337,7 @@ expand_into(int dir_fd, const char *stored, const char *name, int twin_fd,
             const char *want, uint64_t max_size, struct stat *st)
 {
     char tmp[NAME_MAX + 1], why[256];
+    struct timespec t0, t1;
     int ofd, rc, e;
 
     if (snprintf(tmp, sizeof(tmp), "%s.tmp%ld", name, (long)getpid()) >=
@@ -350,8 +352,14 @@ expand_into(int dir_fd, const char *stored, const char *name, int twin_fd,
         log_warn("expand %s: create", stored);
         return -1;
     }
+    log_debug("expand %s: start", stored);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = cab_expand_fd(twin_fd, want, ofd, max_size, why, sizeof(why));
     e = errno;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    log_debug("expand %s: end after %ld ms", stored,
+              (long)((t1.tv_sec - t0.tv_sec) * 1000 +
+                     (t1.tv_nsec - t0.tv_nsec) / 1000000));
     close(ofd);
     if (rc == -1) {
         log_warnx("expand %s: %s", stored, why);
