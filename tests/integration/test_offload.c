@@ -1,0 +1,284 @@
+/*
+ * CAB expansions off the worker's event loop, and the cache bound, on the
+ * real daemon with one worker (--workers 1): a plain file is answered
+ * while a large twin expands; concurrent requests for one twin share one
+ * job (one expansion, and one slot of a pool of one thread and a queue of
+ * one); the least recently used expansion is evicted when the cache bound
+ * is passed, and expanded again when asked for.
+ *
+ * Order is checked through events, not clocks: the daemon's -v lines
+ * "expand <twin>: start" and ": end after N ms" say when an expansion
+ * runs.
+ */
+#include "harness.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define KEY "0123456789ABCDEF0123456789ABCDEF1"
+/* The large twin: compressible, so the CAB is small and quick to make,
+ * and the expansion writes this many bytes (seconds, not milliseconds). */
+#define BIG_SIZE "300000000"
+
+static struct daemon srv;
+
+static int
+teardown(void **state)
+{
+    (void)state;
+    daemon_finish(&srv);
+    return 0;
+}
+
+/* Starts the daemon (-v: the expansion lines) with one worker, one job
+ * thread and a queue of one, bounded to cache_mib. */
+static void
+start(const char *cache_mib)
+{
+    static char cache_flag[300];
+    const char *flags[] = {"-v",          "--workers",       "1",
+                           "--job-threads", "1",             "--job-queue",
+                           "1",           "--expand-compressed", "on",
+                           "--cache-dir", cache_flag,        "--cache-max-mib",
+                           cache_mib,     NULL};
+
+    snprintf(cache_flag, sizeof(cache_flag), "%s/cache", srv.dir);
+    daemon_start(&srv, flags);
+    /* -v: the settings at start-up, and the expansions. */
+    static const char *const lines[] = {
+        "symsrvd: settings: ", "symsrvd: store.", "symsrvd: server.",
+        "symsrvd: log.",       "symsrvd: http.",  "symsrvd: expand "};
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+        daemon_allow_stderr(lines[i]);
+}
+
+/* How many stderr lines contain text. */
+static int
+count_lines(const char *text)
+{
+    size_t len;
+    char *s = slurp(srv.stderr_log, &len);
+    int n = 0;
+
+    for (const char *p = s; p != NULL && (p = strstr(p, text)) != NULL; p++)
+        n++;
+    free(s);
+    return n;
+}
+
+/* Waits (up to 120 s: ASan is slow) until count_lines(text) >= n. */
+static void
+wait_lines(const char *text, int n)
+{
+    long long until = now_ms() + 120000;
+
+    while (count_lines(text) < n) {
+        if (now_ms() > until)
+            fail_msg("no '%s' line in the daemon's stderr", text);
+        sleep_ms(10);
+    }
+}
+
+/* A twin of name holding BIG_SIZE bytes of 'a', made with gcab. */
+static void
+make_big_twin(const char *name)
+{
+    char cmd[1200];
+
+    snprintf(cmd, sizeof(cmd),
+             "cd '%s' && mkdir -p 'store/%s/" KEY "' && "
+             "head -c " BIG_SIZE " /dev/zero | tr '\\0' a > '%s' && "
+             "gcab -c -z -n 'store/%s/" KEY "/%.*s_' '%s' && rm '%s'",
+             srv.dir, name, name, name, (int)strlen(name) - 1, name, name,
+             name);
+    if (system("command -v gcab >/dev/null 2>&1") != 0) {
+        fixture_remove(&srv);
+        memset(&srv, 0, sizeof(srv));
+        harness_skip("gcab is not installed (scripts/deps.sh test)");
+    }
+    assert_int_equal(system(cmd), 0);
+}
+
+/* One GET in a thread, the body counted and dropped. */
+struct fetch {
+    const char *target;
+    long code;
+    curl_off_t bytes;
+    atomic_bool done;
+};
+
+static size_t
+drop(char *data, size_t size, size_t nmemb, void *arg)
+{
+    (void)data;
+    (void)arg;
+    return size * nmemb;
+}
+
+static void *
+fetch_main(void *arg)
+{
+    struct fetch *f = arg;
+    CURL *c = curl_easy_init();
+    char url[512], ca[300];
+
+    snprintf(ca, sizeof(ca), "%s/ca.pem", harness_tls_dir());
+    curl_easy_setopt(c, CURLOPT_URL, url_for(&srv, f->target, url));
+    curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, drop);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 280L);
+    if (curl_easy_perform(c) == CURLE_OK) {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &f->code);
+        curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &f->bytes);
+    }
+    curl_easy_cleanup(c);
+    atomic_store(&f->done, true);
+    return NULL;
+}
+
+/*
+ * While the only worker's client waits for a 300 MB expansion, another
+ * client of the same worker gets a plain file: its answer comes after
+ * the expansion started and before it ended (one worker: a synchronous
+ * expansion would hold the loop until the end line).
+ */
+static void
+test_plain_file_during_expansion(void **state)
+{
+    struct fetch big = {"/big.pdb/" KEY "/big.pdb", 0, 0, false};
+    pthread_t t;
+    struct resp r;
+
+    (void)state;
+    fixture_make(&srv);
+    make_big_twin("big.pdb");
+    start("10240");
+    assert_int_equal(pthread_create(&t, NULL, fetch_main, &big), 0);
+    wait_lines("expand big.pdb/" KEY "/big.pd_: start", 1);
+    assert_int_equal(http_request(&srv, "GET",
+                                  "/app.exe/5F3E2A1B6000/app.exe", NULL, false,
+                                  &r),
+                     0);
+    assert_int_equal(r.code, 200);
+    assert_int_equal(r.len, 70000);
+    resp_free(&r);
+    assert_int_equal(count_lines("big.pd_: end after"), 0);
+    assert_false(atomic_load(&big.done));
+    pthread_join(t, NULL);
+    assert_int_equal(big.code, 200);
+    assert_int_equal(big.bytes, 300000000);
+}
+
+/*
+ * Four clients at once ask for one twin: one expansion (one start line),
+ * and all four answered 200 although the pool has one thread and a queue
+ * of one (a job per request would leave two of them a 503).
+ */
+static void
+test_one_job_for_one_twin(void **state)
+{
+    struct fetch f[4];
+    pthread_t t[4];
+
+    (void)state;
+    fixture_make(&srv);
+    make_big_twin("big.pdb");
+    start("10240");
+    for (int i = 0; i < 4; i++) {
+        f[i] = (struct fetch){"/big.pdb/" KEY "/big.pdb", 0, 0, false};
+        assert_int_equal(pthread_create(&t[i], NULL, fetch_main, &f[i]), 0);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(f[i].code, 200);
+        assert_int_equal(f[i].bytes, 300000000);
+    }
+    assert_int_equal(count_lines("expand big.pdb/" KEY "/big.pd_: start"), 1);
+}
+
+static bool
+cached(const char *name)
+{
+    char path[600];
+    struct stat st;
+
+    snprintf(path, sizeof(path), "%s/cache/%s/" KEY "/%.*s_", srv.dir, name,
+             (int)strlen(name) - 1, name);
+    return stat(path, &st) == 0;
+}
+
+/* GET /<name>/KEY/<name>: 200 with the bytes the twin holds. */
+static void
+expect_twin(const char *name, size_t size, unsigned seed)
+{
+    char target[300];
+    unsigned char *want = malloc(size);
+    struct resp r;
+
+    assert_non_null(want);
+    fixture_bytes(size, seed, want);
+    snprintf(target, sizeof(target), "/%s/" KEY "/%s", name, name);
+    assert_int_equal(http_request(&srv, "GET", target, NULL, false, &r), 0);
+    assert_int_equal(r.code, 200);
+    assert_int_equal(r.len, size);
+    assert_memory_equal(r.body, want, size);
+    resp_free(&r);
+    free(want);
+}
+
+static void
+twin(const char *name, size_t size, unsigned seed)
+{
+    char rel[256];
+
+    snprintf(rel, sizeof(rel), "%s/" KEY "/%s", name, name);
+    fixture_twin(&srv, rel, size, seed);
+}
+
+/*
+ * A 1 MiB bound and three 400 KB expansions: a, b, then a hit on a, then
+ * c: b is the least recently used and is evicted (a and c stay); asked
+ * for again, b is expanded again (a second start line) and served.
+ */
+static void
+test_bound_evicts_least_recent(void **state)
+{
+    (void)state;
+    fixture_make(&srv);
+    twin("a.pdb", 400000, 1);
+    twin("b.pdb", 400000, 2);
+    twin("c.pdb", 400000, 3);
+    start("1");
+    expect_twin("a.pdb", 400000, 1);
+    expect_twin("b.pdb", 400000, 2);
+    expect_twin("a.pdb", 400000, 1); /* a hit: a is now the newest */
+    expect_twin("c.pdb", 400000, 3);
+    assert_true(cached("a.pdb"));
+    assert_false(cached("b.pdb"));
+    assert_true(cached("c.pdb"));
+    assert_int_equal(count_lines("expand b.pdb/" KEY "/b.pd_: start"), 1);
+    expect_twin("b.pdb", 400000, 2);
+    assert_int_equal(count_lines("expand b.pdb/" KEY "/b.pd_: start"), 2);
+    assert_int_equal(count_lines("expand a.pdb/" KEY "/a.pd_: start"), 1);
+    assert_true(cached("b.pdb"));
+    assert_false(cached("a.pdb")); /* now the least recent */
+}
+
+int
+main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_plain_file_during_expansion, teardown),
+        cmocka_unit_test_teardown(test_one_job_for_one_twin, teardown),
+        cmocka_unit_test_teardown(test_bound_evicts_least_recent, teardown),
+    };
+
+    harness_init(argc, argv);
+    return harness_run(tests, NULL, NULL);
+}
