@@ -465,6 +465,8 @@ expand_cached(struct store *s, const char *stored, int twin_fd,
         return -1;
     }
     fd = open_fresh(dfd, name, twin, st);
+    if (fd != -1 && s->bound != NULL)
+        cachedir_touch(s->bound, (uint64_t)st->st_ino);
     if (fd == -1 && failed_before(s, twin)) {
         errno = ENOENT; /* no new attempt, and no new log line */
     } else if (fd == -1) {
