@@ -270,6 +270,39 @@ test_bound_evicts_least_recent(void **state)
     assert_false(cached("a.pdb")); /* now the least recent */
 }
 
+/* The daemon was stopped by the test itself. */
+static int
+teardown_stopped(void **state)
+{
+    (void)state;
+    daemon_check_stderr(&srv);
+    fixture_remove(&srv);
+    return 0;
+}
+
+/*
+ * SIGTERM while a request waits for its expansion: the request is still
+ * answered whole (an answer in progress, within shutdown_timeout), and
+ * the daemon then exits 0.
+ */
+static void
+test_stop_answers_parked(void **state)
+{
+    struct fetch big = {"/big.pdb/" KEY "/big.pdb", 0, 0, false};
+    pthread_t t;
+
+    (void)state;
+    fixture_make(&srv);
+    make_big_twin("big.pdb");
+    start("10240");
+    assert_int_equal(pthread_create(&t, NULL, fetch_main, &big), 0);
+    wait_lines("expand big.pdb/" KEY "/big.pd_: start", 1);
+    assert_int_equal(daemon_stop(&srv), 0);
+    pthread_join(t, NULL);
+    assert_int_equal(big.code, 200);
+    assert_int_equal(big.bytes, 300000000);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -277,6 +310,7 @@ main(int argc, char **argv)
         cmocka_unit_test_teardown(test_plain_file_during_expansion, teardown),
         cmocka_unit_test_teardown(test_one_job_for_one_twin, teardown),
         cmocka_unit_test_teardown(test_bound_evicts_least_recent, teardown),
+        cmocka_unit_test_teardown(test_stop_answers_parked, teardown_stopped),
     };
 
     harness_init(argc, argv);
