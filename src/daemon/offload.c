@@ -166,6 +166,7 @@ task_start(struct offload *o, const struct store_job *job,
     }
     t->next = o->running;
     o->running = t;
+    log_debug("expand %s: queued", job->twin);
     return t;
 }
 

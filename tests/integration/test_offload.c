@@ -270,6 +270,44 @@ test_bound_evicts_least_recent(void **state)
     assert_false(cached("a.pdb")); /* now the least recent */
 }
 
+/*
+ * One job thread, a queue of one: while a large twin expands and a second
+ * twin's job waits, a third twin's request is answered 503 with
+ * Retry-After at once; the waiting one is answered after.
+ */
+static void
+test_full_queue_503(void **state)
+{
+    struct fetch big = {"/big.pdb/" KEY "/big.pdb", 0, 0, false};
+    struct fetch queued = {"/a.pdb/" KEY "/a.pdb", 0, 0, false};
+    pthread_t t[2];
+    struct resp r;
+    char v[256];
+
+    (void)state;
+    fixture_make(&srv);
+    make_big_twin("big.pdb");
+    twin("a.pdb", 400000, 1);
+    twin("b.pdb", 400000, 2);
+    start("10240");
+    assert_int_equal(pthread_create(&t[0], NULL, fetch_main, &big), 0);
+    wait_lines("expand big.pdb/" KEY "/big.pd_: start", 1);
+    assert_int_equal(pthread_create(&t[1], NULL, fetch_main, &queued), 0);
+    wait_lines("expand a.pdb/" KEY "/a.pd_: queued", 1);
+    assert_int_equal(
+        http_request(&srv, "GET", "/b.pdb/" KEY "/b.pdb", NULL, false, &r), 0);
+    assert_int_equal(r.code, 503);
+    assert_non_null(resp_header(&r, "Retry-After", v));
+    assert_string_equal(v, "1");
+    resp_free(&r);
+    assert_int_equal(count_lines("big.pd_: end after"), 0);
+    pthread_join(t[0], NULL);
+    pthread_join(t[1], NULL);
+    assert_int_equal(big.code, 200);
+    assert_int_equal(queued.code, 200);
+    assert_int_equal(queued.bytes, 400000);
+}
+
 /* The daemon was stopped by the test itself. */
 static int
 teardown_stopped(void **state)
@@ -310,6 +348,7 @@ main(int argc, char **argv)
         cmocka_unit_test_teardown(test_plain_file_during_expansion, teardown),
         cmocka_unit_test_teardown(test_one_job_for_one_twin, teardown),
         cmocka_unit_test_teardown(test_bound_evicts_least_recent, teardown),
+        cmocka_unit_test_teardown(test_full_queue_503, teardown),
         cmocka_unit_test_teardown(test_stop_answers_parked, teardown_stopped),
     };
 
