@@ -18,7 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define KEY "0123456789ABCDEF0123456789ABCDEF1"
 /* The large twin: compressible, so the CAB is small and quick to make,
@@ -38,14 +41,15 @@ teardown(void **state)
 /* Starts the daemon (-v: the expansion lines) with one worker, one job
  * thread and a queue of one, bounded to cache_mib. */
 static void
-start(const char *cache_mib)
+start_with(const char *cache_mib, const char *job_timeout)
 {
     static char cache_flag[300];
     const char *flags[] = {"-v",          "--workers",       "1",
                            "--job-threads", "1",             "--job-queue",
                            "1",           "--expand-compressed", "on",
                            "--cache-dir", cache_flag,        "--cache-max-mib",
-                           cache_mib,     NULL};
+                           cache_mib,     "--job-timeout",   job_timeout,
+                           NULL};
 
     snprintf(cache_flag, sizeof(cache_flag), "%s/cache", srv.dir);
     daemon_start(&srv, flags);
@@ -55,6 +59,12 @@ start(const char *cache_mib)
         "symsrvd: log.",       "symsrvd: http.",  "symsrvd: expand "};
     for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
         daemon_allow_stderr(lines[i]);
+}
+
+static void
+start(const char *cache_mib)
+{
+    start_with(cache_mib, "300");
 }
 
 /* How many stderr lines contain text. */
@@ -308,6 +318,41 @@ test_full_queue_503(void **state)
     assert_int_equal(queued.bytes, 400000);
 }
 
+/*
+ * A job past server.job_timeout: the test holds the cache's lock file of
+ * a.pdb's expansion (as another process expanding it would), so the job
+ * waits in flock(); the request gets 503 with Retry-After after the 1 s
+ * deadline, not a hang. Once the lock is released the job ends and the
+ * next request is served.
+ */
+static void
+test_job_deadline_503(void **state)
+{
+    char path[600], v[256];
+    struct resp r;
+    int fd;
+
+    (void)state;
+    fixture_make(&srv);
+    twin("a.pdb", 400000, 1);
+    snprintf(path, sizeof(path), "mkdir -p '%s/cache/a.pdb/" KEY "'", srv.dir);
+    assert_int_equal(system(path), 0);
+    snprintf(path, sizeof(path), "%s/cache/a.pdb/" KEY "/a.pd_.lock", srv.dir);
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    assert_true(fd != -1);
+    assert_int_equal(flock(fd, LOCK_EX), 0);
+    start_with("10240", "1");
+    assert_int_equal(
+        http_request(&srv, "GET", "/a.pdb/" KEY "/a.pdb", NULL, false, &r), 0);
+    assert_int_equal(r.code, 503);
+    assert_non_null(resp_header(&r, "Retry-After", v));
+    resp_free(&r);
+    assert_int_equal(count_lines("expand a.pdb/" KEY "/a.pd_: start"), 0);
+    close(fd); /* the lock goes: the job expands */
+    wait_lines("expand a.pdb/" KEY "/a.pd_: end after", 1);
+    expect_twin("a.pdb", 400000, 1);
+}
+
 /* The daemon was stopped by the test itself. */
 static int
 teardown_stopped(void **state)
@@ -349,6 +394,7 @@ main(int argc, char **argv)
         cmocka_unit_test_teardown(test_one_job_for_one_twin, teardown),
         cmocka_unit_test_teardown(test_bound_evicts_least_recent, teardown),
         cmocka_unit_test_teardown(test_full_queue_503, teardown),
+        cmocka_unit_test_teardown(test_job_deadline_503, teardown),
         cmocka_unit_test_teardown(test_stop_answers_parked, teardown_stopped),
     };
 
