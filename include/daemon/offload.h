@@ -49,10 +49,9 @@ void offload_free(struct offload *o);
  * each finished task posted to it (the mailbox holds its own reference
  * around the call). NULL when out of descriptors or memory.
  */
-struct offload_box *offload_box_new(struct event_base *base,
-                                    void (*ready)(struct offload_task *t,
-                                                  void *arg),
-                                    void *arg);
+struct offload_box *
+offload_box_new(struct event_base *base,
+                void (*ready)(struct offload_task *t, void *arg), void *arg);
 
 /* Drops tasks not delivered yet; call on the box's thread or after it
  * ended, after offload_free(). */

@@ -88,8 +88,8 @@ static const struct directive directives[] = {
     {"server", "job_threads", 0, "job-threads", K_UINT, OFF(job_threads), 0, 1,
      64, "2", "threads for blocking jobs (CAB expansions), off the workers",
      "N"},
-    {"server", "job_queue", 0, "job-queue", K_UINT, OFF(job_queue), 0, 1,
-     65536, "64",
+    {"server", "job_queue", 0, "job-queue", K_UINT, OFF(job_queue), 0, 1, 65536,
+     "64",
      "jobs that may wait for a thread; beyond, requests get 503 with "
      "Retry-After",
      "N"},

@@ -85,8 +85,7 @@ post(struct offload_box *b, struct offload_task *t)
     /* Lost only when out of memory: its waiters then meet their job
      * deadline (503), nothing worse. */
     if (!ok)
-        log_warnx("expand %s: out of memory: waiters not told",
-                  t->job.twin);
+        log_warnx("expand %s: out of memory: waiters not told", t->job.twin);
     else if (write(b->efd, &one, sizeof(one)) == -1 && errno != EAGAIN)
         log_warn("expand %s: wake worker", t->job.twin);
 }

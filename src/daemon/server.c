@@ -39,7 +39,7 @@ struct server {
     struct store *store;
     /* Owned here, not by the store: a store made anew (a reload) keeps
      * them. */
-    struct cachedir *cache; /* the bound of cache_dir, or NULL */
+    struct cachedir *cache;  /* the bound of cache_dir, or NULL */
     struct offload *offload; /* the job pool, with expand_compressed */
     struct debuginfod *debuginfod;
     struct accesslog *log;
@@ -73,9 +73,12 @@ static struct store *
 open_store(const struct config *cfg, struct cachedir *bound, char *err,
            size_t errlen)
 {
-    struct store_opts o = {cfg->root, cfg->pointer_roots, cfg->npointer_roots,
+    struct store_opts o = {cfg->root,
+                           cfg->pointer_roots,
+                           cfg->npointer_roots,
                            cfg->expand_compressed ? cfg->cache_dir : NULL,
-                           (uint64_t)cfg->max_expanded_mib << 20, bound};
+                           (uint64_t)cfg->max_expanded_mib << 20,
+                           bound};
 
     return store_new(&o, err, errlen);
 }
@@ -198,8 +201,8 @@ server_open(struct server *srv, char *err, size_t errlen)
     if (srv->store == NULL)
         return -1;
     if (cfg->expand_compressed) {
-        srv->offload = offload_new(srv->store, cfg->job_threads,
-                                   cfg->job_queue, err, errlen);
+        srv->offload = offload_new(srv->store, cfg->job_threads, cfg->job_queue,
+                                   err, errlen);
         if (srv->offload == NULL)
             return -1;
     }
@@ -217,10 +220,9 @@ server_open(struct server *srv, char *err, size_t errlen)
     srv->log = accesslog_open(cfg->access_log, err, errlen);
     if (srv->log == NULL)
         return -1;
-    srv->handler =
-        (struct handler_env){srv->store,      srv->debuginfod,
-                             cfg->serve_admin, cfg->max_ranges,
-                             srv->boundary,   srv->offload != NULL};
+    srv->handler = (struct handler_env){srv->store,       srv->debuginfod,
+                                        cfg->serve_admin, cfg->max_ranges,
+                                        srv->boundary,    srv->offload != NULL};
     srv->base = event_base_new();
     if (srv->base == NULL) {
         errbuf_set(err, errlen, "event base: out of memory");

@@ -61,15 +61,14 @@ cachedir_touch(struct cachedir *c, uint64_t ino)
     size_t i = home_of(c, ino);
 
     for (size_t n = 0; n <= c->mask; n++, i = (i + 1) & c->mask) {
-        uint64_t k = atomic_load_explicit(&c->slots[i].key,
-                                          memory_order_relaxed);
+        uint64_t k =
+            atomic_load_explicit(&c->slots[i].key, memory_order_relaxed);
 
         if (k == ino) {
-            uint64_t now = atomic_fetch_add_explicit(&c->clock, 1,
-                                                     memory_order_relaxed);
+            uint64_t now =
+                atomic_fetch_add_explicit(&c->clock, 1, memory_order_relaxed);
 
-            atomic_store_explicit(&c->slots[i].used, now,
-                                  memory_order_relaxed);
+            atomic_store_explicit(&c->slots[i].used, now, memory_order_relaxed);
             return;
         }
         if (k == EMPTY)
@@ -103,8 +102,8 @@ open_parent(const struct cachedir *c, const char *rel, const char **base)
         p = slash + 1;
     }
     *base = p;
-    if (fd != -1 && (*p == '\0' || strcmp(p, ".") == 0 ||
-                     strcmp(p, "..") == 0)) {
+    if (fd != -1 &&
+        (*p == '\0' || strcmp(p, ".") == 0 || strcmp(p, "..") == 0)) {
         close(fd);
         errno = EINVAL;
         return -1;
@@ -176,8 +175,8 @@ place(struct cachedir *c, uint64_t ino)
     size_t i = home_of(c, ino);
 
     for (;;) {
-        uint64_t k = atomic_load_explicit(&c->slots[i].key,
-                                          memory_order_relaxed);
+        uint64_t k =
+            atomic_load_explicit(&c->slots[i].key, memory_order_relaxed);
 
         if (k == EMPTY || k == TOMB) {
             if (k == TOMB)
@@ -427,8 +426,8 @@ cachedir_new(const char *path, uint64_t max_bytes, unsigned max_files,
 {
     struct cachedir *c = calloc(1, sizeof(*c));
 
-    if (c == NULL || (c->slots = calloc(slots_for(max_files),
-                                        sizeof(*c->slots))) == NULL) {
+    if (c == NULL ||
+        (c->slots = calloc(slots_for(max_files), sizeof(*c->slots))) == NULL) {
         free(c);
         errbuf_set(err, errlen, "store.cache_dir %s: out of memory", path);
         return NULL;

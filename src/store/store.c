@@ -52,7 +52,7 @@ struct store {
     char *ptr_path[STORE_MAX_PTR_ROOTS]; /* without trailing '/' */
     int ptr_fd[STORE_MAX_PTR_ROOTS];
     int cache_fd;
-    uint64_t max_expanded; /* UINT64_MAX: no cap */
+    uint64_t max_expanded;  /* UINT64_MAX: no cap */
     struct cachedir *bound; /* borrowed; NULL: the cache is not bounded */
     pthread_mutex_t failed_lock;
     struct failed_twin failed[FAILED_SLOTS];
@@ -493,8 +493,8 @@ expand_cached(struct store *s, const char *stored, int twin_fd,
  * whose expansion failed before, or EINPROGRESS with *job filled.
  */
 static int
-find_expanded(struct store *s, const char *twin, const struct stat *tst, const char *want, struct stat *st,
-              struct store_job *job)
+find_expanded(struct store *s, const char *twin, const struct stat *tst,
+              const char *want, struct stat *st, struct store_job *job)
 {
     const char *name;
     int dfd = cache_dir_of(s->cache_fd, twin, &name);

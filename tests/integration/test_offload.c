@@ -44,12 +44,11 @@ static void
 start_with(const char *cache_mib, const char *job_timeout)
 {
     static char cache_flag[300];
-    const char *flags[] = {"-v",          "--workers",       "1",
-                           "--job-threads", "1",             "--job-queue",
-                           "1",           "--expand-compressed", "on",
-                           "--cache-dir", cache_flag,        "--cache-max-mib",
-                           cache_mib,     "--job-timeout",   job_timeout,
-                           NULL};
+    const char *flags[] = {
+        "-v",      "--workers",     "1",         "--job-threads",
+        "1",       "--job-queue",   "1",         "--expand-compressed",
+        "on",      "--cache-dir",   cache_flag,  "--cache-max-mib",
+        cache_mib, "--job-timeout", job_timeout, NULL};
 
     snprintf(cache_flag, sizeof(cache_flag), "%s/cache", srv.dir);
     daemon_start(&srv, flags);
@@ -170,9 +169,8 @@ test_plain_file_during_expansion(void **state)
     start("10240");
     assert_int_equal(pthread_create(&t, NULL, fetch_main, &big), 0);
     wait_lines("expand big.pdb/" KEY "/big.pd_: start", 1);
-    assert_int_equal(http_request(&srv, "GET",
-                                  "/app.exe/5F3E2A1B6000/app.exe", NULL, false,
-                                  &r),
+    assert_int_equal(http_request(&srv, "GET", "/app.exe/5F3E2A1B6000/app.exe",
+                                  NULL, false, &r),
                      0);
     assert_int_equal(r.code, 200);
     assert_int_equal(r.len, 70000);

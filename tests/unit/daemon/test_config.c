@@ -1010,11 +1010,7 @@ static const struct config_case config_cases[] = {
      NUM_FILE("server.job_threads", "65", "1 to 64")},
 
     /* server.job_queue: 1 to 65536. */
-    {"--job-queue=1",
-     NULL,
-     {"--job-queue=1"},
-     CONFIG_OK,
-     "job_queue=1"},
+    {"--job-queue=1", NULL, {"--job-queue=1"}, CONFIG_OK, "job_queue=1"},
     {"--job-queue=0",
      NULL,
      {"--job-queue=0"},

@@ -102,8 +102,8 @@ test_scan_learns_oldest_first(void **state)
     assert_int_equal(cachedir_files(c), 3);
     assert_int_equal(cachedir_bytes(c), 300);
     /* One more file: the oldest (a) goes, then b, never c. */
-    assert_true(cachedir_add(c, "d.pdb/K1/d.pd_", put("d.pdb/K1/d.pd_", 100, 0),
-                             100));
+    assert_true(
+        cachedir_add(c, "d.pdb/K1/d.pd_", put("d.pdb/K1/d.pd_", 100, 0), 100));
     assert_false(exists("a.pdb/K1/a.pd_"));
     assert_true(exists("b.pdb/K1/b.pd_"));
     assert_true(exists("c.pdb/K1/c.pd_.tmp1234")); /* not ours to count */
@@ -126,7 +126,7 @@ test_touch_reorders(void **state)
     y = put("y", 100, 0);
     assert_true(cachedir_add(c, "x", x, 100));
     assert_true(cachedir_add(c, "y", y, 100));
-    cachedir_touch(c, x); /* x is now newer than y */
+    cachedir_touch(c, x);         /* x is now newer than y */
     cachedir_touch(c, 999999999); /* unknown: ignored */
     assert_true(cachedir_add(c, "z", put("z", 100, 0), 100));
     assert_true(exists("x"));
