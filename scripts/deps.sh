@@ -10,7 +10,7 @@ set -euo pipefail
 
 # The compiler, CMake and every library the top CMakeLists.txt looks for.
 run_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev libinih-dev
-    libmspack-dev libelf-dev libdw-dev libgcab-dev)
+    libmspack-dev libelf-dev libdw-dev libgcab-dev libsystemd-dev)
 
 # What the tests link, and the commands they run (grep tests/ for them):
 #   libcmocka-dev, libcurl4-openssl-dev: every test program links them

@@ -24,6 +24,7 @@ struct config {
     unsigned cache_max_mib;    /* bound of cache_dir, MiB; 0: none */
     char *listen[CONFIG_MAX_ADDRS];
     unsigned nlisten;
+    bool listen_default; /* listen is the default, no address was given */
     char *tls_listen[CONFIG_MAX_ADDRS];
     unsigned ntls_listen;
     char *tls_cert;

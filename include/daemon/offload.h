@@ -31,12 +31,11 @@ struct offload_box;
 struct offload_task;
 
 /*
- * The pool (threads, at most queue_max tasks waiting) for store's
- * expansions (borrowed: it must outlive the offload). NULL with the
+ * The pool: threads, at most queue_max tasks waiting. NULL with the
  * reason in err.
  */
-struct offload *offload_new(struct store *store, unsigned threads,
-                            unsigned queue_max, char *err, size_t errlen);
+struct offload *offload_new(unsigned threads, unsigned queue_max, char *err,
+                            size_t errlen);
 
 /*
  * Stops the pool: queued tasks are not run, running ones finish. Their
@@ -58,12 +57,13 @@ offload_box_new(struct event_base *base,
 void offload_box_free(struct offload_box *b);
 
 /*
- * The task that makes job's expansion: the running one for the same twin,
- * or a new one queued. Returns it with a reference for the caller, box
+ * The task that makes job's expansion in store (which the task holds a
+ * reference to, store_hold(), so a reload may drop it meanwhile): the
+ * running one for the same store and twin, or a new one queued. Returns it with a reference for the caller, box
  * to be told when it is done. NULL with errno EAGAIN when the queue is
  * full (answer 503), ENOMEM.
  */
-struct offload_task *offload_expand(struct offload *o,
+struct offload_task *offload_expand(struct offload *o, struct store *store,
                                     const struct store_job *job,
                                     struct offload_box *box);
 

@@ -38,6 +38,9 @@ struct cachedir *cachedir_new(const char *path, uint64_t max_bytes,
 
 void cachedir_free(struct cachedir *c);
 
+/* The path c was made for. */
+const char *cachedir_path(const struct cachedir *c);
+
 /* The directory's descriptor, owned by c (for opening files beneath). */
 int cachedir_fd(const struct cachedir *c);
 

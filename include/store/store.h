@@ -48,6 +48,10 @@ struct store_job {
  */
 struct store *store_new(const struct store_opts *o, char *err, size_t errlen);
 
+/* Takes one more reference (a job running on another thread). */
+void store_hold(struct store *s);
+
+/* Drops a reference; the last frees the store. NULL is ignored. */
 void store_free(struct store *s);
 
 /*

@@ -504,11 +504,13 @@ validate(struct config *cfg, const char *demo_root, char *err, size_t errlen)
         errbuf_set(err, errlen, "store.root: %s", why);
         return -1;
     }
-    if (cfg->nlisten == 0 && cfg->ntls_listen == 0 &&
-        add_items(cfg, find_key("server", "listen"), "127.0.0.1:8080", why,
-                  sizeof(why)) == -1) {
-        errbuf_set(err, errlen, "server.listen: %s", why);
-        return -1;
+    if (cfg->nlisten == 0 && cfg->ntls_listen == 0) {
+        if (add_items(cfg, find_key("server", "listen"), "127.0.0.1:8080", why,
+                      sizeof(why)) == -1) {
+            errbuf_set(err, errlen, "server.listen: %s", why);
+            return -1;
+        }
+        cfg->listen_default = true;
     }
     if (cfg->expand_compressed && cfg->cache_dir == NULL) {
         errbuf_set(err, errlen,

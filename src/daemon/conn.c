@@ -794,7 +794,8 @@ park(struct conn *c, const struct head *h)
     c->parked_head = malloc(sizeof(*h));
     if (c->parked_head == NULL)
         return -1;
-    t = offload_expand(env->offload, &c->x->a.job, env->box);
+    t = offload_expand(env->offload, env->handler->store, &c->x->a.job,
+                       env->box);
     if (t == NULL) {
         free(c->parked_head);
         c->parked_head = NULL;

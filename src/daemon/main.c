@@ -81,22 +81,21 @@ main(int argc, char *argv[])
     log_set_warn_limit(50);
     log_settings(&cfg);
     if (cfg.check_only) {
+        char name[4096];
+
+        snprintf(name, sizeof(name), "%s", cfg.file ? cfg.file : "flags");
         if (server_check(&cfg, err, sizeof(err)) == 0) {
-            printf("%s: configuration ok\n", cfg.file ? cfg.file : "flags");
+            printf("%s: configuration ok\n", name);
             rc = 0;
         } else
             log_warnx("%s", err);
-        config_free(&cfg);
         return rc;
     }
-    srv = server_new(&cfg, err, sizeof(err));
-    if (srv == NULL) {
-        config_free(&cfg);
+    srv = server_new(&cfg, argc, argv, SYMSRVD_DEMO_ROOT, err, sizeof(err));
+    if (srv == NULL)
         fatalx("%s", err);
-    }
     if (server_run(srv) == 0)
         rc = 0;
     server_free(srv);
-    config_free(&cfg);
     return rc;
 }

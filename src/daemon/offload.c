@@ -19,6 +19,7 @@
 struct offload_task {
     struct jobpool_job j; /* first: the pool hands back &j */
     struct offload *o;
+    struct store *store; /* a reference */
     struct store_job job;
     _Atomic unsigned refs;
     int err;                    /* set before the task is posted */
@@ -28,7 +29,6 @@ struct offload_task {
 };
 
 struct offload {
-    struct store *store;
     struct jobpool *pool;
     pthread_mutex_t lock; /* running, and each task's boxes */
     struct offload_task *running;
@@ -49,6 +49,7 @@ offload_task_put(struct offload_task *t)
 {
     if (atomic_fetch_sub(&t->refs, 1) != 1)
         return;
+    store_free(t->store); /* drops the task's reference */
     free(t->boxes);
     free(t);
 }
@@ -95,7 +96,7 @@ task_run(struct jobpool_job *j)
 {
     struct offload_task *t = (struct offload_task *)j;
 
-    t->err = store_expand(t->o->store, &t->job) == 0 ? 0 : errno;
+    t->err = store_expand(t->store, &t->job) == 0 ? 0 : errno;
 }
 
 /* The task leaves the running list (later requests start a new one, which
@@ -143,7 +144,7 @@ task_add_box(struct offload_task *t, struct offload_box *b)
 
 /* A new task for job, queued (o->lock held). */
 static struct offload_task *
-task_start(struct offload *o, const struct store_job *job,
+task_start(struct offload *o, struct store *store, const struct store_job *job,
            struct offload_box *b)
 {
     struct offload_task *t = calloc(1, sizeof(*t));
@@ -153,6 +154,7 @@ task_start(struct offload *o, const struct store_job *job,
     t->j.run = task_run;
     t->j.done = task_done;
     t->o = o;
+    t->store = store;
     t->job = *job;
     atomic_init(&t->refs, 2); /* the caller's and the pool's */
     if (task_add_box(t, b) == -1 || jobpool_submit(o->pool, &t->j) == -1) {
@@ -163,6 +165,7 @@ task_start(struct offload *o, const struct store_job *job,
         errno = e;
         return NULL;
     }
+    store_hold(store);
     t->next = o->running;
     o->running = t;
     log_debug("expand %s: queued", job->twin);
@@ -170,14 +173,14 @@ task_start(struct offload *o, const struct store_job *job,
 }
 
 struct offload_task *
-offload_expand(struct offload *o, const struct store_job *job,
-               struct offload_box *box)
+offload_expand(struct offload *o, struct store *store,
+               const struct store_job *job, struct offload_box *box)
 {
     struct offload_task *t;
 
     pthread_mutex_lock(&o->lock);
     for (t = o->running; t != NULL; t = t->next)
-        if (strcmp(t->job.twin, job->twin) == 0)
+        if (t->store == store && strcmp(t->job.twin, job->twin) == 0)
             break;
     if (t != NULL && task_add_box(t, box) == 0) {
         atomic_fetch_add(&t->refs, 1);
@@ -185,15 +188,14 @@ offload_expand(struct offload *o, const struct store_job *job,
         t = NULL;
         errno = ENOMEM;
     } else {
-        t = task_start(o, job, box);
+        t = task_start(o, store, job, box);
     }
     pthread_mutex_unlock(&o->lock);
     return t;
 }
 
 struct offload *
-offload_new(struct store *store, unsigned threads, unsigned queue_max,
-            char *err, size_t errlen)
+offload_new(unsigned threads, unsigned queue_max, char *err, size_t errlen)
 {
     struct offload *o = calloc(1, sizeof(*o));
 
@@ -201,7 +203,6 @@ offload_new(struct store *store, unsigned threads, unsigned queue_max,
         errbuf_set(err, errlen, "job pool: out of memory");
         return NULL;
     }
-    o->store = store;
     pthread_mutex_init(&o->lock, NULL);
     o->pool = jobpool_new(threads, queue_max);
     if (o->pool == NULL) {

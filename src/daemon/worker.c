@@ -6,8 +6,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon/addr.h"
@@ -55,7 +58,8 @@ pause_listeners(struct worker *w)
     struct timeval tv = {0, ACCEPT_PAUSE_MS * 1000};
 
     for (unsigned i = 0; i < w->nlisteners; i++)
-        event_del(w->listeners[i].ev);
+        if (w->listeners[i].ev != NULL)
+            event_del(w->listeners[i].ev);
     event_add(w->resume_ev, &tv);
 }
 
@@ -70,7 +74,8 @@ on_resume(evutil_socket_t fd, short what, void *arg)
     if (w->conns.stopping)
         return;
     for (unsigned i = 0; i < w->nlisteners; i++)
-        event_add(w->listeners[i].ev, NULL);
+        if (w->listeners[i].ev != NULL)
+            event_add(w->listeners[i].ev, NULL);
 }
 
 /*
@@ -108,7 +113,7 @@ on_accept(evutil_socket_t lfd, short what, void *arg)
                 accept_failed(l->w, errno);
             return;
         }
-        conn_accept(&l->w->conns, fd, (const struct sockaddr *)&ss, l->tls);
+        conn_accept(&l->w->conns, fd, (const struct sockaddr *)&ss, l->l.tls);
     }
 }
 
@@ -123,6 +128,8 @@ worker_finish(void *arg)
     w->finished = true;
     event_del(w->deadline_ev);
     event_del(w->pipe_ev);
+    if (w->beat_ev != NULL)
+        event_del(w->beat_ev);
     event_base_loopexit(w->base, NULL);
 }
 
@@ -137,20 +144,141 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
     worker_finish(w);
 }
 
-/* Stop accepting, let running answers finish within shutdown_timeout. */
+/* Stops watching listener i; closes it when it is the worker's own. */
+static void
+drop_listener(struct worker *w, unsigned i)
+{
+    struct listener *l = &w->listeners[i];
+
+    if (l->ev != NULL) {
+        event_free(l->ev);
+        l->ev = NULL;
+    }
+    if (l->l.owned && l->l.fd != -1)
+        close(l->l.fd);
+    l->l.fd = -1;
+}
+
+/*
+ * Stop accepting, let running answers finish within shutdown_timeout.
+ * The worker's own sockets close at once, so the kernel sends new
+ * connections to no one here; shared ones stay open for the others.
+ */
 static void
 worker_stop(struct worker *w)
 {
-    struct timeval tv = {(time_t)w->p->shutdown_timeout, 0};
+    struct timeval tv = {(time_t)w->site->cfg.shutdown_timeout, 0};
 
-    for (unsigned i = 0; i < w->nlisteners; i++) {
-        event_del(w->listeners[i].ev);
-        close(w->listeners[i].fd);
-        w->listeners[i].fd = -1;
-    }
+    for (unsigned i = 0; i < w->nlisteners; i++)
+        drop_listener(w, i);
+    w->nlisteners = 0;
     event_del(w->resume_ev);
     evtimer_add(w->deadline_ev, &tv);
     conn_env_stop(&w->conns); /* may call worker_finish() at once */
+}
+
+/* What the connections read from the site; between two requests. */
+static void
+use_site(struct worker *w, struct site *site)
+{
+    struct conn_env *e = &w->conns;
+
+    if (w->site != NULL)
+        site_release(w->site);
+    w->site = site;
+    e->ssl = site->ssl;
+    e->handler = &site->handler;
+    e->timeout = site->cfg.timeout;
+    e->cache_control = site->cfg.cache_control;
+    e->miss_cache_control = site->miss_cache_control;
+    e->job_timeout = site->cfg.job_timeout;
+}
+
+static bool
+has_fd(const struct worker_lfd *lfds, unsigned n, int fd)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (lfds[i].fd == fd)
+            return true;
+    return false;
+}
+
+/* Watches lfd; an owned descriptor is the worker's from here on. */
+static int
+add_listener(struct worker *w, const struct worker_lfd *lfd)
+{
+    struct listener *l;
+
+    if (w->nlisteners == WORKER_MAX_LISTENERS) {
+        if (lfd->owned)
+            close(lfd->fd);
+        return -1;
+    }
+    l = &w->listeners[w->nlisteners++];
+    l->w = w;
+    l->l = *lfd;
+    l->ev = event_new(w->base, l->l.fd, EV_READ | EV_PERSIST, on_accept, l);
+    if (l->ev == NULL)
+        return -1;
+    if (!w->conns.stopping && event_add(l->ev, NULL) == -1)
+        return -1;
+    return 0;
+}
+
+/*
+ * The listeners of a reload: those not in lfds stop, those already
+ * watched stay (a kept address never refuses a connection), the new ones
+ * start. Listener structs are moved, so their events get new arguments.
+ */
+static void
+use_listeners(struct worker *w, const struct worker_lfd *lfds, unsigned n)
+{
+    unsigned kept = 0;
+
+    for (unsigned i = 0; i < w->nlisteners; i++) {
+        if (!has_fd(lfds, n, w->listeners[i].l.fd)) {
+            drop_listener(w, i);
+            continue;
+        }
+        for (unsigned j = 0; j < n; j++) /* a flag the reload changed */
+            if (lfds[j].fd == w->listeners[i].l.fd)
+                w->listeners[i].l.tls = lfds[j].tls;
+        if (w->listeners[i].ev != NULL)
+            event_free(w->listeners[i].ev);
+        w->listeners[i].ev = NULL;
+        w->listeners[kept++] = w->listeners[i];
+    }
+    w->nlisteners = 0;
+    for (unsigned i = 0; i < kept; i++) {
+        struct worker_lfd l = w->listeners[i].l;
+
+        if (add_listener(w, &l) == -1)
+            log_warnx("worker: cannot watch a listener: out of memory");
+    }
+    for (unsigned i = 0; i < n; i++) {
+        bool known = false;
+
+        for (unsigned j = 0; j < kept; j++)
+            known = known || w->listeners[j].l.fd == lfds[i].fd;
+        if (!known && add_listener(w, &lfds[i]) == -1)
+            log_warnx("worker: cannot watch a listener: out of memory");
+    }
+}
+
+static void
+take_mail(struct worker *w)
+{
+    struct worker_mail *m;
+
+    pthread_mutex_lock(&w->mail_lock);
+    m = w->mail;
+    w->mail = NULL;
+    pthread_mutex_unlock(&w->mail_lock);
+    if (m == NULL)
+        return;
+    use_site(w, m->site);
+    use_listeners(w, m->lfds, m->nlfds);
+    free(m);
 }
 
 static void
@@ -163,10 +291,13 @@ on_message(evutil_socket_t fd, short what, void *arg)
     (void)what;
     while ((n = read(fd, msg, sizeof(msg))) > 0) {
         for (ssize_t i = 0; i < n; i++) {
-            if (msg[i] == WORKER_FLUSH) {
-                accesslog_buf_flush(&w->log);
-                if (w->p->flushed != NULL)
-                    w->p->flushed(w->p->flushed_arg);
+            if (msg[i] == WORKER_FLUSH || msg[i] == WORKER_RELOAD) {
+                if (msg[i] == WORKER_FLUSH)
+                    accesslog_buf_flush(&w->log);
+                else
+                    take_mail(w);
+                if (w->p->acked != NULL)
+                    w->p->acked(w->p->acked_arg);
             } else if (msg[i] == WORKER_STOP && !w->conns.stopping) {
                 worker_stop(w);
             }
@@ -182,31 +313,45 @@ worker_post(struct worker *w, enum worker_msg msg)
     return write(w->pipe[1], &c, 1) == 1 ? 0 : -1;
 }
 
-static int
-bind_listeners(struct worker *w, char *err, size_t errlen)
+int
+worker_send_mail(struct worker *w, struct worker_mail *m)
 {
-    const struct worker_params *p = w->p;
+    struct worker_mail *old;
 
-    for (unsigned i = 0; i < p->nspecs && i < WORKER_MAX_LISTENERS; i++) {
-        struct listener *l = &w->listeners[w->nlisteners];
-        char text[ADDR_TEXT_LEN];
-
-        addr_format((const struct sockaddr *)&p->specs[i].ss, text);
-        l->w = w;
-        l->tls = p->specs[i].tls;
-        l->fd = worker_listen_socket(&p->specs[i], true);
-        if (l->fd == -1) {
-            errbuf_set(err, errlen, "listen %s: %s", text, strerror(errno));
-            return -1;
-        }
-        w->nlisteners++;
-        l->ev = event_new(w->base, l->fd, EV_READ | EV_PERSIST, on_accept, l);
-        if (l->ev == NULL || event_add(l->ev, NULL) == -1) {
-            errbuf_set(err, errlen, "listen %s: out of memory", text);
-            return -1;
-        }
+    pthread_mutex_lock(&w->mail_lock);
+    old = w->mail; /* not taken yet: the newer one replaces it */
+    w->mail = m;
+    pthread_mutex_unlock(&w->mail_lock);
+    if (old != NULL) {
+        site_release(old->site);
+        free(old);
+    }
+    if (worker_post(w, WORKER_RELOAD) == -1) {
+        pthread_mutex_lock(&w->mail_lock);
+        w->mail = NULL;
+        pthread_mutex_unlock(&w->mail_lock);
+        return -1;
     }
     return 0;
+}
+
+static long long
+monotonic_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+static void
+on_beat(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+
+    (void)fd;
+    (void)what;
+    atomic_store_explicit(&w->beat, monotonic_s(), memory_order_relaxed);
 }
 
 /*
@@ -229,38 +374,57 @@ worker_base(void)
 }
 
 static void
-set_conn_env(struct worker *w)
+set_conn_env(struct worker *w, struct site *site)
 {
     const struct worker_params *p = w->p;
     struct conn_env *e = &w->conns;
 
     e->base = w->base;
-    e->ssl = p->ssl;
-    e->handler = p->handler;
     e->log = &w->log;
-    e->timeout = p->timeout;
     e->max_header_size = p->max_header_size;
     e->max_conns = p->max_conns;
     e->clients = p->clients;
-    e->cache_control = p->cache_control;
-    e->miss_cache_control = p->miss_cache_control;
     e->offload = p->offload;
-    e->job_timeout = p->job_timeout;
     e->drained = worker_finish;
     e->drained_arg = w;
     w->log.log = p->log;
+    site_hold(site);
+    use_site(w, site);
+}
+
+static int
+add_beat(struct worker *w)
+{
+    struct timeval tv = {w->p->heartbeat_ms / 1000,
+                         (w->p->heartbeat_ms % 1000) * 1000};
+
+    atomic_store(&w->beat, monotonic_s());
+    if (w->p->heartbeat_ms == 0)
+        return 0;
+    w->beat_ev = event_new(w->base, -1, EV_PERSIST, on_beat, w);
+    return w->beat_ev != NULL ? event_add(w->beat_ev, &tv) : -1;
 }
 
 int
-worker_init(struct worker *w, const struct worker_params *p, char *err,
-            size_t errlen)
+worker_init(struct worker *w, const struct worker_params *p, struct site *site,
+            const struct worker_lfd *lfds, unsigned n, char *err, size_t errlen)
 {
+    int rc = 0;
+
     w->p = p;
     w->pipe[0] = w->pipe[1] = -1;
+    pthread_mutex_init(&w->mail_lock, NULL);
     w->base = worker_base();
-    if (w->base == NULL)
+    for (unsigned i = 0; i < n; i++) { /* ours from here on, whatever fails */
+        if (w->base == NULL) {
+            if (lfds[i].owned)
+                close(lfds[i].fd);
+        } else if (add_listener(w, &lfds[i]) == -1)
+            rc = -1;
+    }
+    if (w->base == NULL || rc == -1)
         goto fail;
-    set_conn_env(w);
+    set_conn_env(w, site);
     if (pipe2(w->pipe, O_NONBLOCK | O_CLOEXEC) == -1)
         goto fail;
     w->pipe_ev =
@@ -268,14 +432,15 @@ worker_init(struct worker *w, const struct worker_params *p, char *err,
     w->deadline_ev = evtimer_new(w->base, on_deadline, w);
     w->resume_ev = evtimer_new(w->base, on_resume, w);
     if (w->pipe_ev == NULL || w->deadline_ev == NULL || w->resume_ev == NULL ||
-        event_add(w->pipe_ev, NULL) == -1 || conn_env_init(&w->conns) == -1)
+        event_add(w->pipe_ev, NULL) == -1 || conn_env_init(&w->conns) == -1 ||
+        add_beat(w) == -1)
         goto fail;
     if (p->offload != NULL) {
         w->conns.box = offload_box_new(w->base, conn_task_ready, &w->conns);
         if (w->conns.box == NULL)
             goto fail;
     }
-    return bind_listeners(w, err, errlen);
+    return 0;
 fail:
     errbuf_set(err, errlen, "worker: out of memory");
     return -1;
@@ -324,21 +489,26 @@ worker_cleanup(struct worker *w)
         conn_env_cleanup(&w->conns);
     }
     offload_box_free(w->conns.box); /* after offload_free(): see server.c */
-    for (unsigned i = 0; i < w->nlisteners; i++) {
-        if (w->listeners[i].ev != NULL)
-            event_free(w->listeners[i].ev);
-        if (w->listeners[i].fd != -1)
-            close(w->listeners[i].fd);
+    for (unsigned i = 0; i < w->nlisteners; i++)
+        drop_listener(w, i);
+    w->nlisteners = 0;
+    if (w->mail != NULL) { /* sent, never taken */
+        site_release(w->mail->site);
+        free(w->mail);
     }
+    site_release(w->site);
     if (w->pipe_ev != NULL)
         event_free(w->pipe_ev);
     if (w->deadline_ev != NULL)
         event_free(w->deadline_ev);
     if (w->resume_ev != NULL)
         event_free(w->resume_ev);
+    if (w->beat_ev != NULL)
+        event_free(w->beat_ev);
     if (w->base != NULL)
         event_base_free(w->base);
     for (int i = 0; i < 2; i++)
         if (w->pipe[i] != -1)
             close(w->pipe[i]);
+    pthread_mutex_destroy(&w->mail_lock);
 }

@@ -38,6 +38,7 @@ struct slot {
 
 struct cachedir {
     int fd;
+    char *path;
     uint64_t max_bytes;
     unsigned max_files;
     _Atomic uint64_t clock; /* the use counter: higher is more recent */
@@ -433,6 +434,7 @@ cachedir_new(const char *path, uint64_t max_bytes, unsigned max_files,
         return NULL;
     }
     c->mask = slots_for(max_files) - 1;
+    c->path = strdup(path);
     c->max_bytes = max_bytes;
     c->max_files = max_files;
     atomic_init(&c->clock, 1);
@@ -441,6 +443,11 @@ cachedir_new(const char *path, uint64_t max_bytes, unsigned max_files,
         c->fd = -1;
     else
         c->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (c->fd != -1 && c->path == NULL) {
+        close(c->fd);
+        c->fd = -1;
+        errno = ENOMEM;
+    }
     if (c->fd == -1 || scan(c) == -1) {
         errbuf_set(err, errlen, "store.cache_dir %s: %s", path,
                    strerror(errno));
@@ -458,10 +465,17 @@ cachedir_free(struct cachedir *c)
     for (size_t i = 0; i <= c->mask; i++)
         free(c->slots[i].rel);
     free(c->slots);
+    free(c->path);
     if (c->fd != -1)
         close(c->fd);
     pthread_mutex_destroy(&c->lock);
     free(c);
+}
+
+const char *
+cachedir_path(const struct cachedir *c)
+{
+    return c->path;
 }
 
 int

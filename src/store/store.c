@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* flock() */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <fcntl.h>
@@ -46,6 +47,7 @@ struct failed_twin {
 };
 
 struct store {
+    atomic_uint refs;
     int root_fd;
     struct dircache *dc;
     unsigned nptr;
@@ -136,6 +138,7 @@ store_new(const struct store_opts *o, char *err, size_t errlen)
         errbuf_set(err, errlen, "store.root %s: out of memory", o->root);
         return NULL;
     }
+    atomic_init(&s->refs, 1);
     s->cache_fd = -1;
     s->max_expanded = o->max_expanded > 0 ? o->max_expanded : UINT64_MAX;
     s->bound = o->cache_bound;
@@ -160,9 +163,15 @@ store_new(const struct store_opts *o, char *err, size_t errlen)
 }
 
 void
+store_hold(struct store *s)
+{
+    atomic_fetch_add(&s->refs, 1);
+}
+
+void
 store_free(struct store *s)
 {
-    if (s == NULL)
+    if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
         return;
     dircache_free(s->dc);
     for (unsigned i = 0; i < s->nptr; i++) {

@@ -359,9 +359,8 @@ slurp(const char *path, size_t *len)
     return buf;
 }
 
-/* Reads the bound addresses the daemon wrote; false until it has. */
-static bool
-read_addrs(struct daemon *d)
+bool
+daemon_read_addrs(struct daemon *d)
 {
     char *text = slurp(d->addr_file, NULL);
     char *line, *save = NULL;
@@ -382,7 +381,7 @@ read_addrs(struct daemon *d)
 static void
 exec_daemon(const struct daemon *d, const char *const *extra)
 {
-    const char *argv[72];
+    const char *argv[96];
     char cert[256], key[256], uid[32], gid[32];
     int n = 0, fd;
 
@@ -407,13 +406,17 @@ exec_daemon(const struct daemon *d, const char *const *extra)
         argv[n++] = "KILL";
         argv[n++] = "--";
     }
+    for (int i = 0; d->wrapper != NULL && d->wrapper[i] != NULL && n < 20; i++)
+        argv[n++] = d->wrapper[i];
     argv[n++] = bin_path;
     argv[n++] = "-r";
     argv[n++] = d->root;
-    argv[n++] = "-l";
-    argv[n++] = "127.0.0.1:0";
-    argv[n++] = "--tls-listen";
-    argv[n++] = "127.0.0.1:0";
+    if (!d->config_listeners) {
+        argv[n++] = "-l";
+        argv[n++] = "127.0.0.1:0";
+        argv[n++] = "--tls-listen";
+        argv[n++] = "127.0.0.1:0";
+    }
     argv[n++] = "--tls-cert";
     argv[n++] = cert;
     argv[n++] = "--tls-key";
@@ -424,7 +427,7 @@ exec_daemon(const struct daemon *d, const char *const *extra)
     argv[n++] = d->addr_file;
     argv[n++] = "-w";
     argv[n++] = "2";
-    for (int i = 0; extra != NULL && extra[i] != NULL && n < 70; i++)
+    for (int i = 0; extra != NULL && extra[i] != NULL && n < 94; i++)
         argv[n++] = extra[i];
     argv[n] = NULL;
     /* A test that dies must not leave its daemon holding ctest's pipe. */
@@ -443,18 +446,24 @@ exec_daemon(const struct daemon *d, const char *const *extra)
 }
 
 void
-daemon_start(struct daemon *d, const char *const *extra)
+daemon_spawn(struct daemon *d, const char *const *extra)
 {
-    int status;
-
     unlink(d->addr_file);
     d->http_base[0] = d->https_base[0] = '\0';
     d->pid = fork();
     assert_true(d->pid != -1);
     if (d->pid == 0)
         exec_daemon(d, extra);
+}
+
+void
+daemon_start(struct daemon *d, const char *const *extra)
+{
+    int status;
+
+    daemon_spawn(d, extra);
     for (int i = 0; i < 1000; i++) {
-        if (read_addrs(d))
+        if (daemon_read_addrs(d))
             return;
         if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
             char *err = slurp(d->stderr_log, NULL);
@@ -592,6 +601,7 @@ known_line(const char *line)
         "symsrvd: stopping on ",
         "symsrvd: stopped",
         "symsrvd: access log reopened",
+        "symsrvd: reloaded ",
     };
 
     if (*line == '\0')

@@ -35,6 +35,12 @@ struct daemon {
     unsigned uid, gid;
     unsigned nofile; /* > 0: the daemon's descriptor limit, soft and hard */
     char cert[192], key[192];
+    /* The listen addresses come from the test's config file (-c), not
+     * from the harness's -l and --tls-listen flags. */
+    bool config_listeners;
+    /* Run before symsrvd, as its argv prefix (NULL-terminated): e.g.
+     * systemd-socket-activate and its flags. */
+    const char *const *wrapper;
 };
 
 struct resp {
@@ -125,6 +131,17 @@ void fixture_twin(const struct daemon *d, const char *rel, size_t size,
 
 /* Starts symsrvd on the fixture with the extra flags (NULL-terminated). */
 void daemon_start(struct daemon *d, const char *const *extra);
+
+/*
+ * Starts symsrvd like daemon_start() but returns at once, without waiting
+ * for its addresses (a wrapper that execs it only on the first
+ * connection). daemon_read_addrs() reads them later.
+ */
+void daemon_spawn(struct daemon *d, const char *const *extra);
+
+/* Reads the addresses the daemon wrote to its addr file; false until it
+ * has written them. */
+bool daemon_read_addrs(struct daemon *d);
 
 /*
  * Starts symsrvd as an unprivileged user, for tests of what root could

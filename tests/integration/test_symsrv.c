@@ -670,6 +670,128 @@ test_killed_add_rolled_back(void **state)
     free(err);
 }
 
+/*
+ * A symsrv add run with the write fault of fault.c (LD_PRELOAD) aimed at
+ * the journal, 000Admin/.pending: stdout and stderr land in the scratch
+ * directory; returns the shell's status (128 + 9 when it was killed).
+ */
+static int
+faulted_add(const char *store, const char *files, long long after, bool kill)
+{
+    return sh("LD_PRELOAD='%s' ASAN_OPTIONS=verify_asan_link_order=0 "
+              "SYMSRV_FAULT_FILE=/000Admin/.pending SYMSRV_FAULT_AFTER=%lld "
+              "%s '%s' add -f %s -s '%s' -t faulty >'%s/out.txt' "
+              "2>'%s/err.txt'",
+              FAULT_LIB, after, kill ? "SYMSRV_FAULT_KILL=1" : "", SYMSRV_BIN,
+              files, store, srv.dir, srv.dir);
+}
+
+/*
+ * The disk fills up as the journal's first line (the transaction id) is
+ * written: the add fails naming the journal and the reason, leaves no
+ * journal and no file behind, and the next add works.
+ */
+static void
+test_journal_id_fault(void **state)
+{
+    char args[1024], path[400], store[300], files[300], *k1, *out, *err;
+    const char *const flags[] = {NULL};
+    struct stat st;
+
+    (void)state;
+    snprintf(args, sizeof(args), "key '%s/x.exe'", in_dir);
+    k1 = keys_of(args);
+    snprintf(store, sizeof(store), "%s/s10", srv.dir);
+    snprintf(files, sizeof(files), "'%s/x.exe'", in_dir);
+    assert_int_equal(faulted_add(store, files, 0, false), 1);
+    snprintf(path, sizeof(path), "%s/err.txt", srv.dir);
+    err = slurp(path, NULL);
+    assert_non_null(err);
+    contains(err, "000Admin/.pending: No space left on device");
+    free(err);
+    snprintf(path, sizeof(path), "%s/000Admin/.pending", store);
+    assert_int_equal(stat(path, &st), -1);
+    snprintf(path, sizeof(path), "%s/%.*s", store, (int)strcspn(k1, "\n"), k1);
+    assert_int_equal(stat(path, &st), -1);
+    snprintf(args, sizeof(args), "add -f '%s/x.exe' -s '%s' -t again", in_dir,
+             store);
+    assert_int_equal(symsrv(args, &out, &err), 0);
+    assert_string_equal(err, "");
+    serve("s10", flags);
+    fetch_all(k1, 200);
+    daemon_finish(&srv);
+    free(k1);
+    free(out);
+    free(err);
+}
+
+/*
+ * The disk fills up in the middle of the journal's line for the second
+ * file. As with symstore.exe, that file counts as an error and the first
+ * is published; the run is killed as it removes the journal, which must
+ * then hold whole lines only (the torn one cut off, else the next run
+ * would read it glued to the next line). The next add settles it: the
+ * journal goes, the first file stays served, the second is added.
+ */
+static void
+test_journal_torn_line_cut(void **state)
+{
+    char args[1024], path[400], store[300], files[300], log[300];
+    char *k1, *k2, *out, *err, *text;
+    const char *const flags[] = {NULL};
+    long long id_len, first_len;
+    size_t len;
+    struct stat st;
+
+    (void)state;
+    snprintf(args, sizeof(args), "key '%s/x.exe'", in_dir);
+    k1 = keys_of(args);
+    snprintf(args, sizeof(args), "key '%s/x.pdb'", in_dir);
+    k2 = keys_of(args);
+    snprintf(files, sizeof(files), "'%s/x.exe' '%s/x.pdb'", in_dir, in_dir);
+    /* Where the second file's line starts: a run without a fault logs the
+     * size of each journal write (the id line, then one per file). */
+    snprintf(store, sizeof(store), "%s/s11", srv.dir);
+    snprintf(log, sizeof(log), "%s/fault.log", srv.dir);
+    assert_int_equal(setenv("SYMSRV_FAULT_LOG", log, 1), 0);
+    assert_int_equal(faulted_add(store, files, 1 << 20, false), 0);
+    assert_int_equal(unsetenv("SYMSRV_FAULT_LOG"), 0);
+    text = slurp(log, NULL);
+    assert_non_null(text);
+    assert_int_equal(sscanf(text, "%lld %lld", &id_len, &first_len), 2);
+    free(text);
+
+    snprintf(store, sizeof(store), "%s/s12", srv.dir);
+    assert_int_equal(faulted_add(store, files, id_len + first_len + 7, true),
+                     137);
+    snprintf(path, sizeof(path), "%s/err.txt", srv.dir);
+    text = slurp(path, NULL);
+    assert_non_null(text);
+    contains(text, "000Admin/.pending: No space left on device");
+    free(text);
+    snprintf(path, sizeof(path), "%s/000Admin/.pending", store);
+    text = slurp(path, &len);
+    assert_non_null(text);
+    assert_int_equal((long long)len, id_len + first_len); /* cut back */
+    assert_int_equal(text[len - 1], '\n');
+    free(text);
+
+    snprintf(args, sizeof(args), "add -f '%s/x.pdb' -s '%s' -t live", in_dir,
+             store);
+    assert_int_equal(symsrv(args, &out, &err), 0);
+    assert_string_equal(err, "");
+    contains(out, "transaction 0000000002\n");
+    assert_int_equal(stat(path, &st), -1);
+    serve("s12", flags);
+    fetch_all(k1, 200);
+    fetch_all(k2, 200);
+    daemon_finish(&srv);
+    free(k1);
+    free(k2);
+    free(out);
+    free(err);
+}
+
 struct usage_case {
     const char *args;
     int status;
@@ -774,6 +896,9 @@ main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reserved_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_id_fault, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_torn_line_cut, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_killed_add_rolled_back, setup,
                                         teardown),
     };

@@ -1505,6 +1505,7 @@ test_defaults(void **state)
     assert_string_equal(cfg.root, DEMO_ROOT);
     assert_int_equal(cfg.nlisten, 1);
     assert_string_equal(cfg.listen[0], "127.0.0.1:8080");
+    assert_true(cfg.listen_default); /* systemd's sockets replace it */
     assert_null(cfg.listen[1]);
     assert_int_equal(cfg.ntls_listen, 0);
     assert_null(cfg.tls_listen[0]);
@@ -1550,6 +1551,7 @@ test_sixteen_addresses(void **state)
     assert_int_equal(config_load(&cfg, 3, argv, DEMO_ROOT, err, sizeof(err)),
                      CONFIG_OK);
     assert_int_equal(cfg.nlisten, CONFIG_MAX_ADDRS);
+    assert_false(cfg.listen_default);
     assert_string_equal(cfg.listen[0], "[::1]:1");
     assert_string_equal(cfg.listen[CONFIG_MAX_ADDRS - 1], "[::1]:16");
     config_free(&cfg);

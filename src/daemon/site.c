@@ -1,0 +1,202 @@
+/* One configuration's objects; see site.h. */
+#include <errno.h>
+#include <openssl/ssl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "daemon/site.h"
+#include "daemon/tls.h"
+#include "store/cachedir.h"
+#include "store/debuginfod.h"
+#include "store/store.h"
+#include "util/errbuf.h"
+
+/*
+ * The store and its debuginfod index, shared by consecutive sites while
+ * the store settings stay the same: the index of a large store takes a
+ * full scan to build.
+ */
+struct site_store {
+    atomic_uint refs;
+    struct store *store;
+    struct debuginfod *debuginfod; /* NULL in a check-only site */
+    struct stat root_st;           /* the root as opened */
+};
+
+static void
+site_store_release(struct site_store *ss)
+{
+    if (ss == NULL || atomic_fetch_sub(&ss->refs, 1) != 1)
+        return;
+    debuginfod_free(ss->debuginfod);
+    store_free(ss->store);
+    free(ss);
+}
+
+static bool
+same_list(char *const *a, unsigned na, char *const *b, unsigned nb)
+{
+    if (na != nb)
+        return false;
+    for (unsigned i = 0; i < na; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return false;
+    return true;
+}
+
+static bool
+same_str(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) ||
+           (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/*
+ * prev's store serves cfg as well: the same settings, and the root path
+ * still names the directory prev opened (a deployment that switches a
+ * symlink to a new tree gets the new tree).
+ */
+static bool
+store_reusable(const struct site *prev, const struct config *cfg)
+{
+    const struct config *o;
+    struct stat st;
+
+    if (prev == NULL || prev->store->debuginfod == NULL)
+        return false;
+    o = &prev->cfg;
+    return strcmp(o->root, cfg->root) == 0 &&
+           same_list(o->pointer_roots, o->npointer_roots, cfg->pointer_roots,
+                     cfg->npointer_roots) &&
+           o->expand_compressed == cfg->expand_compressed &&
+           same_str(o->cache_dir, cfg->cache_dir) &&
+           o->max_expanded_mib == cfg->max_expanded_mib &&
+           stat(cfg->root, &st) == 0 &&
+           st.st_dev == prev->store->root_st.st_dev &&
+           st.st_ino == prev->store->root_st.st_ino;
+}
+
+static struct site_store *
+site_store_open(const struct config *cfg, struct cachedir *bound,
+                bool check_only, char *err, size_t errlen)
+{
+    /* A cache_dir changed by a reload is not bounded until a restart. */
+    bool bounded = bound != NULL && cfg->cache_dir != NULL &&
+                   strcmp(cfg->cache_dir, cachedir_path(bound)) == 0;
+    struct store_opts o = {cfg->root,
+                           cfg->pointer_roots,
+                           cfg->npointer_roots,
+                           cfg->expand_compressed ? cfg->cache_dir : NULL,
+                           (uint64_t)cfg->max_expanded_mib << 20,
+                           bounded ? bound : NULL};
+    struct site_store *ss = calloc(1, sizeof(*ss));
+
+    if (ss == NULL) {
+        errbuf_set(err, errlen, "out of memory");
+        return NULL;
+    }
+    atomic_init(&ss->refs, 1);
+    ss->store = store_new(&o, err, errlen);
+    if (ss->store == NULL)
+        goto fail;
+    if (stat(cfg->root, &ss->root_st) == -1) {
+        errbuf_set(err, errlen, "store root %s: %s", cfg->root,
+                   strerror(errno));
+        goto fail;
+    }
+    if (!check_only) {
+        ss->debuginfod = debuginfod_new(cfg->root, err, errlen);
+        if (ss->debuginfod == NULL)
+            goto fail;
+    }
+    return ss;
+fail:
+    site_store_release(ss);
+    return NULL;
+}
+
+struct site *
+site_new(struct config *cfg, const struct site *prev, const char *boundary,
+         struct cachedir *bound, bool check_only, char *err, size_t errlen)
+{
+    struct site *s = calloc(1, sizeof(*s));
+
+    if (s == NULL) {
+        config_free(cfg);
+        errbuf_set(err, errlen, "out of memory");
+        return NULL;
+    }
+    atomic_init(&s->refs, 1);
+    s->cfg = *cfg;
+    memset(cfg, 0, sizeof(*cfg));
+    if (store_reusable(prev, &s->cfg)) {
+        s->store = prev->store;
+        atomic_fetch_add(&s->store->refs, 1);
+    } else {
+        s->store = site_store_open(&s->cfg, bound, check_only, err, errlen);
+        if (s->store == NULL)
+            goto fail;
+    }
+    /* A certificate alone is loaded too: systemd may pass an https socket
+     * (socket activation) that the config does not list. */
+    if (s->cfg.ntls_listen > 0 ||
+        (s->cfg.tls_cert != NULL && s->cfg.tls_key != NULL)) {
+        s->ssl = tls_ctx_new(s->cfg.tls_cert, s->cfg.tls_key, err, errlen);
+        if (s->ssl == NULL)
+            goto fail;
+    }
+    snprintf(s->miss_cache_control, sizeof(s->miss_cache_control),
+             "public, max-age=%u", s->cfg.miss_max_age);
+    s->handler = (struct handler_env){s->store->store,   s->store->debuginfod,
+                                      s->cfg.serve_admin, s->cfg.max_ranges,
+                                      boundary,           !check_only};
+    return s;
+fail:
+    site_release(s);
+    return NULL;
+}
+
+void
+site_hold(struct site *s)
+{
+    atomic_fetch_add(&s->refs, 1);
+}
+
+void
+site_release(struct site *s)
+{
+    if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
+        return;
+    if (s->ssl != NULL)
+        SSL_CTX_free(s->ssl);
+    site_store_release(s->store);
+    config_free(&s->cfg);
+    free(s);
+}
+
+const char *
+site_restart_only(const struct config *a, const struct config *b)
+{
+    if (a->workers != b->workers)
+        return "server.workers";
+    if (a->max_connections != b->max_connections)
+        return "server.max_connections";
+    if (a->max_connections_per_client != b->max_connections_per_client)
+        return "server.max_connections_per_client";
+    if (a->max_header_size != b->max_header_size)
+        return "http.max_header_size";
+    if (!same_str(a->access_log, b->access_log))
+        return "log.access_log";
+    if (!same_str(a->addr_file, b->addr_file))
+        return "server.addr_file";
+    if (a->job_threads != b->job_threads)
+        return "server.job_threads";
+    if (a->job_queue != b->job_queue)
+        return "server.job_queue";
+    if (a->cache_max_mib != b->cache_max_mib ||
+        (b->expand_compressed && !same_str(a->cache_dir, b->cache_dir)))
+        return "store.cache_max_mib (the bound of cache_dir)";
+    return NULL;
+}
