@@ -59,9 +59,9 @@ void offload_box_free(struct offload_box *b);
 /*
  * The task that makes job's expansion in store (which the task holds a
  * reference to, store_hold(), so a reload may drop it meanwhile): the
- * running one for the same store and twin, or a new one queued. Returns it with a reference for the caller, box
- * to be told when it is done. NULL with errno EAGAIN when the queue is
- * full (answer 503), ENOMEM.
+ * running one for the same store and twin, or a new one queued. Returns it with
+ * a reference for the caller, box to be told when it is done. NULL with errno
+ * EAGAIN when the queue is full (answer 503), ENOMEM.
  */
 struct offload_task *offload_expand(struct offload *o, struct store *store,
                                     const struct store_job *job,

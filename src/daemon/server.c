@@ -453,8 +453,8 @@ server_open(struct server *srv, struct config *cfg, char *err, size_t errlen)
         return -1;
     if (open_jobs(srv, cfg, err, errlen) == -1)
         return -1;
-    srv->site = site_new(cfg, NULL, srv->boundary, srv->cache, false, err,
-                         errlen);
+    srv->site =
+        site_new(cfg, NULL, srv->boundary, srv->cache, false, err, errlen);
     if (srv->site == NULL)
         return -1;
     srv->nworkers = worker_count(&srv->site->cfg);

@@ -149,7 +149,7 @@ site_new(struct config *cfg, const struct site *prev, const char *boundary,
     }
     snprintf(s->miss_cache_control, sizeof(s->miss_cache_control),
              "public, max-age=%u", s->cfg.miss_max_age);
-    s->handler = (struct handler_env){s->store->store,   s->store->debuginfod,
+    s->handler = (struct handler_env){s->store->store,    s->store->debuginfod,
                                       s->cfg.serve_admin, s->cfg.max_ranges,
                                       boundary,           !check_only};
     return s;
