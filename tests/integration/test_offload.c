@@ -14,6 +14,7 @@
 
 #include <curl/curl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,8 @@
 #define BIG_SIZE "300000000"
 
 static struct daemon srv;
+/* -c FILE for the daemon when not empty (test_reload_during_expansion). */
+static char conf_path[300];
 
 static int
 teardown(void **state)
@@ -48,9 +51,11 @@ start_with(const char *cache_mib, const char *job_timeout)
         "-v",      "--workers",     "1",         "--job-threads",
         "1",       "--job-queue",   "1",         "--expand-compressed",
         "on",      "--cache-dir",   cache_flag,  "--cache-max-mib",
-        cache_mib, "--job-timeout", job_timeout, NULL};
+        cache_mib, "--job-timeout", job_timeout, "-c", conf_path, NULL};
 
     snprintf(cache_flag, sizeof(cache_flag), "%s/cache", srv.dir);
+    if (conf_path[0] == '\0')
+        flags[sizeof(flags) / sizeof(flags[0]) - 3] = NULL; /* no -c */
     daemon_start(&srv, flags);
     /* -v: the settings at start-up, and the expansions. */
     static const char *const lines[] = {
@@ -351,6 +356,50 @@ test_job_deadline_503(void **state)
     expect_twin("a.pdb", 400000, 1);
 }
 
+static void
+write_conf(const char *text)
+{
+    char tmp[320];
+    FILE *fp;
+
+    snprintf(tmp, sizeof(tmp), "%s.tmp", conf_path);
+    fp = fopen(tmp, "w");
+    assert_non_null(fp);
+    assert_true(fputs(text, fp) >= 0);
+    assert_int_equal(fclose(fp), 0);
+    assert_int_equal(rename(tmp, conf_path), 0);
+}
+
+/*
+ * A reload that opens the store anew (max_expanded_mib changed) while a
+ * request waits for an expansion: the old store is let go by the site,
+ * but the job holds it until it ends (ASan would report a use after
+ * free); the request is answered whole, with the new site.
+ */
+static void
+test_reload_during_expansion(void **state)
+{
+    struct fetch big = {"/big.pdb/" KEY "/big.pdb", 0, 0, false};
+    pthread_t t;
+
+    (void)state;
+    fixture_make(&srv);
+    make_big_twin("big.pdb");
+    snprintf(conf_path, sizeof(conf_path), "%s/symsrvd.conf", srv.dir);
+    write_conf("[store]\nmax_expanded_mib = 4096\n");
+    start("10240");
+    daemon_allow_stderr("symsrvd: reload");
+    assert_int_equal(pthread_create(&t, NULL, fetch_main, &big), 0);
+    wait_lines("expand big.pdb/" KEY "/big.pd_: start", 1);
+    write_conf("[store]\nmax_expanded_mib = 4000\n");
+    conf_path[0] = '\0'; /* the other tests run without -c */
+    daemon_signal_and_wait(&srv, SIGHUP, "symsrvd: reloaded ");
+    assert_int_equal(count_lines("big.pd_: end after"), 0);
+    pthread_join(t, NULL);
+    assert_int_equal(big.code, 200);
+    assert_int_equal(big.bytes, 300000000);
+}
+
 /* The daemon was stopped by the test itself. */
 static int
 teardown_stopped(void **state)
@@ -393,6 +442,7 @@ main(int argc, char **argv)
         cmocka_unit_test_teardown(test_bound_evicts_least_recent, teardown),
         cmocka_unit_test_teardown(test_full_queue_503, teardown),
         cmocka_unit_test_teardown(test_job_deadline_503, teardown),
+        cmocka_unit_test_teardown(test_reload_during_expansion, teardown),
         cmocka_unit_test_teardown(test_stop_answers_parked, teardown_stopped),
     };
 
