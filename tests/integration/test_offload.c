@@ -47,11 +47,15 @@ static void
 start_with(const char *cache_mib, const char *job_timeout)
 {
     static char cache_flag[300];
-    const char *flags[] = {
-        "-v",      "--workers",     "1",         "--job-threads",
-        "1",       "--job-queue",   "1",         "--expand-compressed",
-        "on",      "--cache-dir",   cache_flag,  "--cache-max-mib",
-        cache_mib, "--job-timeout", job_timeout, "-c", conf_path, NULL};
+    const char *flags[] = {"-v",        "--workers",
+                           "1",         "--job-threads",
+                           "1",         "--job-queue",
+                           "1",         "--expand-compressed",
+                           "on",        "--cache-dir",
+                           cache_flag,  "--cache-max-mib",
+                           cache_mib,   "--job-timeout",
+                           job_timeout, "-c",
+                           conf_path,   NULL};
 
     snprintf(cache_flag, sizeof(cache_flag), "%s/cache", srv.dir);
     if (conf_path[0] == '\0')
