@@ -3,7 +3,8 @@
 #
 #   build/          make run, make bench: Release, no tests (SYMSRVD_TESTS=OFF),
 #                   so only the packages of `scripts/deps.sh run` are needed
-#   build-release/  make test: Release with gcc, the whole suite
+#   build-release/  make test: Release with gcc, the whole suite (prefix
+#                   /usr, as the package: its ctest builds the .deb)
 #   build-asan/     make test: Debug with ASan+UBSan (gcc), the whole suite
 #   build-clang/    make test: Release with clang, -Werror; compiled, and
 #                   its unit tests run (cheap); integration tests are not
@@ -22,6 +23,11 @@ PORT ?= 8080
 ROOT ?= $(CURDIR)/demo/store
 ARGS ?=
 
+# make install: where (PREFIX) and into what staging root (DESTDIR, empty
+# for the real system). make deb always uses the prefix /usr.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
 # make fuzz: seconds per target, and where new corpus entries are kept
 # (not in git). make test: seconds per target, from the seeds alone.
 FUZZ_SECONDS ?= 60
@@ -31,7 +37,7 @@ FUZZ_BUDGET  ?= 10
 CTEST = ctest --output-on-failure -j $(JOBS) --test-output-size-passed 1048576
 
 .PHONY: all deps deps-test build build-release build-asan build-clang build-fuzz \
-	run test fuzz format format-check bench clean
+	run test fuzz format format-check bench clean install deb
 
 all: build
 
@@ -47,7 +53,8 @@ build: deps
 
 build-release: deps-test
 	cmake -S . -B $(BUILD_REL) -DCMAKE_C_COMPILER=gcc \
-		-DCMAKE_BUILD_TYPE=Release -DSYMSRVD_TESTS=ON
+		-DCMAKE_BUILD_TYPE=Release -DSYMSRVD_TESTS=ON \
+		-DCMAKE_INSTALL_PREFIX=/usr
 	cmake --build $(BUILD_REL) -j $(JOBS)
 
 build-asan: deps-test
@@ -70,6 +77,22 @@ build-fuzz: deps-test
 # leak or broken invariant fails; its input lands in FUZZ_CORPUS/crash/).
 fuzz: build-fuzz
 	tests/fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_SECONDS) $(FUZZ_CORPUS)
+
+# The binaries, unit files, sample config, logrotate file and man pages
+# under PREFIX (GNUInstallDirs: PREFIX=/usr puts the config in /etc),
+# staged under DESTDIR if given. Release build in $(BUILD).
+install: build
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX)
+	cmake --build $(BUILD) -j $(JOBS)
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --strip
+
+# build/symsrvd_<version>_<arch>.deb (CPack, Depends from dpkg-shlibdeps).
+deb: build
+	@scripts/deps.sh deb
+	cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=/usr
+	cmake --build $(BUILD) -j $(JOBS)
+	cd $(BUILD) && cpack -G DEB
+	@ls $(BUILD)/*.deb
 
 # Serves ROOT (default: the demo store) on 127.0.0.1:PORT in the foreground.
 run: build

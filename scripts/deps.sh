@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages symsrvd needs, only those missing.
-# Usage: scripts/deps.sh [run|test|bench]
+# Usage: scripts/deps.sh [run|test|bench|deb]
 #   run (default): build symsrvd and symsrv (-DSYMSRVD_TESTS=OFF) and run
 #       them: `make run`
 #   test: also what the test suite and its checks use: `make test`
 #   bench: run, plus what tests/bench/bench.sh uses: `make bench`
+#   deb: run, plus what `make deb` uses
 # ("build", the old name of run, still works.)
 set -euo pipefail
 
@@ -22,8 +23,15 @@ run_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev libinih-dev
 #   binutils: objcopy, readelf, strip for the ELF fixtures
 #   clang-format: make test's format check
 #   libclang-rt-14-dev: clang -fsanitize=fuzzer (make fuzz, make test)
+#   lintian, man-db, logrotate: tests/packaging/ (lintian on the .deb,
+#       man --warnings, the shipped logrotate file)
+#   dpkg-dev: as for deb below (tests/packaging/deb.sh builds the .deb)
 test_pkgs=(libcmocka-dev libcurl4-openssl-dev openssl debuginfod gdb
-    cabextract gcab clang lld llvm binutils clang-format libclang-rt-14-dev)
+    cabextract gcab clang lld llvm binutils clang-format libclang-rt-14-dev
+    lintian man-db logrotate dpkg-dev)
+
+# make deb: dpkg-shlibdeps computes the package's Depends (CPack).
+deb_pkgs=(dpkg-dev)
 
 # tests/bench/bench.sh: nginx to compare with, wrk for load; python3
 # (gen_store.py), curl and pgrep (procps) for its checks.
@@ -35,8 +43,9 @@ case "${1:-run}" in
 run | build) ;;
 test) want+=("${test_pkgs[@]}") ;;
 bench) want+=("${bench_pkgs[@]}") ;;
+deb) want+=("${deb_pkgs[@]}") ;;
 *)
-    echo "usage: $0 [run|test|bench]" >&2
+    echo "usage: $0 [run|test|bench|deb]" >&2
     exit 2
     ;;
 esac

@@ -56,7 +56,8 @@ enum config_rc {
 /*
  * Fills cfg (which the caller zeroed) from defaults, then the file named by
  * -c, then the flags. demo_root is store.root when neither -c nor -r is
- * given. On CONFIG_ERROR, err holds one line naming the problem. The caller
+ * given; NULL (what symsrvd passes) makes that an error asking for -r or
+ * -c. On CONFIG_ERROR, err holds one line naming the problem. The caller
  * owns cfg's strings either way: config_free().
  */
 enum config_rc config_load(struct config *cfg, int argc, char *const argv[],

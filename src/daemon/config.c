@@ -38,7 +38,7 @@ struct directive {
 
 static const struct directive directives[] = {
     {"store", "root", 'r', "root", K_STR, OFF(root), 0, 0, 0, NULL,
-     "symbol store directory (default: the demo store)", "DIR"},
+     "symbol store directory (required)", "DIR"},
     {"store", "serve_admin", 0, "serve-admin", K_BOOL, OFF(serve_admin), 0, 0,
      0, "off", "serve 000Admin/ read-only (on/off)", "on|off"},
     {"store", "pointer_roots", 0, "pointer-roots", K_LIST, OFF(pointer_roots),
@@ -60,7 +60,9 @@ static const struct directive directives[] = {
      "bound)",
      "MIB"},
     {"server", "listen", 'l', "listen", K_ADDRS, OFF(listen), OFF(nlisten), 0,
-     0, NULL, "ADDR:PORT to serve HTTP on, repeatable (127.0.0.1:8080)",
+     0, NULL,
+     "ADDR:PORT to serve HTTP on, repeatable (127.0.0.1:8080); ADDR may be "
+     "a host name, * or left out (every address)",
      "ADDR:PORT"},
     {"server", "tls_listen", 0, "tls-listen", K_ADDRS, OFF(tls_listen),
      OFF(ntls_listen), 0, 0, NULL, "ADDR:PORT to serve HTTPS on, repeatable",
@@ -187,8 +189,8 @@ add_items(struct config *cfg, const struct directive *d, const char *v,
 
     while (*p != '\0') {
         size_t len = strcspn(p, " \t,");
-        struct sockaddr_storage ss;
-        socklen_t sslen;
+        char host[ADDR_HOST_MAX + 1];
+        uint16_t port;
         char *one;
 
         if (len == 0) {
@@ -196,7 +198,7 @@ add_items(struct config *cfg, const struct directive *d, const char *v,
             continue;
         }
         if (*n == CONFIG_MAX_ADDRS ||
-            (d->kind == K_ADDRS && len >= ADDR_TEXT_LEN)) {
+            (d->kind == K_ADDRS && len >= ADDR_INPUT_LEN)) {
             errbuf_set(why, whylen, "too long or too many values");
             return -1;
         }
@@ -205,8 +207,11 @@ add_items(struct config *cfg, const struct directive *d, const char *v,
             errbuf_set(why, whylen, "out of memory");
             return -1;
         }
-        if (d->kind == K_ADDRS && addr_parse(one, &ss, &sslen) == -1) {
-            errbuf_set(why, whylen, "'%s' is not IPv4:PORT or [IPv6]:PORT",
+        /* The syntax only: names are looked up when the server starts. */
+        if (d->kind == K_ADDRS && addr_split(one, host, &port) == -1) {
+            errbuf_set(why, whylen,
+                       "'%s' is not PORT, *:PORT, HOST:PORT, IPv4:PORT or "
+                       "[IPv6]:PORT",
                        one);
             free(one);
             return -1;
@@ -300,6 +305,24 @@ line_cut(const char *line, FILE *fp)
 }
 
 /*
+ * Cuts a "#" comment off a line: a '#' after a space or tab starts one, as
+ * ';' does in inih (Debian's libinih is built with inih's default inline
+ * prefixes, ";" only). A '#' with no blank before it ("a#b") stays in the
+ * value; one at the start of a line is inih's own whole-line comment.
+ */
+static void
+cut_hash_comment(char *line)
+{
+    for (char *p = line; *p != '\0'; p++) {
+        if (p[0] == '#' && p > line && (p[-1] == ' ' || p[-1] == '\t')) {
+            p[0] = '\n';
+            p[1] = '\0';
+            return;
+        }
+    }
+}
+
+/*
  * inih's reader: counts lines so that errors can name them. inih's line
  * buffer is fixed, and it would parse the rest of a longer line as lines of
  * their own (a cut "[v6]:port" list reads as a section header): stop there.
@@ -321,6 +344,7 @@ read_ini_line(char *buf, int size, void *stream)
         }
         return NULL;
     }
+    cut_hash_comment(line);
     return line;
 }
 
@@ -497,6 +521,12 @@ validate(struct config *cfg, const char *demo_root, char *err, size_t errlen)
 
     if (cfg->root == NULL && cfg->file != NULL) {
         errbuf_set(err, errlen, "%s: store.root: required", cfg->file);
+        return -1;
+    }
+    if (cfg->root == NULL && demo_root == NULL) {
+        errbuf_set(err, errlen,
+                   "no store: give -r DIR (the store) or -c FILE (a config "
+                   "file, e.g. /etc/symsrvd/symsrvd.conf)");
         return -1;
     }
     if (cfg->root == NULL && set_str(cfg, find_key("store", "root"), demo_root,

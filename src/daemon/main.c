@@ -10,10 +10,6 @@
 #include "util/log.h"
 #include "daemon/server.h"
 
-#ifndef SYMSRVD_DEMO_ROOT
-#define SYMSRVD_DEMO_ROOT "demo/store"
-#endif
-
 static const char *
 on_off(bool b)
 {
@@ -63,8 +59,9 @@ main(int argc, char *argv[])
 
     log_init("symsrvd");
     memset(&cfg, 0, sizeof(cfg));
-    switch (
-        config_load(&cfg, argc, argv, SYMSRVD_DEMO_ROOT, err, sizeof(err))) {
+    /* No default store: an installed binary knows no source tree, so
+     * without -r or -c it says which of them it needs. */
+    switch (config_load(&cfg, argc, argv, NULL, err, sizeof(err))) {
     case CONFIG_EXIT:
         config_free(&cfg);
         return 0;
@@ -91,7 +88,7 @@ main(int argc, char *argv[])
             log_warnx("%s", err);
         return rc;
     }
-    srv = server_new(&cfg, argc, argv, SYMSRVD_DEMO_ROOT, err, sizeof(err));
+    srv = server_new(&cfg, argc, argv, NULL, err, sizeof(err));
     if (srv == NULL)
         fatalx("%s", err);
     if (server_run(srv) == 0)

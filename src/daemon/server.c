@@ -38,7 +38,7 @@
  */
 struct slot {
     struct listen_spec spec;
-    char text[ADDR_TEXT_LEN + 8]; /* as configured; "" for systemd's */
+    char text[ADDR_INPUT_LEN]; /* as configured; "" for systemd's */
     bool shared;
     int shared_fd;
     int *fds;    /* [nworkers] when not shared */
@@ -160,11 +160,30 @@ same_address(const struct listen_spec *a, const struct listen_spec *b)
     return a->sslen == b->sslen && memcmp(&a->ss, &b->ss, a->sslen) == 0;
 }
 
+/* The same IP address, whatever the ports: a slot opened for port 0 has
+ * the kernel's port in its spec. */
+static bool
+same_host(const struct listen_spec *a, const struct listen_spec *b)
+{
+    const struct sockaddr_in *a4 = (const struct sockaddr_in *)&a->ss;
+    const struct sockaddr_in *b4 = (const struct sockaddr_in *)&b->ss;
+    const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&a->ss;
+    const struct sockaddr_in6 *b6 = (const struct sockaddr_in6 *)&b->ss;
+
+    if (a->ss.ss_family != b->ss.ss_family)
+        return false;
+    if (a->ss.ss_family == AF_INET)
+        return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+    return memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr)) == 0;
+}
+
 /*
- * The slot of old[0..nold), not taken yet, that serves text (parsed as
- * *sp): the same text for the same scheme first, then the same text or
- * the same address with a fixed port (the scheme changes). Its index, or
- * -1. Systemd's slots count even when taken: they serve any number.
+ * The slot of old[0..nold), not taken yet, that serves text (resolved to
+ * *sp, one of its addresses): the same text and address for the same
+ * scheme first, then the same text and address or the same address with
+ * a fixed port (the scheme changes). Its index, or -1. Systemd's slots
+ * count even when taken: they serve any number. A name that resolves to
+ * another address now gets a new slot.
  */
 static int
 find_slot(const struct slot *old, unsigned nold, const bool *taken,
@@ -174,11 +193,11 @@ find_slot(const struct slot *old, unsigned nold, const bool *taken,
 
     for (unsigned i = 0; i < nold; i++)
         if ((!taken[i] || old[i].shared) && strcmp(old[i].text, text) == 0 &&
-            old[i].spec.tls == sp->tls)
+            same_host(&old[i].spec, sp) && old[i].spec.tls == sp->tls)
             return (int)i;
     for (unsigned i = 0; i < nold; i++)
         if ((!taken[i] || old[i].shared) &&
-            (strcmp(old[i].text, text) == 0 ||
+            ((strcmp(old[i].text, text) == 0 && same_host(&old[i].spec, sp)) ||
              (sin->sin_port != 0 && same_address(&old[i].spec, sp))))
             return (int)i;
     return -1;
@@ -237,6 +256,58 @@ any_tls(const struct slot *slots, unsigned n)
 }
 
 /*
+ * The slots of one configured address into out[*n...]: a host name or "*"
+ * stands for several addresses (addr_resolve(), looked up again on each
+ * reload), each a slot of its own, kept from old[] or opened. On failure
+ * *n counts what was added so far, for plan_slots() to close.
+ */
+static int
+plan_text(const char *text, bool tls, struct slot *old, unsigned nold,
+          bool *taken, unsigned nworkers, struct slot *out, unsigned *n,
+          char *err, size_t errlen)
+{
+    struct sockaddr_storage ss[ADDR_RESOLVE_MAX];
+    socklen_t lens[ADDR_RESOLVE_MAX];
+    char why[300];
+    size_t got;
+
+    if (*n == MAX_SLOTS) {
+        errbuf_set(err, errlen, "listen %s: more than %d addresses", text,
+                   MAX_SLOTS);
+        return -1;
+    }
+    if (addr_resolve(text, ss, lens, MAX_SLOTS - *n, &got, why, sizeof(why)) ==
+        -1) {
+        errbuf_set(err, errlen, "listen %s", why);
+        return -1;
+    }
+    for (size_t j = 0; j < got; j++) {
+        struct listen_spec sp = {.ss = ss[j], .sslen = lens[j], .tls = tls};
+        int k = find_slot(old, nold, taken, text, &sp);
+
+        if (k >= 0 && old[k].shared) {
+            if (old[k].spec.tls != sp.tls) {
+                errbuf_set(err, errlen, "listen %s: systemd passed it as %s",
+                           text, old[k].spec.tls ? "https" : "http");
+                return -1;
+            }
+            continue; /* systemd's socket serves it */
+        }
+        if (k >= 0 && !taken[k]) {
+            taken[k] = true;
+            out[*n] = old[k];
+            out[(*n)++].spec.tls = sp.tls;
+            continue;
+        }
+        out[*n].spec = sp;
+        if (slot_open(&out[*n], text, nworkers, err, errlen) == -1)
+            return -1;
+        (*n)++;
+    }
+    return 0;
+}
+
+/*
  * Slots for what cfg lists, into out[]: kept from old[0..nold) when
  * already open there (taken), else opened. Systemd's sockets come first
  * and always stay; a config address that one of them already serves is
@@ -264,39 +335,9 @@ plan_slots(const struct config *cfg, bool have_tls, struct slot *old,
         counts[0] = 0;
     for (int t = 0; t < 2; t++) {
         for (unsigned i = 0; i < counts[t]; i++) {
-            struct listen_spec sp = {.tls = t == 1};
-            const char *text = lists[t][i];
-            int k;
-
-            if (addr_parse(text, &sp.ss, &sp.sslen) == -1) {
-                errbuf_set(err, errlen, "listen %s: malformed address", text);
+            if (plan_text(lists[t][i], t == 1, old, nold, taken, nworkers, out,
+                          &n, err, errlen) == -1)
                 goto fail;
-            }
-            if (n == MAX_SLOTS) {
-                errbuf_set(err, errlen, "listen %s: more than %d addresses",
-                           text, MAX_SLOTS);
-                goto fail;
-            }
-            k = find_slot(old, nold, taken, text, &sp);
-            if (k >= 0 && old[k].shared) {
-                if (old[k].spec.tls != sp.tls) {
-                    errbuf_set(err, errlen,
-                               "listen %s: systemd passed it as %s", text,
-                               old[k].spec.tls ? "https" : "http");
-                    goto fail;
-                }
-                continue; /* systemd's socket serves it */
-            }
-            if (k >= 0 && !taken[k]) {
-                taken[k] = true;
-                out[n] = old[k];
-                out[n++].spec.tls = sp.tls;
-                continue;
-            }
-            out[n].spec = sp;
-            if (slot_open(&out[n], text, nworkers, err, errlen) == -1)
-                goto fail;
-            n++;
         }
     }
     if (!have_tls && any_tls(out, n)) {

@@ -11,7 +11,9 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,13 +71,19 @@ test_bad_flags(void **state)
     static const char *const unknown[] = {"--frobnicate", NULL};
     static const char *const no_value[] = {"-r", NULL};
     static const char *const workers[] = {"-r", "/", "-w", "300", NULL};
-    static const char *const addr[] = {"-r", "/", "-l", "localhost:80", NULL};
+    static const char *const addr[] = {"-r", "/", "-l", "localhost:http", NULL};
+    static const char *const no_store[] = {"-l", "127.0.0.1:0", NULL};
+    static const char *const no_name[] = {"-r", "/", "-l",
+                                          "no-such-host.invalid:0", NULL};
 
     (void)state;
     expect_failure(unknown, "--frobnicate: unknown flag");
     expect_failure(no_value, "-r: needs a value");
     expect_failure(workers, "--workers: '300' is not a number from 0 to 256");
-    expect_failure(addr, "'localhost:80' is not IPv4:PORT or [IPv6]:PORT");
+    expect_failure(addr, "'localhost:http' is not PORT, *:PORT, HOST:PORT, "
+                         "IPv4:PORT or [IPv6]:PORT");
+    expect_failure(no_store, "no store: give -r DIR (the store) or -c FILE");
+    expect_failure(no_name, "listen no-such-host.invalid:0: ");
 }
 
 static void
@@ -180,9 +188,67 @@ test_check_config(void **state)
     snprintf(cert, sizeof(cert), "%s/server.pem", harness_tls_dir());
     snprintf(key, sizeof(key), "%s/server.key", harness_tls_dir());
     assert_int_equal(run_symsrvd(good_tls, err, sizeof(err)), 0);
-    expect_failure((const char *const[]){"--tls-listen", "127.0.0.1:0",
-                                         "--check-config", NULL},
+    expect_failure((const char *const[]){"-r", "/", "--tls-listen",
+                                         "127.0.0.1:0", "--check-config", NULL},
                    "needs tls_cert and tls_key");
+}
+
+/* The number after the last ':' of the line of text starting with prefix. */
+static long
+port_of(const char *text, const char *prefix)
+{
+    const char *line = strstr(text, prefix);
+
+    assert_non_null(line);
+    return strtol(line + strlen(prefix), NULL, 10);
+}
+
+static long
+get_status(const char *url)
+{
+    CURL *c = curl_easy_init();
+    long code = 0;
+
+    assert_non_null(c);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(c);
+    return code;
+}
+
+/* "localhost:0" and "*:0" are listeners on each of their addresses. */
+static void
+test_listen_forms(void **state)
+{
+    static const char *const extra[] = {"-l", "localhost:0", "-l", "*:0", NULL};
+    char url[128], *addrs, *again;
+
+    (void)state;
+    daemon_start(&fx, extra);
+    addrs = slurp(fx.addr_file, NULL);
+    assert_non_null(addrs);
+    /* 127.0.0.1:0 (the harness's), localhost's 127.0.0.1, 0.0.0.0, [::]
+     * and the harness's HTTPS one. */
+    assert_non_null(
+        strstr(strstr(addrs, "http://127.0.0.1:") + 1, "http://127.0.0.1:"));
+    snprintf(url, sizeof(url), "http://[::1]:%ld/pingme.txt",
+             port_of(addrs, "http://[::]:"));
+    assert_int_equal(get_status(url), 200);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%ld/pingme.txt",
+             port_of(addrs, "http://0.0.0.0:"));
+    assert_int_equal(get_status(url), 200);
+    /* A reload resolves the names again and keeps every socket: the
+     * kernel-chosen ports stay. */
+    daemon_signal_and_wait(&fx, SIGHUP, "symsrvd: reloaded ");
+    again = slurp(fx.addr_file, NULL);
+    assert_non_null(again);
+    assert_string_equal(again, addrs);
+    free(again);
+    free(addrs);
+    assert_int_equal(daemon_stop(&fx), 0);
 }
 
 int
@@ -194,6 +260,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_busy_port),
         cmocka_unit_test(test_bad_config_file),
         cmocka_unit_test(test_check_config),
+        cmocka_unit_test(test_listen_forms),
     };
 
     harness_init(argc, argv);

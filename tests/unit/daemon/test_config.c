@@ -98,7 +98,8 @@ struct config_case {
 #define ROOTS16                                                                \
     "/r1,/r2,/r3,/r4,/r5,/r6,/r7,/r8,/r9,/r10,/r11,/r12,/r13,/r14,/r15,/r16"
 
-#define BAD_ADDR(flag, a) flag ": '" a "' is not IPv4:PORT or [IPv6]:PORT"
+#define BAD_ADDR(flag, a)                                                      \
+    flag ": '" a "' is not PORT, *:PORT, HOST:PORT, IPv4:PORT or [IPv6]:PORT"
 
 /* 17 addresses, one more than CONFIG_MAX_ADDRS. */
 #define SEVENTEEN                                                              \
@@ -311,6 +312,32 @@ static const struct config_case config_cases[] = {
      {"-c", FILE_MARK},
      CONFIG_OK,
      "file=" FILE_MARK " root=/r"},
+    {"file: # inline comment after a blank",
+     "[store] # the store\nroot = /r\t# tab before\n[server]\n"
+     "workers = 3 # three\n  # indented whole-line comment\n",
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/r workers=3"},
+    {"file: # inside a value stays",
+     "[store]\nroot = /r#1\n[http]\ncache_control = no-cache#x ; y\n",
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/r#1 cache_control=no-cache#x"},
+    {"file: # comment cuts a list",
+     "[store]\nroot = /r\n[server]\nlisten = 127.0.0.1:1 # [::1]:2\n",
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/r listen=127.0.0.1:1"},
+    {"file: # comment on a continuation line",
+     "[store]\nroot = /r\n[server]\nlisten = 127.0.0.1:1\n  [::1]:2 # x\n",
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/r listen=127.0.0.1:1,[::1]:2"},
+    {"file: a value of only a # comment is empty",
+     "[store]\nroot = # none\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":2: store.root: empty value"},
     {"file: CRLF",
      "[store]\r\nroot = /r\r\n[server]\r\nworkers = 5\r\n",
      {"-c", FILE_MARK},
@@ -411,11 +438,31 @@ static const struct config_case config_cases[] = {
      {"--max-header-size=1023"},
      CONFIG_ERROR,
      "--max-header-size: '1023' is not a number from 1024 to 1048576"},
-    {"-l host name",
+    {"-l host name: looked up at start, not here",
      NULL,
      {"-l", "localhost:80"},
+     CONFIG_OK,
+     "listen=localhost:80"},
+    {"-l the forms users write",
+     NULL,
+     {"-l", "8080", "-l", ":8081", "-l", "*:8082", "-l", "sym-1.example.:80"},
+     CONFIG_OK,
+     "listen=8080,:8081,*:8082,sym-1.example.:80"},
+    {"-l host name with a bad label",
+     NULL,
+     {"-l", "-bad.example:80"},
      CONFIG_ERROR,
-     BAD_ADDR("--listen", "localhost:80")},
+     BAD_ADDR("--listen", "-bad.example:80")},
+    {"-l loose IPv4",
+     NULL,
+     {"-l", "127.1:80"},
+     CONFIG_ERROR,
+     BAD_ADDR("--listen", "127.1:80")},
+    {"-l name without port",
+     NULL,
+     {"-l", "localhost"},
+     CONFIG_ERROR,
+     BAD_ADDR("--listen", "localhost")},
     {"-l bad in a list",
      NULL,
      {"-l", "127.0.0.1:1,bad"},
@@ -431,11 +478,12 @@ static const struct config_case config_cases[] = {
      {"-l", SEVENTEEN},
      CONFIG_ERROR,
      "--listen: too long or too many values"},
-    {"address too long",
+    {"address not IPv6",
      NULL,
      {"-l", "[0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000]:1"},
      CONFIG_ERROR,
-     "--listen: too long or too many values"},
+     BAD_ADDR("--listen",
+              "[0000:0000:0000:0000:0000:0000:0000:0000:0000:0000:0000]:1")},
     {"TLS without cert and key",
      NULL,
      {"--tls-listen", "[::1]:8443"},
@@ -517,10 +565,10 @@ static const struct config_case config_cases[] = {
      CONFIG_ERROR,
      FILE_MARK ":4: server.workers: 'many' is not a number from 0 to 256"},
     {"bad address in file",
-     "[store]\nroot = /r\n[server]\nlisten = nowhere:1\n",
+     "[store]\nroot = /r\n[server]\nlisten = nowhere:http\n",
      {"-c", FILE_MARK},
      CONFIG_ERROR,
-     FILE_MARK ":4: " BAD_ADDR("server.listen", "nowhere:1")},
+     FILE_MARK ":4: " BAD_ADDR("server.listen", "nowhere:http")},
     {"first of two key errors",
      "[server]\nbogus = 1\nworkers = x\n",
      {"-c", FILE_MARK},
@@ -1531,6 +1579,31 @@ test_defaults(void **state)
     assert_int_equal(cfg.nlisten, 0);
 }
 
+/* Without a default store (what symsrvd passes), neither -r nor -c is an
+ * error that names both; either one is enough. */
+static void
+test_no_default_root(void **state)
+{
+    char a0[] = "symsrvd", a1[] = "-r", a2[] = "/srv/s";
+    char *bare[] = {a0, NULL};
+    char *with_r[] = {a0, a1, a2, NULL};
+    struct config cfg;
+    char err[256] = "";
+
+    (void)state;
+    memset(&cfg, 0, sizeof(cfg));
+    assert_int_equal(config_load(&cfg, 1, bare, NULL, err, sizeof(err)),
+                     CONFIG_ERROR);
+    assert_string_equal(err, "no store: give -r DIR (the store) or -c FILE "
+                             "(a config file, e.g. /etc/symsrvd/symsrvd.conf)");
+    config_free(&cfg);
+    memset(&cfg, 0, sizeof(cfg));
+    assert_int_equal(config_load(&cfg, 3, with_r, NULL, err, sizeof(err)),
+                     CONFIG_OK);
+    assert_string_equal(cfg.root, "/srv/s");
+    config_free(&cfg);
+}
+
 /* 16 addresses is the most a list holds. */
 static void
 test_sixteen_addresses(void **state)
@@ -1724,6 +1797,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_no_default_root),
         cmocka_unit_test(test_config_table),
         cmocka_unit_test(test_sixteen_addresses),
         cmocka_unit_test(test_long_line),
