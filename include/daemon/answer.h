@@ -14,6 +14,7 @@
 
 #include "http/etag.h"
 #include "http/range.h"
+#include "store/store.h"
 
 /* Longest X-DEBUGINFOD-FILE value kept; a longer one is left out. */
 #define ANSWER_FILE_VALUE_MAX 2048
@@ -57,6 +58,10 @@ struct answer {
     uint64_t body_len; /* Content-Length of the body */
     /* X-DEBUGINFOD-FILE when not empty (then X-DEBUGINFOD-SIZE too). */
     char debuginfod_file[ANSWER_FILE_VALUE_MAX];
+    /* No answer yet: job must run off the loop first (an expansion), then
+     * the request is handled again. */
+    bool pending;
+    struct store_job job;
 };
 
 /* Clears a for the next request (fd must already be closed or -1). */

@@ -21,6 +21,7 @@ struct config {
     bool expand_compressed;    /* app.pdb from app.pd_ */
     char *cache_dir;           /* expanded files */
     unsigned max_expanded_mib; /* largest expansion, MiB */
+    unsigned cache_max_mib;    /* bound of cache_dir, MiB; 0: none */
     char *listen[CONFIG_MAX_ADDRS];
     unsigned nlisten;
     bool listen_default; /* listen is the default, no address was given */
@@ -37,6 +38,9 @@ struct config {
     unsigned max_connections_per_client; /* per client address; 0: none */
     unsigned timeout;          /* seconds a connection may make no progress */
     unsigned shutdown_timeout; /* seconds running downloads get on SIGTERM */
+    unsigned job_threads;      /* the job pool's threads */
+    unsigned job_queue;        /* jobs waiting for a thread, at most */
+    unsigned job_timeout;      /* seconds a request waits for its job */
     unsigned max_header_size;  /* bytes of request line plus headers */
     unsigned max_ranges;       /* ranges honoured per request */
     char *cache_control;       /* Cache-Control of hits */

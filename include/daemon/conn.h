@@ -21,6 +21,14 @@
  * CONN_DRAIN_MAX bytes, beyond which (or when chunked) the answer closes
  * the connection.
  *
+ * An answer that needs a job off the loop (the handler's a->pending: a CAB
+ * expansion) parks the connection: it reads nothing more, its timer is
+ * the job's deadline (job_timeout; then 503 with Retry-After) instead of
+ * the idle limit, and when the job is done (conn_task_ready(), on this
+ * thread) the request is handled again and answered. A job the pool
+ * cannot queue is a 503 with Retry-After at once. A stop leaves parked
+ * connections their answer, within shutdown_timeout like any other.
+ *
  * Everything here runs on the one thread of the worker that owns the
  * conn_env: no locks.
  */
@@ -51,6 +59,9 @@ struct event;
 struct conn;
 struct xchg;
 struct clients;
+struct offload;
+struct offload_box;
+struct offload_task;
 typedef struct ssl_ctx_st SSL_CTX;
 
 /* A worker's connections and what they share; owned by the worker. */
@@ -67,6 +78,9 @@ struct conn_env {
     const char *cache_control;         /* hits */
     const char *miss_cache_control;    /* 404s */
     struct metrics_worker *metrics;    /* the worker's counters */
+    struct offload *offload;           /* borrowed; NULL: no jobs */
+    struct offload_box *box;           /* the worker's, for offload */
+    unsigned job_timeout;              /* seconds a parked request waits */
     bool stopping;                     /* no new requests; close when done */
     void (*drained)(void *arg);        /* stopping and the last one closed */
     void *drained_arg;
@@ -110,6 +124,12 @@ void conn_env_stop(struct conn_env *env);
 
 /* Closes every connection now, answers or not (the shutdown deadline). */
 void conn_env_close_all(struct conn_env *env);
+
+/*
+ * A job is done: every connection of env (a struct conn_env *) parked on
+ * t is handled again. The ready() of env->box; on env's thread.
+ */
+void conn_task_ready(struct offload_task *t, void *env);
 
 /* Frees the pool and the timer; call once no connection is left. */
 void conn_env_cleanup(struct conn_env *env);

@@ -28,6 +28,7 @@ struct handler_env {
     unsigned max_ranges;           /* ranges honoured per request */
     const char *boundary;          /* multipart/byteranges boundary */
     struct metrics *metrics;       /* borrowed: /metrics, /healthz, /readyz */
+    bool offload; /* an expansion is left pending (a->pending), not made */
 };
 
 /*
@@ -48,7 +49,10 @@ struct handler_scratch {
  * head_nul_terminate()), which came on listener on, into a, which the
  * caller reset. now: the time the request is judged at. A file answer
  * leaves its descriptor in a->fd for the caller to send and close; a text
- * answer's text may point into s until the next call.
+ * answer's text may point into s until the next call. With env->offload,
+ * an answer that needs an expansion first sets a->pending and a->job, and
+ * nothing else: the caller has the job run, then calls again with the
+ * same head.
  */
 void handler_serve(const struct handler_env *env, struct handler_scratch *s,
                    const struct head *h, enum handler_listener on, time_t now,

@@ -21,6 +21,7 @@
 #include "daemon/handler.h"
 
 typedef struct ssl_ctx_st SSL_CTX;
+struct cachedir;
 struct site_store;
 
 struct site {
@@ -38,12 +39,16 @@ struct site {
  * the store settings did not change, so a reload does not rescan a large
  * store. boundary and metrics (the server's, for its lifetime; metrics
  * NULL with check_only) become the handler's multipart boundary and
- * metrics registry. With check_only, nothing is started (no index
+ * metrics registry. bound (the server's, may be NULL) bounds the store's
+ * cache_dir when it is the directory bound was made for. Without
+ * check_only the handler leaves expansions to the server's job pool
+ * (handler_env.offload). With check_only, nothing is started (no index
  * thread). Returns a site holding one reference, or NULL with one line in
  * err (the store root, the certificate or key); cfg is freed then.
  */
 struct site *site_new(struct config *cfg, const struct site *prev,
                       const char *boundary, struct metrics *metrics,
+                      struct cachedir *bound,
                       bool check_only, char *err, size_t errlen);
 
 /* Takes one more reference. */

@@ -48,6 +48,7 @@ struct worker_params {
     unsigned max_conns;      /* per worker */
     struct clients *clients; /* per address; NULL: no cap */
     unsigned heartbeat_ms;   /* > 0: touch worker.beat this often */
+    struct offload *offload; /* the job pool, the server's */
     /* Called on the worker's thread once a WORKER_FLUSH or WORKER_RELOAD
      * has been done. */
     void (*acked)(void *arg);

@@ -15,11 +15,13 @@
 #ifndef SYMSRVD_STORE_H
 #define SYMSRVD_STORE_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
 
 struct store;
+struct cachedir;
 
 struct store_opts {
     const char *root;
@@ -27,6 +29,15 @@ struct store_opts {
     unsigned npointer_roots;
     const char *cache_dir; /* expand app.pd_ into here; NULL: never */
     uint64_t max_expanded; /* bytes an expansion may take; 0: no cap */
+    /* Bounds cache_dir (the same directory), borrowed: the server owns it
+     * so that a new store object can share it. NULL: unbounded. */
+    struct cachedir *cache_bound;
+};
+
+/* An expansion a lookup found needed and left undone (store_find()). */
+struct store_job {
+    char twin[PATH_MAX];     /* the stored CAB, relative to the root */
+    char want[NAME_MAX + 1]; /* the member to take from it */
 };
 
 /*
@@ -37,6 +48,10 @@ struct store_opts {
  */
 struct store *store_new(const struct store_opts *o, char *err, size_t errlen);
 
+/* Takes one more reference (a job running on another thread). */
+void store_hold(struct store *s);
+
+/* Drops a reference; the last frees the store. NULL is ignored. */
 void store_free(struct store *s);
 
 /*
@@ -68,6 +83,28 @@ struct store_gauges {
 
 /* Fills g; takes each cache's lock for a moment. */
 void store_gauges(struct store *s, struct store_gauges *g);
+
+/*
+ * store_lookup() that never blocks on an expansion: where the answer is a
+ * CAB twin whose expansion is not in the cache yet, it returns -1 with
+ * errno EINPROGRESS and fills *job (which the same expansion asked for
+ * twice fills alike: job->twin names it). The caller has store_expand()
+ * run off the event loop, then looks up again. A twin whose expansion
+ * failed before (bad CAB) is ENOENT at once. A cache hit is recorded in
+ * cache_bound. job NULL: store_lookup().
+ */
+int store_find(struct store *s, const char *rel, struct stat *st,
+               struct store_job *job);
+
+/*
+ * Makes the expansion job names, under the cache's lock file (once across
+ * threads and processes: a second caller finds it made). Blocking (reads
+ * and writes up to max_expanded bytes). 0, or -1 with errno: ENOENT for a
+ * bad or missing CAB (remembered), ENOSPC/EDQUOT/EIO for a cache that
+ * could not take it. The new file is recorded in cache_bound, which may
+ * evict others (or this one, when over the bound on its own).
+ */
+int store_expand(struct store *s, const struct store_job *job);
 
 enum store_ptr {
     STORE_PTR_PATH, /* *value is the path */

@@ -18,6 +18,7 @@ answer_reset(struct answer *a)
     a->multipart = false;
     a->body_len = 0;
     a->debuginfod_file[0] = '\0';
+    a->pending = false;
 }
 
 void

@@ -54,6 +54,11 @@ static const struct directive directives[] = {
      "MIB"},
     {"store", "cache_dir", 0, "cache-dir", K_STR, OFF(cache_dir), 0, 0, 0, NULL,
      "where expanded files are kept (needed by expand_compressed)", "DIR"},
+    {"store", "cache_max_mib", 0, "cache-max-mib", K_UINT, OFF(cache_max_mib),
+     0, 0, 1048576 * 16, "10240",
+     "bound of cache_dir in MiB, least recently used files evicted (0: no "
+     "bound)",
+     "MIB"},
     {"server", "listen", 'l', "listen", K_ADDRS, OFF(listen), OFF(nlisten), 0,
      0, NULL,
      "ADDR:PORT to serve HTTP on, repeatable (127.0.0.1:8080); ADDR may be "
@@ -87,6 +92,17 @@ static const struct directive directives[] = {
      "ADDR:PORT to answer /metrics, /healthz and /readyz on (plain HTTP), "
      "repeatable; off unless set",
      "ADDR:PORT"},
+    {"server", "job_threads", 0, "job-threads", K_UINT, OFF(job_threads), 0, 1,
+     64, "2", "threads for blocking jobs (CAB expansions), off the workers",
+     "N"},
+    {"server", "job_queue", 0, "job-queue", K_UINT, OFF(job_queue), 0, 1, 65536,
+     "64",
+     "jobs that may wait for a thread; beyond, requests get 503 with "
+     "Retry-After",
+     "N"},
+    {"server", "job_timeout", 0, "job-timeout", K_UINT, OFF(job_timeout), 0, 1,
+     3600, "300",
+     "seconds a request waits for its job (an expansion); then 503", "SECONDS"},
     {"log", "access_log", 'a', "access-log", K_STR, OFF(access_log), 0, 0, 0,
      "-", "access log file ('-' stdout, 'off' none)", "FILE"},
     {"http", "timeout", 0, "timeout", K_UINT, OFF(timeout), 0, 1, 3600, "60",

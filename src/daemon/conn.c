@@ -16,6 +16,7 @@
 
 #include "daemon/clients.h"
 #include "daemon/conn.h"
+#include "daemon/offload.h"
 #include "util/log.h"
 
 /* The output buffer: answer heads, text bodies, small multipart bodies
@@ -39,6 +40,7 @@ enum conn_state {
     C_READ,   /* waiting for or reading a head */
     C_WRITE,  /* sending an answer */
     C_LINGER, /* answered, closing: reading what the client still sends */
+    C_PARKED, /* waiting for a job (task) before the answer is decided */
 };
 
 /* Where a file body stands (multipart/byteranges: RFC 9110 14.6). */
@@ -68,6 +70,7 @@ struct xchg {
     size_t hdr_len;     /* answer head bytes: the rest are body */
     uint64_t sent;      /* bytes of this answer sent */
     uint64_t began_ns;  /* CLOCK_MONOTONIC: the head was whole */
+    bool parked;        /* this request waited for a job already */
     const char *method; /* for the access log: NUL-terminated in in[] */
     const char *target, *version, *referer, *user_agent;
     char out[OUT_CAP];
@@ -89,6 +92,10 @@ struct conn {
     uint64_t discard; /* body bytes of the last request still to skip */
     struct event *rev, *wev, *tev;
     struct xchg *x; /* NULL while idle */
+    /* C_PARKED: the job waited for (a reference), and the parsed head,
+     * whose pieces point into x->in (env->head is reused meanwhile). */
+    struct offload_task *task;
+    struct head *parked_head;
     char peer[INET6_ADDRSTRLEN];
     struct sockaddr_storage peer_addr;
 };
@@ -122,6 +129,7 @@ xchg_take(struct conn_env *env)
     x->out_len = x->out_off = x->hdr_len = 0;
     x->phase = B_DONE;
     x->sendfile = x->corked = false;
+    x->parked = false;
     x->sent = 0;
     return x;
 }
@@ -369,6 +377,9 @@ conn_close(struct conn *c)
             close(c->x->a.fd);
         xchg_give(env, c->x);
     }
+    if (c->task != NULL) /* the job goes on for the others */
+        offload_task_put(c->task);
+    free(c->parked_head);
     if (c->rev != NULL)
         event_free(c->rev);
     if (c->wev != NULL)
@@ -566,6 +577,7 @@ complete(struct conn *c)
     memmove(x->in, x->in + x->head_len, x->in_len - x->head_len);
     x->in_len -= x->head_len;
     x->head_len = x->scanned = 0;
+    x->parked = false;
     answer_reset(&x->a);
     c->state = C_READ;
     arm_timer(c, c->env->timeout);
@@ -801,6 +813,65 @@ start_answer(struct conn *c, bool keep_alive_10, time_t now)
     return conn_output(c);
 }
 
+/*
+ * Waits for the job the handler asked for: shared with whoever else
+ * waits for the same expansion, or queued. -1 when it cannot be queued.
+ */
+static int
+park(struct conn *c, const struct head *h)
+{
+    struct conn_env *env = c->env;
+    struct offload_task *t;
+
+    if (env->offload == NULL || env->box == NULL)
+        return -1;
+    c->parked_head = malloc(sizeof(*h));
+    if (c->parked_head == NULL)
+        return -1;
+    t = offload_expand(env->offload, env->handler->store, &c->x->a.job,
+                       env->box);
+    if (t == NULL) {
+        free(c->parked_head);
+        c->parked_head = NULL;
+        return -1;
+    }
+    memcpy(c->parked_head, h, sizeof(*h));
+    c->task = t;
+    c->x->parked = true;
+    c->state = C_PARKED;
+    arm_timer(c, env->job_timeout); /* the job's deadline, not idleness */
+    return 0;
+}
+
+/*
+ * Asks the handler (again, after a job: job_err is its outcome, 0 when
+ * it made what was asked) and answers, or parks the connection.
+ */
+static enum step
+decide(struct conn *c, const struct head *h, time_t now, int job_err)
+{
+    struct conn_env *env = c->env;
+    struct xchg *x = c->x;
+
+    answer_reset(&x->a);
+    /* A job that failed for want of room or time: not a miss (ENOENT, a
+     * bad CAB, is remembered by the store and answered 404 below). */
+    if (job_err != 0 && job_err != ENOENT)
+        x->a.pending = true;
+    else
+        handler_serve(env->handler, &env->scratch, h,
+                      c->metrics ? HANDLER_METRICS : HANDLER_SERVING, now,
+                      &x->a);
+    if (x->a.pending && (x->parked || park(c, h) == -1)) {
+        x->a.pending = false;
+        answer_text(&x->a, 503, "service unavailable: busy, try again\n");
+    } else if (x->a.pending) {
+        return STEP_WAIT;
+    }
+    x->a.close = must_close(c, h);
+    return start_answer(c, !x->a.close && h->minor == 0, now);
+}
+
 /* The head in[0..end) has arrived: parse, decide, answer. */
 static enum step
 serve_head(struct conn *c, size_t end)
@@ -829,10 +900,7 @@ serve_head(struct conn *c, size_t end)
     }
     head_nul_terminate(x->in, h);
     log_fields_of_head(x, h);
-    handler_serve(env->handler, &env->scratch, h,
-                  c->metrics ? HANDLER_METRICS : HANDLER_SERVING, now, &x->a);
-    x->a.close = must_close(c, h);
-    return start_answer(c, !x->a.close && h->minor == 0, now);
+    return decide(c, h, now, 0);
 }
 
 /* The head buffer is full and no head has ended in it: 414 or 431. */
@@ -969,6 +1037,40 @@ on_read(evutil_socket_t fd, short what, void *arg)
     case C_LINGER:
         (void)linger_read(c);
         break;
+    case C_PARKED: /* pipelined bytes wait for the answer */
+        break;
+    }
+}
+
+/* The job is over (or its deadline passed: ETIMEDOUT): answer. */
+static void
+unpark(struct conn *c, int job_err)
+{
+    struct conn_env *env = c->env;
+    struct head *h = &env->head;
+    enum step st;
+
+    offload_task_put(c->task);
+    c->task = NULL;
+    memcpy(h, c->parked_head, sizeof(*h));
+    free(c->parked_head);
+    c->parked_head = NULL;
+    c->state = C_READ; /* decide() moves it on */
+    st = decide(c, h, time(NULL), job_err);
+    if (st == STEP_GO && c->state == C_READ)
+        conn_input(c);
+}
+
+void
+conn_task_ready(struct offload_task *t, void *arg)
+{
+    struct conn_env *env = arg;
+    struct conn *c = env->conns, *next;
+
+    for (; c != NULL; c = next) {
+        next = c->next; /* unpark() may close c, never another */
+        if (c->state == C_PARKED && c->task == t)
+            unpark(c, offload_task_error(t));
     }
 }
 
@@ -987,13 +1089,19 @@ on_write(evutil_socket_t fd, short what, void *arg)
     conn_resume(c);
 }
 
-/* Idle too long, a head too slow, a send without progress, or lingered. */
+/* Idle too long, a head too slow, a send without progress, or lingered;
+ * or a job past its deadline: that request gets a 503. */
 static void
 on_timer(evutil_socket_t fd, short what, void *arg)
 {
+    struct conn *c = arg;
+
     (void)fd;
     (void)what;
-    conn_close(arg);
+    if (c->state == C_PARKED)
+        unpark(c, ETIMEDOUT);
+    else
+        conn_close(c);
 }
 
 /* --- accepting ---------------------------------------------------------------

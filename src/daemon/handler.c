@@ -188,6 +188,14 @@ serve_file(const struct handler_env *env, struct handler_scratch *s,
     a->head_only = h->m == HEAD_M_HEAD;
 }
 
+/* store_find(): an expansion still to make is left pending (a->job). */
+static int
+find(const struct handler_env *env, const char *rel, struct stat *st,
+     struct answer *a)
+{
+    return store_find(env->store, rel, st, env->offload ? &a->job : NULL);
+}
+
 /*
  * The file a debuginfod request names (debuginfod.h): the build-id as
  * asked, then zero-padded to 20 bytes as SSQP stores a shorter one.
@@ -195,7 +203,7 @@ serve_file(const struct handler_env *env, struct handler_scratch *s,
 static int
 open_debuginfod(const struct handler_env *env, enum debuginfod_kind kind,
                 const struct debuginfod_req *dr, char *rel, size_t relsz,
-                struct stat *st)
+                struct answer *a)
 {
     const char *ids[2] = {dr->id, dr->padded};
     int fd = -1;
@@ -203,11 +211,11 @@ open_debuginfod(const struct handler_env *env, enum debuginfod_kind kind,
     if (kind == DEBUGINFOD_EXECUTABLE) {
         if (debuginfod_executable(env->debuginfod, dr, rel, relsz) == -1)
             return -1;
-        return store_lookup(env->store, rel, st);
+        return find(env, rel, &a->st, a);
     }
     for (int i = 0; i < 2 && ids[i][0] != '\0'; i++) {
         snprintf(rel, relsz, "_.debug/elf-buildid-sym-%s/_.debug", ids[i]);
-        fd = store_lookup(env->store, rel, st);
+        fd = find(env, rel, &a->st, a);
         if (fd != -1 || errno != ENOENT)
             break;
     }
@@ -224,6 +232,10 @@ opened(int fd, const char *rel, bool warn_unreadable, struct answer *a)
     if (fd != -1) {
         a->fd = fd;
         return true;
+    }
+    if (errno == EINPROGRESS) { /* the caller runs a->job, then asks again */
+        a->pending = true;
+        return false;
     }
     status = status_for_errno(errno, &why);
     if (status >= 500 ||
@@ -243,7 +255,7 @@ serve_debuginfod(const struct handler_env *env, struct handler_scratch *s,
 
     errno = ENOENT; /* DEBUGINFOD_OTHER: source, section, bad build-ids */
     if (kind != DEBUGINFOD_OTHER)
-        fd = open_debuginfod(env, kind, dr, rel, sizeof(rel), &a->st);
+        fd = open_debuginfod(env, kind, dr, rel, sizeof(rel), a);
     if (!opened(fd, rel, false, a))
         return;
     a->keyed = true; /* a build-id names one file for good */
@@ -366,7 +378,7 @@ serve_path(const struct handler_env *env, struct handler_scratch *s,
      * (index2.txt, pingme.txt, 000Admin) may: cached like a miss. */
     a->keyed =
         strchr(path, '/') != NULL && strchr(path, '/') != strrchr(path, '/');
-    if (opened(store_lookup(env->store, path, &a->st), path, true, a))
+    if (opened(find(env, path, &a->st, a), path, true, a))
         serve_file(env, s, h, now, a);
 }
 

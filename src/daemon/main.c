@@ -39,6 +39,10 @@ log_settings(const struct config *cfg)
               "max_connections %u per worker, %u per client",
               cfg->workers, cfg->shutdown_timeout, cfg->max_connections,
               cfg->max_connections_per_client);
+    log_debug("store.cache_max_mib %u (0: no bound), server.job_threads %u, "
+              "job_queue %u, job_timeout %u s",
+              cfg->cache_max_mib, cfg->job_threads, cfg->job_queue,
+              cfg->job_timeout);
     log_debug("log.access_log %s", cfg->access_log);
     log_debug("http.timeout %u s, max_header_size %u, max_ranges %u, "
               "miss_max_age %u s",

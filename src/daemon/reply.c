@@ -178,6 +178,8 @@ put_text_fields(struct out *o, const struct answer *a,
         PUT_LIT(o, "Cache-Control: no-store\r\n");
     else if (a->status == 404)
         put_field(o, "Cache-Control", env->miss_cache_control);
+    if (a->status == 503) /* every 503 here is passing: busy, disk full */
+        PUT_LIT(o, "Retry-After: 1\r\n");
     if (a->status == 416) {
         PUT_LIT(o, "Content-Range: bytes */");
         put_u64(o, (uint64_t)a->st.st_size);

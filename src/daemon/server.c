@@ -21,8 +21,10 @@
 #include "daemon/clients.h"
 #include "daemon/metrics.h"
 #include "daemon/server.h"
+#include "daemon/offload.h"
 #include "daemon/site.h"
 #include "daemon/worker.h"
+#include "store/cachedir.h"
 #include "util/errbuf.h"
 #include "util/log.h"
 
@@ -49,6 +51,9 @@ struct server {
     char *const *argv;
     const char *demo_root;
     struct site *site; /* what new requests get */
+    /* Made once at start and kept across reloads (not a site's): */
+    struct cachedir *cache;  /* the bound of cache_dir, or NULL */
+    struct offload *offload; /* the job pool (CAB expansions) */
     struct accesslog *log;
     struct slot slots[MAX_SLOTS];
     unsigned nslots;
@@ -80,7 +85,7 @@ libevent_log(int severity, const char *msg)
 int
 server_check(struct config *cfg, char *err, size_t errlen)
 {
-    struct site *s = site_new(cfg, NULL, "", NULL, true, err, errlen);
+    struct site *s = site_new(cfg, NULL, "", NULL, NULL, true, err, errlen);
 
     site_release(s);
     return s != NULL ? 0 : -1;
@@ -473,10 +478,36 @@ set_worker_params(struct server *srv)
         .max_header_size = cfg->max_header_size,
         .max_conns = cfg->max_connections,
         .clients = srv->clients,
+        .offload = srv->offload,
         .heartbeat_ms = (unsigned)(srv->watchdog_usec / 4000),
         .acked = on_worker_acked,
         .acked_arg = srv,
     };
+}
+
+/* Files the cache bound remembers (about 100 bytes each); beyond, the
+ * least recently used go whatever their size. */
+#define CACHE_FILES_MAX 262144
+
+/*
+ * The job pool and the cache bound, before the first site: owned by the
+ * server, so that every site's store shares them (a reload that changes
+ * job_threads, job_queue or cache_max_mib takes effect on restart).
+ */
+static int
+open_jobs(struct server *srv, const struct config *cfg, char *err,
+          size_t errlen)
+{
+    if (cfg->expand_compressed && cfg->cache_dir != NULL &&
+        cfg->cache_max_mib > 0) {
+        srv->cache =
+            cachedir_new(cfg->cache_dir, (uint64_t)cfg->cache_max_mib << 20,
+                         CACHE_FILES_MAX, err, errlen);
+        if (srv->cache == NULL)
+            return -1;
+    }
+    srv->offload = offload_new(cfg->job_threads, cfg->job_queue, err, errlen);
+    return srv->offload != NULL ? 0 : -1;
 }
 
 static int
@@ -491,8 +522,12 @@ server_open(struct server *srv, struct config *cfg, char *err, size_t errlen)
         errbuf_set(err, errlen, "out of memory");
         return -1;
     }
-    srv->site =
-        site_new(cfg, NULL, srv->boundary, srv->metrics, false, err, errlen);
+    if (open_jobs(srv, cfg, err, errlen) == -1) {
+        config_free(cfg);
+        return -1;
+    }
+    srv->site = site_new(cfg, NULL, srv->boundary, srv->metrics, srv->cache,
+                         false, err, errlen);
     if (srv->site == NULL)
         return -1;
     if (inherit_slots(srv, err, errlen) == -1 ||
@@ -700,8 +735,8 @@ reload(struct server *srv, char *err, size_t errlen)
         return -1;
     }
     log_set_verbose(cfg.verbose);
-    site = site_new(&cfg, srv->site, srv->boundary, srv->metrics, false, err,
-                    errlen);
+    site = site_new(&cfg, srv->site, srv->boundary, srv->metrics, srv->cache,
+                    false, err, errlen);
     if (site == NULL)
         return -1;
     if (plan_slots(&site->cfg, site->ssl != NULL, srv->slots, srv->nslots,
@@ -940,6 +975,9 @@ server_free(struct server *srv)
 {
     if (srv == NULL)
         return;
+    /* First: a running expansion finishes and posts to the workers'
+     * mailboxes, which worker_cleanup() frees. */
+    offload_free(srv->offload);
     for (unsigned i = 0; i < srv->ninit; i++)
         worker_cleanup(&srv->workers[i]);
     free(srv->workers);
@@ -955,6 +993,7 @@ server_free(struct server *srv)
         event_base_free(srv->base);
     accesslog_close(srv->log);
     site_release(srv->site);
+    cachedir_free(srv->cache); /* after the stores that record in it */
     metrics_free(srv->metrics); /* after the workers and the sites */
     pthread_mutex_destroy(&srv->ack_lock);
     pthread_cond_destroy(&srv->ack_cond);

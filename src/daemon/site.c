@@ -8,6 +8,7 @@
 
 #include "daemon/site.h"
 #include "daemon/tls.h"
+#include "store/cachedir.h"
 #include "store/debuginfod.h"
 #include "store/store.h"
 #include "util/errbuf.h"
@@ -78,12 +79,18 @@ store_reusable(const struct site *prev, const struct config *cfg)
 }
 
 static struct site_store *
-site_store_open(const struct config *cfg, bool check_only, char *err,
-                size_t errlen)
+site_store_open(const struct config *cfg, struct cachedir *bound,
+                bool check_only, char *err, size_t errlen)
 {
-    struct store_opts o = {cfg->root, cfg->pointer_roots, cfg->npointer_roots,
+    /* A cache_dir changed by a reload is not bounded until a restart. */
+    bool bounded = bound != NULL && cfg->cache_dir != NULL &&
+                   strcmp(cfg->cache_dir, cachedir_path(bound)) == 0;
+    struct store_opts o = {cfg->root,
+                           cfg->pointer_roots,
+                           cfg->npointer_roots,
                            cfg->expand_compressed ? cfg->cache_dir : NULL,
-                           (uint64_t)cfg->max_expanded_mib << 20};
+                           (uint64_t)cfg->max_expanded_mib << 20,
+                           bounded ? bound : NULL};
     struct site_store *ss = calloc(1, sizeof(*ss));
 
     if (ss == NULL) {
@@ -112,7 +119,8 @@ fail:
 
 struct site *
 site_new(struct config *cfg, const struct site *prev, const char *boundary,
-         struct metrics *metrics, bool check_only, char *err, size_t errlen)
+         struct metrics *metrics, struct cachedir *bound, bool check_only,
+         char *err, size_t errlen)
 {
     struct site *s = calloc(1, sizeof(*s));
 
@@ -128,7 +136,7 @@ site_new(struct config *cfg, const struct site *prev, const char *boundary,
         s->store = prev->store;
         atomic_fetch_add(&s->store->refs, 1);
     } else {
-        s->store = site_store_open(&s->cfg, check_only, err, errlen);
+        s->store = site_store_open(&s->cfg, bound, check_only, err, errlen);
         if (s->store == NULL)
             goto fail;
     }
@@ -144,7 +152,8 @@ site_new(struct config *cfg, const struct site *prev, const char *boundary,
              "public, max-age=%u", s->cfg.miss_max_age);
     s->handler = (struct handler_env){s->store->store,    s->store->debuginfod,
                                       s->cfg.serve_admin, s->cfg.max_ranges,
-                                      boundary,           metrics};
+                                      boundary,           metrics,
+                                      !check_only};
     return s;
 fail:
     site_release(s);
@@ -184,5 +193,12 @@ site_restart_only(const struct config *a, const struct config *b)
         return "log.access_log";
     if (!same_str(a->addr_file, b->addr_file))
         return "server.addr_file";
+    if (a->job_threads != b->job_threads)
+        return "server.job_threads";
+    if (a->job_queue != b->job_queue)
+        return "server.job_queue";
+    if (a->cache_max_mib != b->cache_max_mib ||
+        (b->expand_compressed && !same_str(a->cache_dir, b->cache_dir)))
+        return "store.cache_max_mib (the bound of cache_dir)";
     return NULL;
 }

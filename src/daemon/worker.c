@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "daemon/addr.h"
+#include "daemon/offload.h"
 #include "daemon/worker.h"
 #include "store/stats.h"
 #include "util/errbuf.h"
@@ -205,6 +206,7 @@ use_site(struct worker *w, struct site *site)
     e->timeout = site->cfg.timeout;
     e->cache_control = site->cfg.cache_control;
     e->miss_cache_control = site->miss_cache_control;
+    e->job_timeout = site->cfg.job_timeout;
 }
 
 static bool
@@ -401,6 +403,7 @@ set_conn_env(struct worker *w, struct site *site)
     e->max_conns = p->max_conns;
     e->clients = p->clients;
     e->metrics = w->metrics;
+    e->offload = p->offload;
     e->drained = worker_finish;
     e->drained_arg = w;
     w->log.log = p->log;
@@ -451,6 +454,11 @@ worker_init(struct worker *w, const struct worker_params *p, struct site *site,
         event_add(w->pipe_ev, NULL) == -1 || conn_env_init(&w->conns) == -1 ||
         add_beat(w) == -1)
         goto fail;
+    if (p->offload != NULL) {
+        w->conns.box = offload_box_new(w->base, conn_task_ready, &w->conns);
+        if (w->conns.box == NULL)
+            goto fail;
+    }
     return 0;
 fail:
     errbuf_set(err, errlen, "worker: out of memory");
@@ -500,6 +508,7 @@ worker_cleanup(struct worker *w)
         conn_env_close_all(&w->conns);
         conn_env_cleanup(&w->conns);
     }
+    offload_box_free(w->conns.box); /* after offload_free(): see server.c */
     for (unsigned i = 0; i < w->nlisteners; i++)
         drop_listener(w, i);
     w->nlisteners = 0;

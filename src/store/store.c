@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <fcntl.h>
@@ -13,11 +14,13 @@
 #include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/errbuf.h"
 #include "store/beneath.h"
 #include "store/cab.h"
+#include "store/cachedir.h"
 #include "store/dircache.h"
 #include "store/layout.h"
 #include "util/log.h"
@@ -46,6 +49,7 @@ struct failed_twin {
 };
 
 struct store {
+    atomic_uint refs;
     int root_fd;
     char *root; /* the path it was opened by (store_check_root()) */
     struct dircache *dc;
@@ -53,7 +57,8 @@ struct store {
     char *ptr_path[STORE_MAX_PTR_ROOTS]; /* without trailing '/' */
     int ptr_fd[STORE_MAX_PTR_ROOTS];
     int cache_fd;
-    uint64_t max_expanded; /* UINT64_MAX: no cap */
+    uint64_t max_expanded;  /* UINT64_MAX: no cap */
+    struct cachedir *bound; /* borrowed; NULL: the cache is not bounded */
     pthread_mutex_t failed_lock;
     struct failed_twin failed[FAILED_SLOTS];
 };
@@ -136,8 +141,10 @@ store_new(const struct store_opts *o, char *err, size_t errlen)
         errbuf_set(err, errlen, "store.root %s: out of memory", o->root);
         return NULL;
     }
+    atomic_init(&s->refs, 1);
     s->cache_fd = -1;
     s->max_expanded = o->max_expanded > 0 ? o->max_expanded : UINT64_MAX;
+    s->bound = o->cache_bound;
     pthread_mutex_init(&s->failed_lock, NULL);
     s->root_fd = open_root(o->root);
     if (s->root_fd == -1) {
@@ -165,9 +172,15 @@ store_new(const struct store_opts *o, char *err, size_t errlen)
 }
 
 void
+store_hold(struct store *s)
+{
+    atomic_fetch_add(&s->refs, 1);
+}
+
+void
 store_free(struct store *s)
 {
-    if (s == NULL)
+    if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
         return;
     dircache_free(s->dc);
     for (unsigned i = 0; i < s->nptr; i++) {
@@ -343,6 +356,7 @@ expand_into(int dir_fd, const char *stored, const char *name, int twin_fd,
             const char *want, uint64_t max_size, struct stat *st)
 {
     char tmp[NAME_MAX + 1], why[256];
+    struct timespec t0, t1;
     int ofd, rc, e;
 
     if (snprintf(tmp, sizeof(tmp), "%s.tmp%ld", name, (long)getpid()) >=
@@ -357,8 +371,14 @@ expand_into(int dir_fd, const char *stored, const char *name, int twin_fd,
         log_warn("expand %s: create", stored);
         return -1;
     }
+    log_debug("expand %s: start", stored);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     rc = cab_expand_fd(twin_fd, want, ofd, max_size, why, sizeof(why));
     e = errno;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    log_debug("expand %s: end after %ld ms", stored,
+              (long)((t1.tv_sec - t0.tv_sec) * 1000 +
+                     (t1.tv_nsec - t0.tv_nsec) / 1000000));
     close(ofd);
     if (rc == -1) {
         log_warnx("expand %s: %s", stored, why);
@@ -439,7 +459,7 @@ open_lock(int dir_fd, const char *name)
 /*
  * Serves twin (a CAB) expanded. A lock file per cached file makes
  * concurrent first requests, of any thread or process, expand it once.
- * The expansion runs on the calling worker's thread.
+ * Blocking: store_expand() runs it off the event loop.
  */
 static int
 expand_cached(struct store *s, const char *stored, int twin_fd,
@@ -464,6 +484,8 @@ expand_cached(struct store *s, const char *stored, int twin_fd,
         return -1;
     }
     fd = open_fresh(dfd, name, twin, st);
+    if (fd != -1 && s->bound != NULL)
+        cachedir_touch(s->bound, (uint64_t)st->st_ino);
     if (fd == -1 && failed_before(s, twin)) {
         store_stats_count(STORE_STAT_CAB_SKIPPED);
         errno = ENOENT; /* no new attempt, and no new log line */
@@ -472,6 +494,12 @@ expand_cached(struct store *s, const char *stored, int twin_fd,
         store_stats_count(fd != -1 ? STORE_STAT_CAB_OK : STORE_STAT_CAB_FAILED);
         if (fd == -1 && errno == ENOENT)
             remember_failure(s, twin);
+        if (fd != -1 && s->bound != NULL &&
+            !cachedir_add(s->bound, stored, (uint64_t)st->st_ino,
+                          (uint64_t)st->st_size))
+            log_warnx("expand %s: %lld bytes, over store.cache_max_mib: "
+                      "kept alone until the next expansion",
+                      stored, (long long)st->st_size);
     }
     e = errno;
     close(lfd); /* releases the lock */
@@ -480,9 +508,52 @@ expand_cached(struct store *s, const char *stored, int twin_fd,
     return fd;
 }
 
-/* twin is the stored path of a CAB: serve its member want expanded. */
+/*
+ * The expansion of twin if the cache holds a fresh one (no lock: a cached
+ * file appears only by rename, whole), else -1 with ENOENT for a twin
+ * whose expansion failed before, or EINPROGRESS with *job filled.
+ */
 static int
-open_twin(struct store *s, const char *twin, const char *want, struct stat *st)
+find_expanded(struct store *s, const char *twin, const struct stat *tst,
+              const char *want, struct stat *st, struct store_job *job)
+{
+    const char *name;
+    int dfd = cache_dir_of(s->cache_fd, twin, &name);
+    int fd;
+
+    if (dfd == -1) {
+        log_warn("expand %s: cache directory", twin);
+        return -1;
+    }
+    fd = open_fresh(dfd, name, tst, st);
+    close(dfd);
+    if (fd != -1) {
+        if (s->bound != NULL)
+            cachedir_touch(s->bound, (uint64_t)st->st_ino);
+        return fd;
+    }
+    if (failed_before(s, tst)) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (snprintf(job->twin, sizeof(job->twin), "%s", twin) >=
+            (int)sizeof(job->twin) ||
+        snprintf(job->want, sizeof(job->want), "%s", want) >=
+            (int)sizeof(job->want)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    errno = EINPROGRESS;
+    return -1;
+}
+
+/*
+ * twin is the stored path of a CAB: serve its member want expanded. With
+ * a job, an expansion still to be made is left to store_expand().
+ */
+static int
+open_twin(struct store *s, const char *twin, const char *want, struct stat *st,
+          struct store_job *job)
 {
     struct stat tst;
     int tfd = open_file(s->root_fd, twin, &tst);
@@ -490,9 +561,31 @@ open_twin(struct store *s, const char *twin, const char *want, struct stat *st)
 
     if (tfd == -1)
         return -1;
-    fd = expand_cached(s, twin, tfd, &tst, want, st);
+    if (job != NULL)
+        fd = find_expanded(s, twin, &tst, want, st, job);
+    else
+        fd = expand_cached(s, twin, tfd, &tst, want, st);
+    if (fd == -1) {
+        int e = errno;
+
+        close(tfd);
+        errno = e;
+        return -1;
+    }
     close(tfd);
     return fd;
+}
+
+int
+store_expand(struct store *s, const struct store_job *job)
+{
+    struct stat st;
+    int fd = open_twin(s, job->twin, job->want, &st, NULL);
+
+    if (fd == -1)
+        return -1;
+    close(fd);
+    return 0;
 }
 
 /* PATH:<v> of a file.ptr: served only beneath a pointer root. */
@@ -576,7 +669,8 @@ names_the_key_dir(const char *rel, const char *base)
  */
 static int
 open_in_dir(struct store *s, const char *rel, const char *sdir,
-            const char *base, struct stat *st, enum store_stat *kind)
+            const char *base, struct stat *st, enum store_stat *kind,
+            struct store_job *job)
 {
     char twin[NAME_MAX + 1], found[NAME_MAX + 1], path[PATH_MAX];
     const char *names[3] = {base, NULL, NULL};
@@ -601,7 +695,7 @@ open_in_dir(struct store *s, const char *rel, const char *sdir,
     }
     if (idx > 0 && names[idx] == twin) {
         *kind = STORE_STAT_TWIN;
-        return open_twin(s, path, base, st);
+        return open_twin(s, path, base, st, job);
     }
     if (idx > 0) {
         *kind = STORE_STAT_POINTER;
@@ -620,7 +714,7 @@ open_in_dir(struct store *s, const char *rel, const char *sdir,
  */
 static int
 lookup_slow(struct store *s, const char *rel, struct stat *st,
-            enum store_stat *kind)
+            enum store_stat *kind, struct store_job *job)
 {
     char dir[PATH_MAX], sdir[PATH_MAX], prefix[LAYOUT_TIER_MAX];
     const char *slash = strrchr(rel, '/');
@@ -633,7 +727,7 @@ lookup_slow(struct store *s, const char *rel, struct stat *st,
     dir[dlen] = '\0';
     *kind = STORE_STAT_CASE_FOLDED;
     if (dircache_resolve(s->dc, dir, sdir, sizeof(sdir), &two_tier) == 0) {
-        fd = open_in_dir(s, rel, sdir, base, st, kind);
+        fd = open_in_dir(s, rel, sdir, base, st, kind, job);
         if (fd != -1 || errno != ENOENT)
             return fd;
     }
@@ -646,12 +740,13 @@ lookup_slow(struct store *s, const char *rel, struct stat *st,
         dircache_resolve(s->dc, dir, sdir, sizeof(sdir), NULL) == -1)
         return -1;
     *kind = STORE_STAT_TWO_TIER;
-    return open_in_dir(s, rel, sdir, base, st, kind);
+    return open_in_dir(s, rel, sdir, base, st, kind, job);
 }
 
-/* store_lookup() without the counting; *kind: how a hit was found. */
+/* store_find() without the counting; *kind: how a hit was found. */
 static int
-lookup(struct store *s, const char *rel, struct stat *st, enum store_stat *kind)
+lookup(struct store *s, const char *rel, struct stat *st, enum store_stat *kind,
+       struct store_job *job)
 {
     char stored[PATH_MAX];
     int fd = open_file(s->root_fd, rel, st);
@@ -669,7 +764,7 @@ lookup(struct store *s, const char *rel, struct stat *st, enum store_stat *kind)
             return fd;
         dircache_forget(s->dc, rel);
     }
-    fd = lookup_slow(s, rel, st, kind);
+    fd = lookup_slow(s, rel, st, kind, job);
     if (fd == -1 && (errno == ENOTDIR || errno == ENAMETOOLONG))
         errno = ENOENT;
     return fd;
@@ -694,11 +789,20 @@ failure_kind(int err)
 int
 store_lookup(struct store *s, const char *rel, struct stat *st)
 {
+    return store_find(s, rel, st, NULL);
+}
+
+int
+store_find(struct store *s, const char *rel, struct stat *st,
+           struct store_job *job)
+{
     enum store_stat kind;
-    int fd = lookup(s, rel, st, &kind);
+    int fd = lookup(s, rel, st, &kind, job);
     int saved = errno;
 
-    store_stats_count(fd != -1 ? kind : failure_kind(saved));
+    /* An expansion left to a job is counted when the retry finds it. */
+    if (fd != -1 || saved != EINPROGRESS)
+        store_stats_count(fd != -1 ? kind : failure_kind(saved));
     errno = saved;
     return fd;
 }

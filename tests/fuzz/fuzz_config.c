@@ -124,6 +124,10 @@ check_ok(const struct config *c, bool has_r, bool has_file)
     CHECK(c->max_connections >= 1 && c->max_connections <= 1000000);
     CHECK(c->max_connections_per_client <= 1000000);
     CHECK(c->max_expanded_mib >= 1 && c->max_expanded_mib <= 1048576);
+    CHECK(c->cache_max_mib <= 16777216);
+    CHECK(c->job_threads >= 1 && c->job_threads <= 64);
+    CHECK(c->job_queue >= 1 && c->job_queue <= 65536);
+    CHECK(c->job_timeout >= 1 && c->job_timeout <= 3600);
     CHECK(c->timeout >= 1 && c->timeout <= 3600);
     CHECK(c->shutdown_timeout <= 3600);
     CHECK(c->max_header_size >= 1024 && c->max_header_size <= 1048576);

@@ -1038,6 +1038,90 @@ static const struct config_case config_cases[] = {
      CONFIG_ERROR,
      NUM_FILE("store.max_expanded_mib", "1048577", "1 to 1048576")},
 
+    /* store.cache_max_mib: 0 to 16777216. */
+    {"--cache-max-mib=0",
+     NULL,
+     {"--cache-max-mib=0"},
+     CONFIG_OK,
+     "cache_max_mib=0"},
+    {"--cache-max-mib=16777217",
+     NULL,
+     {"--cache-max-mib=16777217"},
+     CONFIG_ERROR,
+     NUM_FLAG("--cache-max-mib", "16777217", "0 to 16777216")},
+    {"file: cache_max_mib 512",
+     ONE_KEY("store", "cache_max_mib = 512"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file cache_max_mib=512"},
+    {"file: cache_max_mib x",
+     ONE_KEY("store", "cache_max_mib = x"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("store.cache_max_mib", "x", "0 to 16777216")},
+
+    /* server.job_threads: 1 to 64. */
+    {"--job-threads=64",
+     NULL,
+     {"--job-threads=64"},
+     CONFIG_OK,
+     "job_threads=64"},
+    {"--job-threads=0",
+     NULL,
+     {"--job-threads=0"},
+     CONFIG_ERROR,
+     NUM_FLAG("--job-threads", "0", "1 to 64")},
+    {"file: job_threads 3",
+     ONE_KEY("server", "job_threads = 3"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file job_threads=3"},
+    {"file: job_threads 65",
+     ONE_KEY("server", "job_threads = 65"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("server.job_threads", "65", "1 to 64")},
+
+    /* server.job_queue: 1 to 65536. */
+    {"--job-queue=1", NULL, {"--job-queue=1"}, CONFIG_OK, "job_queue=1"},
+    {"--job-queue=0",
+     NULL,
+     {"--job-queue=0"},
+     CONFIG_ERROR,
+     NUM_FLAG("--job-queue", "0", "1 to 65536")},
+    {"file: job_queue 1000",
+     ONE_KEY("server", "job_queue = 1000"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file job_queue=1000"},
+    {"file: job_queue 65537",
+     ONE_KEY("server", "job_queue = 65537"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("server.job_queue", "65537", "1 to 65536")},
+
+    /* server.job_timeout: 1 to 3600. */
+    {"--job-timeout=3600",
+     NULL,
+     {"--job-timeout=3600"},
+     CONFIG_OK,
+     "job_timeout=3600"},
+    {"--job-timeout=0",
+     NULL,
+     {"--job-timeout=0"},
+     CONFIG_ERROR,
+     NUM_FLAG("--job-timeout", "0", "1 to 3600")},
+    {"file: job_timeout 30",
+     ONE_KEY("server", "job_timeout = 30"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file job_timeout=30"},
+    {"file: job_timeout 3601",
+     ONE_KEY("server", "job_timeout = 3601"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("server.job_timeout", "3601", "1 to 3600")},
+
     /* http.max_ranges, --max-ranges: 1 to RANGE_MAX (64). */
     {"--max-ranges=1", NULL, {"--max-ranges=1"}, CONFIG_OK, "max_ranges=1"},
     {"--max-ranges 64",
@@ -1374,6 +1458,14 @@ describe(const struct config *cfg, char *buf, size_t bufsz)
     if (cfg->max_connections_per_client != 1024)
         append_uint(buf, bufsz, "max_connections_per_client=",
                     cfg->max_connections_per_client);
+    if (cfg->cache_max_mib != 10240)
+        append_uint(buf, bufsz, "cache_max_mib=", cfg->cache_max_mib);
+    if (cfg->job_threads != 2)
+        append_uint(buf, bufsz, "job_threads=", cfg->job_threads);
+    if (cfg->job_queue != 64)
+        append_uint(buf, bufsz, "job_queue=", cfg->job_queue);
+    if (cfg->job_timeout != 300)
+        append_uint(buf, bufsz, "job_timeout=", cfg->job_timeout);
     if (cfg->check_only)
         append(buf, bufsz, "check_only", "");
 }
