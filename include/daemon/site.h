@@ -48,8 +48,8 @@ struct site {
  */
 struct site *site_new(struct config *cfg, const struct site *prev,
                       const char *boundary, struct metrics *metrics,
-                      struct cachedir *bound,
-                      bool check_only, char *err, size_t errlen);
+                      struct cachedir *bound, bool check_only, char *err,
+                      size_t errlen);
 
 /* Takes one more reference. */
 void site_hold(struct site *s);

@@ -993,7 +993,7 @@ server_free(struct server *srv)
         event_base_free(srv->base);
     accesslog_close(srv->log);
     site_release(srv->site);
-    cachedir_free(srv->cache); /* after the stores that record in it */
+    cachedir_free(srv->cache);  /* after the stores that record in it */
     metrics_free(srv->metrics); /* after the workers and the sites */
     pthread_mutex_destroy(&srv->ack_lock);
     pthread_cond_destroy(&srv->ack_cond);
