@@ -33,6 +33,8 @@ struct answer {
     bool validators;  /* 200, 206, 304: Last-Modified, ETag, Cache-Control */
     bool head_only;   /* HEAD: headers as for GET, no body bytes */
     bool close;       /* the connection closes after this answer */
+    const char *challenge; /* 401: the WWW-Authenticate value (borrowed) */
+    unsigned retry_after;  /* 429: Retry-After seconds */
     /* File answers (200, 206, 304) and 416. */
     int fd;         /* owned by the answer while != -1 */
     struct stat st; /* the file's, for size and validators */

@@ -11,6 +11,16 @@
 #include <stdio.h>
 
 #define CONFIG_MAX_ADDRS 16
+#define CONFIG_MAX_ACL 64   /* CIDR rules of one list */
+#define CONFIG_MAX_PATHS 32 /* [path "..."] sections */
+
+/* One [path "PREFIX"] section: access rules for paths under PREFIX. */
+struct config_path {
+    char *prefix;               /* as written, starting with '/' */
+    char *acl[CONFIG_MAX_ACL];  /* "+CIDR" (allow) or "-CIDR" (deny), in order */
+    unsigned nacl;
+    int auth;                   /* -1: as the server; 0: off; 1: on */
+};
 
 struct config {
     char *file;                            /* -c FILE, or NULL */
@@ -38,6 +48,18 @@ struct config {
     unsigned max_ranges;       /* ranges honoured per request */
     char *cache_control;       /* Cache-Control of hits */
     unsigned miss_max_age;     /* max-age of 404s, seconds */
+    char *htpasswd;            /* auth.htpasswd */
+    char *auth_realm;          /* auth.realm */
+    char *tokens;              /* auth.tokens: bearer tokens */
+    unsigned auth_max_failures; /* failures per window that lock out; 0 off */
+    unsigned auth_window;       /* seconds failures are counted over */
+    unsigned auth_lockout;      /* seconds a lock-out lasts */
+    char *acl[CONFIG_MAX_ACL];  /* access.allow/deny: "+CIDR" or "-CIDR" */
+    unsigned nacl;
+    char *trusted_proxies[CONFIG_MAX_ACL]; /* CIDR text */
+    unsigned ntrusted_proxies;
+    struct config_path paths[CONFIG_MAX_PATHS];
+    unsigned npaths;
     bool check_only;           /* --check-config */
     bool verbose;              /* -v: debug lines on stderr */
 };

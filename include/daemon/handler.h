@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "daemon/access.h"
 #include "daemon/answer.h"
 #include "http/head.h"
 
@@ -26,6 +27,14 @@ struct handler_env {
     bool serve_admin;              /* 000Admin/ is served */
     unsigned max_ranges;           /* ranges honoured per request */
     const char *boundary;          /* multipart/byteranges boundary */
+    const struct access *access;   /* borrowed; NULL: everything open */
+    struct guard *guard;           /* borrowed: failure counters, cache */
+};
+
+/* Who asks: in from the connection, out the user for the access log. */
+struct handler_client {
+    struct acl_addr addr;       /* the client, trusted proxies resolved */
+    char user[ACCESS_USER_LEN]; /* out: the authenticated user, or "" */
 };
 
 /* Scratch space of one worker thread, reused by every request. */
@@ -36,10 +45,13 @@ struct handler_scratch {
 /*
  * Decides the answer to h (whose values are NUL-terminated: see
  * head_nul_terminate()) into a, which the caller reset. now: the time the
- * request is judged at. A file answer leaves its descriptor in a->fd for
- * the caller to send and close.
+ * request is judged at. cl names the client (access.h: access_client())
+ * and receives the user. A file answer leaves its descriptor in a->fd for
+ * the caller to send and close. A client the [access] list refuses gets
+ * 403 with a->close set, before anything else is looked at.
  */
 void handler_serve(const struct handler_env *env, struct handler_scratch *s,
-                   const struct head *h, time_t now, struct answer *a);
+                   const struct head *h, struct handler_client *cl,
+                   time_t now, struct answer *a);
 
 #endif

@@ -10,6 +10,8 @@ answer_reset(struct answer *a)
     a->body = ANSWER_BODY_NONE;
     a->text = NULL;
     a->allow = a->keyed = a->validators = a->head_only = a->close = false;
+    a->challenge = NULL;
+    a->retry_after = 0;
     a->fd = -1;
     a->nranges = 0;
     a->multipart = false;

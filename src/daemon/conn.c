@@ -66,6 +66,8 @@ struct xchg {
     uint64_t sent;      /* bytes of this answer sent */
     const char *method; /* for the access log: NUL-terminated in in[] */
     const char *target, *version, *referer, *user_agent;
+    char client[ACL_ADDR_TEXT]; /* for the log: "" is the peer */
+    char user[ACCESS_USER_LEN]; /* for the log: "" is none */
     char out[OUT_CAP];
     char in[]; /* max_header_size bytes */
 };
@@ -292,7 +294,7 @@ log_answer(struct conn *c, time_t now)
     struct xchg *x = c->x;
     char line[ACCESSLOG_LINE_MAX];
     struct accesslog_entry e = {
-        c->peer,
+        x->client[0] != '\0' ? x->client : c->peer,
         now,
         x->method,
         x->target,
@@ -301,6 +303,7 @@ log_answer(struct conn *c, time_t now)
         x->sent > x->hdr_len ? x->sent - x->hdr_len : 0,
         x->referer,
         x->user_agent,
+        x->user,
     };
     struct timeval flush = {0, 100 * 1000};
     size_t len = now == env->date_at
@@ -767,6 +770,28 @@ start_answer(struct conn *c, bool keep_alive_10, time_t now)
     return conn_output(c);
 }
 
+/*
+ * The handler's answer for the client behind the peer (trusted proxies
+ * resolved: access.h), whose address and user the log line shows.
+ */
+static void
+serve_client(struct conn *c, const struct head *h, time_t now)
+{
+    struct conn_env *env = c->env;
+    struct xchg *x = c->x;
+    struct handler_client cl;
+    struct acl_addr peer;
+
+    if (acl_addr_from_sockaddr((const struct sockaddr *)&c->peer_addr,
+                               &peer) == -1)
+        memset(&peer, 0, sizeof(peer));
+    access_client(env->handler->access, &peer, h, &cl.addr);
+    if (memcmp(&cl.addr, &peer, sizeof(peer)) != 0)
+        acl_addr_format(&cl.addr, x->client);
+    handler_serve(env->handler, &env->scratch, h, &cl, now, &x->a);
+    memcpy(x->user, cl.user, sizeof(x->user));
+}
+
 /* The head in[0..end) has arrived: parse, decide, answer. */
 static enum step
 serve_head(struct conn *c, size_t end)
@@ -785,6 +810,7 @@ serve_head(struct conn *c, size_t end)
 
     x->head_len = end;
     answer_reset(&x->a);
+    x->client[0] = x->user[0] = '\0';
     if (rc != HEAD_OK) {
         log_fields_of_bad_head(x, end);
         answer_text(&x->a, status[rc], why);
@@ -793,8 +819,8 @@ serve_head(struct conn *c, size_t end)
     }
     head_nul_terminate(x->in, h);
     log_fields_of_head(x, h);
-    handler_serve(env->handler, &env->scratch, h, now, &x->a);
-    x->a.close = must_close(c, h);
+    serve_client(c, h, now);
+    x->a.close = x->a.close || must_close(c, h);
     return start_answer(c, !x->a.close && h->minor == 0, now);
 }
 
@@ -808,6 +834,7 @@ serve_overflow(struct conn *c)
 
     x->head_len = x->in_len;
     answer_reset(&x->a);
+    x->client[0] = x->user[0] = '\0';
     log_fields_of_bad_head(x, x->in_len);
     answer_text(&x->a, rc == HEAD_URI_TOO_LONG ? 414 : 431, why);
     x->a.close = true;

@@ -252,9 +252,44 @@ serve_debuginfod(const struct handler_env *env, struct handler_scratch *s,
     serve_file(env, s, h, now, a);
 }
 
+/*
+ * The path's access rule (access.h); true when the request may go on,
+ * else the answer is decided: 403 (closing), 401 with the challenge, 429.
+ */
+static bool
+access_granted(const struct handler_env *env, const struct head *h,
+               const char *path, struct handler_client *cl, time_t now,
+               struct answer *a)
+{
+    struct access_result res;
+
+    if (env->access == NULL)
+        return true;
+    switch (access_check(env->access, env->guard, path, &cl->addr, h, now,
+                         &res)) {
+    case ACCESS_OK:
+        memcpy(cl->user, res.user, sizeof(cl->user));
+        return true;
+    case ACCESS_FORBIDDEN:
+        answer_text(a, 403, "forbidden\n");
+        a->close = true;
+        return false;
+    case ACCESS_UNAUTHORIZED:
+        answer_text(a, 401, "unauthorized: credentials needed\n");
+        a->challenge = access_challenge(env->access);
+        return false;
+    case ACCESS_LOCKED:
+        answer_text(a, 429, "too many failed logins: try again later\n");
+        a->retry_after = res.retry_after;
+        return false;
+    }
+    return false;
+}
+
 static void
 serve_path(const struct handler_env *env, struct handler_scratch *s,
-           const struct head *h, time_t now, struct answer *a)
+           const struct head *h, struct handler_client *cl, time_t now,
+           struct answer *a)
 {
     char path[PATH_MAX];
     size_t len;
@@ -272,6 +307,8 @@ serve_path(const struct handler_env *env, struct handler_scratch *s,
         answer_text(a, 414, "URI too long\n");
         return;
     }
+    if (!access_granted(env, h, path, cl, now, a))
+        return;
     if (h->m == HEAD_M_OPTIONS) {
         answer_text(a, 204, "");
         return;
@@ -296,8 +333,16 @@ serve_path(const struct handler_env *env, struct handler_scratch *s,
 
 void
 handler_serve(const struct handler_env *env, struct handler_scratch *s,
-              const struct head *h, time_t now, struct answer *a)
+              const struct head *h, struct handler_client *cl, time_t now,
+              struct answer *a)
 {
+    cl->user[0] = '\0';
+    /* First of all: a refused address learns nothing, not even 405. */
+    if (env->access != NULL && !access_ip_allowed(env->access, &cl->addr)) {
+        answer_text(a, 403, "forbidden\n");
+        a->close = true;
+        return;
+    }
     if (!method_allowed(h, a))
         return;
     if (h->m == HEAD_M_OPTIONS)
@@ -306,7 +351,7 @@ handler_serve(const struct handler_env *env, struct handler_scratch *s,
         answer_text(a, 204, "");
         return;
     }
-    serve_path(env, s, h, now, a);
+    serve_path(env, s, h, cl, now, a);
     if (a->body == ANSWER_BODY_TEXT && h->m == HEAD_M_HEAD)
         a->head_only = true;
 }

@@ -22,6 +22,7 @@
 #include "daemon/worker.h"
 #include "store/debuginfod.h"
 #include "store/store.h"
+#include "daemon/access.h"
 #include "util/errbuf.h"
 #include "util/log.h"
 
@@ -40,6 +41,8 @@ struct server {
     struct handler_env handler;
     struct worker_params params;
     struct clients *clients; /* per-address counts; NULL: no cap */
+    struct access *access;   /* the policy: read-only once built */
+    struct guard *guard;     /* failure counters and check cache */
     struct worker *workers;
     unsigned nworkers;
     struct event_base *base; /* main thread: signals only */
@@ -60,6 +63,24 @@ libevent_log(int severity, const char *msg)
         log_warnx("libevent: %s", msg);
 }
 
+/* The policy and, beside it, the guard that outlives reloads. */
+static int
+open_access(struct server *srv, const struct config *cfg, char *err,
+            size_t errlen)
+{
+    struct guard_limits limits = access_guard_limits(cfg);
+
+    srv->access = access_new(cfg, err, errlen);
+    if (srv->access == NULL)
+        return -1;
+    srv->guard = guard_new(&limits);
+    if (srv->guard == NULL) {
+        errbuf_set(err, errlen, "access guard: out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 static struct store *
 open_store(const struct config *cfg, char *err, size_t errlen)
 {
@@ -76,9 +97,15 @@ server_check(const struct config *cfg, char *err, size_t errlen)
     struct store *store = open_store(cfg, err, errlen);
     SSL_CTX *ssl;
 
+    struct access *ac;
+
     if (store == NULL)
         return -1;
     store_free(store);
+    ac = access_new(cfg, err, errlen); /* reads htpasswd and tokens */
+    if (ac == NULL)
+        return -1;
+    access_free(ac);
     if (cfg->ntls_listen == 0)
         return 0;
     ssl = tls_ctx_new(cfg->tls_cert, cfg->tls_key, err, errlen);
@@ -194,9 +221,11 @@ server_open(struct server *srv, char *err, size_t errlen)
     srv->log = accesslog_open(cfg->access_log, err, errlen);
     if (srv->log == NULL)
         return -1;
-    srv->handler =
-        (struct handler_env){srv->store, srv->debuginfod, cfg->serve_admin,
-                             cfg->max_ranges, srv->boundary};
+    if (open_access(srv, cfg, err, errlen) == -1)
+        return -1;
+    srv->handler = (struct handler_env){
+        srv->store,    srv->debuginfod, cfg->serve_admin, cfg->max_ranges,
+        srv->boundary, srv->access,     srv->guard};
     srv->base = event_base_new();
     if (srv->base == NULL) {
         errbuf_set(err, errlen, "event base: out of memory");
@@ -452,6 +481,8 @@ server_free(struct server *srv)
         SSL_CTX_free(srv->ssl);
     debuginfod_free(srv->debuginfod);
     store_free(srv->store);
+    access_free(srv->access);
+    guard_free(srv->guard);
     pthread_mutex_destroy(&srv->flush_lock);
     pthread_cond_destroy(&srv->flush_cond);
     free(srv);
