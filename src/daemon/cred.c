@@ -136,6 +136,20 @@ scheme_len(const char *v, size_t len, const char *scheme)
     return i;
 }
 
+/* Does v start with scheme, case-blind, followed by no letter or digit? */
+static bool
+starts_scheme(const char *v, size_t len, const char *scheme)
+{
+    size_t n = strlen(scheme);
+    char c;
+
+    if (len < n || strncasecmp(v, scheme, n) != 0)
+        return false;
+    c = len > n ? v[n] : ' ';
+    return !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+             (c >= 'a' && c <= 'z'));
+}
+
 enum cred_kind
 cred_parse_authorization(const char *v, size_t len, struct cred *out)
 {
@@ -155,11 +169,9 @@ cred_parse_authorization(const char *v, size_t len, struct cred *out)
         out->token_len = len - skip;
         return CRED_BEARER;
     }
-    /* "Basic" or "Bearer" alone, or without its space: malformed. */
-    if ((len >= 5 && strncasecmp(v, "Basic", 5) == 0 &&
-         (len == 5 || v[5] == ' ')) ||
-        (len >= 6 && strncasecmp(v, "Bearer", 6) == 0 &&
-         (len == 6 || v[6] == ' ')))
+    /* "Basic" or "Bearer" alone, or with a tab or other byte for the
+     * space: malformed, not another scheme. */
+    if (starts_scheme(v, len, "Basic") || starts_scheme(v, len, "Bearer"))
         return CRED_BAD;
     return CRED_NONE;
 }
