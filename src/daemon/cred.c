@@ -225,6 +225,16 @@ hash_shape_ok(const char *h, size_t len, const char **name)
            strlen(d + 1) == want && crypt64_run(d + 1, want);
 }
 
+/* Only spaces (a tab is refused before as a control byte)? */
+static bool
+blank(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != ' ')
+            return false;
+    return true;
+}
+
 static enum cred_line_rc
 bad(char *why, size_t whylen, const char *reason)
 {
@@ -243,7 +253,7 @@ cred_htpasswd_line(const char *line, size_t len, struct cred_user *out,
         return bad(why, whylen, "line too long");
     if (memchr(line, '\0', len) != NULL || has_ctl((const void *)line, len))
         return bad(why, whylen, "control byte in the line");
-    if (len == 0 || line[0] == '#' || strspn(line, " \t") == len)
+    if (len == 0 || line[0] == '#' || blank(line, len))
         return CRED_LINE_SKIP;
     colon = memchr(line, ':', len);
     if (colon == NULL)
@@ -274,7 +284,7 @@ static bool
 is_name_char(char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
-           (c >= 'a' && c <= 'z') || strchr("._-@", c) != NULL;
+           (c >= 'a' && c <= 'z') || (c != '\0' && strchr("._-@", c) != NULL);
 }
 
 /* The next word of line[*i..len), skipping blanks; its length (0: none). */
