@@ -9,8 +9,9 @@
 set -euo pipefail
 
 # The compiler, CMake and every library the top CMakeLists.txt looks for.
+# libcrypt-dev: crypt_rn() checks the htpasswd hashes (src/daemon/cred.c).
 run_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev libinih-dev
-    libmspack-dev libelf-dev libdw-dev libgcab-dev)
+    libmspack-dev libelf-dev libdw-dev libgcab-dev libcrypt-dev)
 
 # What the tests link, and the commands they run (grep tests/ for them):
 #   libcmocka-dev, libcurl4-openssl-dev: every test program links them
@@ -22,8 +23,10 @@ run_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev libinih-dev
 #   binutils: objcopy, readelf, strip for the ELF fixtures
 #   clang-format: make test's format check
 #   libclang-rt-14-dev: clang -fsanitize=fuzzer (make fuzz, make test)
+#   apache2-utils: htpasswd makes the users of tests/integration/test_access.c
 test_pkgs=(libcmocka-dev libcurl4-openssl-dev openssl debuginfod gdb
-    cabextract gcab clang lld llvm binutils clang-format libclang-rt-14-dev)
+    cabextract gcab clang lld llvm binutils clang-format libclang-rt-14-dev
+    apache2-utils)
 
 # tests/bench/bench.sh: nginx to compare with, wrk for load; python3
 # (gen_store.py), curl and pgrep (procps) for its checks.

@@ -6,8 +6,9 @@
  *   peer - user [24/Nov/2026:13:35:51 +0000] "GET /a HTTP/1.1" 200 512 "-" "ua"
  *
  * The user is "-" when the request was not authenticated; in it a space is
- * escaped too (\x20), since the field is not quoted. Times are UTC. In the quoted fields '"', '\', control bytes and bytes
- * from 0x7f up are written as \xHH, as nginx does; an absent header is "-".
+ * escaped too (\x20), since the field is not quoted. Times are UTC. In the
+ * quoted fields '"', '\', control bytes and bytes from 0x7f up are written as
+ * \xHH, as nginx does; an absent header is "-".
  */
 #ifndef SYMSRVD_ACCESSLOG_H
 #define SYMSRVD_ACCESSLOG_H

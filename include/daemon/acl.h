@@ -73,8 +73,8 @@ enum acl_fwd_kind {
  * entry was a trusted proxy, so that an earlier line of the same field
  * (walked from the last line up) may name the client.
  */
-bool acl_forwarded_client(const char *value, size_t len,
-                          enum acl_fwd_kind kind, const struct acl_cidr *trusted,
-                          size_t ntrusted, struct acl_addr *client);
+bool acl_forwarded_client(const char *value, size_t len, enum acl_fwd_kind kind,
+                          const struct acl_cidr *trusted, size_t ntrusted,
+                          struct acl_addr *client);
 
 #endif

@@ -51,7 +51,7 @@ struct handler_scratch {
  * 403 with a->close set, before anything else is looked at.
  */
 void handler_serve(const struct handler_env *env, struct handler_scratch *s,
-                   const struct head *h, struct handler_client *cl,
-                   time_t now, struct answer *a);
+                   const struct head *h, struct handler_client *cl, time_t now,
+                   struct answer *a);
 
 #endif

@@ -38,7 +38,7 @@ struct access {
     size_t ntrusted;
     struct path_rule paths[CONFIG_MAX_PATHS];
     size_t npaths;
-    bool auth; /* credentials needed outside the path sections */
+    bool auth;               /* credentials needed outside the path sections */
     struct cred_user *users; /* sorted by name */
     size_t nusers;
     struct cred_token *tokens;
@@ -247,8 +247,7 @@ fill_paths(struct access *ac, const struct config *cfg, char *err,
 
         r->len = strlen(prefix);
         if (r->len >= sizeof(r->prefix)) {
-            errbuf_set(err, errlen, "path \"%s\": prefix too long",
-                       cp->prefix);
+            errbuf_set(err, errlen, "path \"%s\": prefix too long", cp->prefix);
             return -1;
         }
         memcpy(r->prefix, prefix, r->len + 1);

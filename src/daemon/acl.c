@@ -7,7 +7,7 @@
 #include "util/errbuf.h"
 #include "util/num.h"
 
-static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0,
+static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0,    0,
                                              0, 0, 0, 0, 0xff, 0xff};
 
 static void
@@ -177,8 +177,8 @@ node_parse(struct slice s, struct acl_addr *out)
         return acl_addr_parse(s.p + 1, (size_t)(close - s.p) - 1, out);
     }
     colon = memchr(s.p, ':', s.len);
-    if (colon != NULL && memchr(colon + 1, ':', s.len - (size_t)(colon - s.p) -
-                                                    1) == NULL)
+    if (colon != NULL &&
+        memchr(colon + 1, ':', s.len - (size_t)(colon - s.p) - 1) == NULL)
         return acl_addr_parse(s.p, (size_t)(colon - s.p), out); /* v4:port */
     return acl_addr_parse(s.p, s.len, out);
 }

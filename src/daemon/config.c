@@ -426,8 +426,7 @@ path_entry(struct config *cfg, const char *prefix, size_t len, char *why,
             strncmp(cfg->paths[i].prefix, prefix, len) == 0)
             return &cfg->paths[i];
     if (cfg->npaths == CONFIG_MAX_PATHS) {
-        errbuf_set(why, whylen, "more than %d path sections",
-                   CONFIG_MAX_PATHS);
+        errbuf_set(why, whylen, "more than %d path sections", CONFIG_MAX_PATHS);
         return NULL;
     }
     p = &cfg->paths[cfg->npaths];
@@ -451,8 +450,9 @@ set_path_key(struct config *cfg, const char *section, const char *name,
     struct config_path *p;
 
     if (path_section_prefix(section, &prefix, &len) == -1) {
-        errbuf_set(why, whylen, "unknown section (a path section is "
-                                "[path \"/PREFIX\"])");
+        errbuf_set(why, whylen,
+                   "unknown section (a path section is "
+                   "[path \"/PREFIX\"])");
         return -1;
     }
     for (size_t i = 0; i < len; i++) {
@@ -492,13 +492,11 @@ on_ini_entry(void *user, const char *section, const char *name,
     if (ctx->err_line != 0)
         return 1; /* report the first error only */
     if (d == NULL && strncasecmp(section, "path", 4) == 0) {
-        if (set_path_key(ctx->cfg, section, name, value, why, sizeof(why)) ==
-            0)
+        if (set_path_key(ctx->cfg, section, name, value, why, sizeof(why)) == 0)
             return 1;
     } else if (d == NULL) {
         errbuf_set(why, sizeof(why), "unknown key");
-    }
-    else if (apply(ctx->cfg, d, value, why, sizeof(why)) == 0)
+    } else if (apply(ctx->cfg, d, value, why, sizeof(why)) == 0)
         return 1;
     ctx->err_line = ctx->lineno;
     snprintf(ctx->err, sizeof(ctx->err), "%s.%s: %s", section, name, why);

@@ -782,8 +782,8 @@ serve_client(struct conn *c, const struct head *h, time_t now)
     struct handler_client cl;
     struct acl_addr peer;
 
-    if (acl_addr_from_sockaddr((const struct sockaddr *)&c->peer_addr,
-                               &peer) == -1)
+    if (acl_addr_from_sockaddr((const struct sockaddr *)&c->peer_addr, &peer) ==
+        -1)
         memset(&peer, 0, sizeof(peer));
     access_client(env->handler->access, &peer, h, &cl.addr);
     if (memcmp(&cl.addr, &peer, sizeof(peer)) != 0)

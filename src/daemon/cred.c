@@ -24,10 +24,9 @@ is_token68(const char *s, size_t len)
 {
     size_t i = 0;
 
-    while (i < len && ((s[i] >= '0' && s[i] <= '9') ||
-                       (s[i] >= 'A' && s[i] <= 'Z') ||
-                       (s[i] >= 'a' && s[i] <= 'z') ||
-                       strchr("-._~+/", s[i]) != NULL) &&
+    while (i < len &&
+           ((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z') ||
+            (s[i] >= 'a' && s[i] <= 'z') || strchr("-._~+/", s[i]) != NULL) &&
            s[i] != '\0')
         i++;
     if (i == 0)
@@ -203,8 +202,8 @@ hash_shape_ok(const char *h, size_t len, const char **name)
         *name = "APR1";
         p = h + 6;
         want = 22;
-    } else if (len >= 3 && (strncmp(h, "$5$", 3) == 0 ||
-                            strncmp(h, "$6$", 3) == 0)) {
+    } else if (len >= 3 &&
+               (strncmp(h, "$5$", 3) == 0 || strncmp(h, "$6$", 3) == 0)) {
         *name = h[1] == '5' ? "SHA-256-crypt" : "SHA-512-crypt";
         p = h + 3;
         want = h[1] == '5' ? 43 : 86;
@@ -221,8 +220,8 @@ hash_shape_ok(const char *h, size_t len, const char **name)
     }
     d = strchr(p, '$');
     return d != NULL && d > p && d - p <= (*name[0] == 'A' ? 8 : 16) &&
-           crypt64_run(p, (size_t)(d - p)) &&
-           strlen(d + 1) == want && crypt64_run(d + 1, want);
+           crypt64_run(p, (size_t)(d - p)) && strlen(d + 1) == want &&
+           crypt64_run(d + 1, want);
 }
 
 /* Only spaces (a tab is refused before as a control byte)? */
@@ -306,8 +305,8 @@ next_word(const char *line, size_t len, size_t *i, const char **w)
 }
 
 enum cred_line_rc
-cred_token_line(const char *line, size_t len, struct cred_token *out,
-                char *why, size_t whylen)
+cred_token_line(const char *line, size_t len, struct cred_token *out, char *why,
+                size_t whylen)
 {
     const char *tok, *name, *rest;
     size_t i = 0, tlen, nlen;

@@ -82,8 +82,7 @@ home_slot(const struct guard *g, const struct acl_addr *k)
 }
 
 static bool
-slot_idle(const struct client_slot *s, const struct guard_limits *l,
-          time_t now)
+slot_idle(const struct client_slot *s, const struct guard_limits *l, time_t now)
 {
     return !s->used ||
            (s->locked_until <= now && now - s->window_start >= l->window);

@@ -265,8 +265,8 @@ access_granted(const struct handler_env *env, const struct head *h,
 
     if (env->access == NULL)
         return true;
-    switch (access_check(env->access, env->guard, path, &cl->addr, h, now,
-                         &res)) {
+    switch (
+        access_check(env->access, env->guard, path, &cl->addr, h, now, &res)) {
     case ACCESS_OK:
         memcpy(cl->user, res.user, sizeof(cl->user));
         return true;

@@ -68,7 +68,8 @@ check_basic(const char *v, size_t len, const struct cred *c)
     CHECK(len > 6 && strncasecmp(v, "basic ", 6) == 0);
     while (start < len && v[start] == ' ')
         start++;
-    CHECK(len - start == strlen(enc) && memcmp(v + start, enc, len - start) == 0);
+    CHECK(len - start == strlen(enc) &&
+          memcmp(v + start, enc, len - start) == 0);
 }
 
 static void

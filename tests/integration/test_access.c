@@ -184,8 +184,8 @@ on_head(char *data, size_t size, size_t nmemb, void *arg)
  * (or NULL). Returns the status; r gets the header lines.
  */
 static long
-get(const char *path, const char *userpwd, const char *iface,
-    const char *hdr, struct resp *r)
+get(const char *path, const char *userpwd, const char *iface, const char *hdr,
+    struct resp *r)
 {
     CURL *c = curl_easy_init();
     struct curl_slist *list = NULL;
@@ -288,12 +288,12 @@ test_challenge(void **state)
 
     (void)state;
     assert_int_equal(get(PDB, NULL, NULL, NULL, &r), 401);
-    assert_string_equal(resp_header(&r, "WWW-Authenticate", v),
-                        "Basic realm=\"Symbols \\\"test\\\"\", charset=\"UTF-8\"");
+    assert_string_equal(
+        resp_header(&r, "WWW-Authenticate", v),
+        "Basic realm=\"Symbols \\\"test\\\"\", charset=\"UTF-8\"");
     assert_string_equal(resp_header(&r, "Cache-Control", v), "no-store");
-    assert_int_equal(get(PDB, "nobody:x", NULL, "X-Forwarded-For: 127.0.1.2",
-                         &r),
-                     401);
+    assert_int_equal(
+        get(PDB, "nobody:x", NULL, "X-Forwarded-For: 127.0.1.2", &r), 401);
     assert_non_null(resp_header(&r, "WWW-Authenticate", v));
     assert_true(logged("127.0.1.2 - - [", "\" 401 "));
 }
@@ -328,9 +328,9 @@ test_deny_closes(void **state)
     second = strstr(out + 1, "HTTP/1.1 ");
     assert_null(second);
     /* Matching no allow rule: the final deny = all. */
-    assert_int_equal(status(PDB, "bcrypt:pw-bcrypt", NULL,
-                            "X-Forwarded-For: 192.0.2.1"),
-                     403);
+    assert_int_equal(
+        status(PDB, "bcrypt:pw-bcrypt", NULL, "X-Forwarded-For: 192.0.2.1"),
+        403);
     assert_true(logged("203.0.113.66 - - [", "\" 403 "));
 }
 
@@ -339,9 +339,8 @@ static void
 test_allow(void **state)
 {
     (void)state;
-    assert_int_equal(status(PDB, "bcrypt:pw-bcrypt", NULL,
-                            "X-Forwarded-For: " OFFICE),
-                     200);
+    assert_int_equal(
+        status(PDB, "bcrypt:pw-bcrypt", NULL, "X-Forwarded-For: " OFFICE), 200);
     assert_int_equal(status(PDB, "bcrypt:pw-bcrypt", NULL,
                             "X-Forwarded-For: [2001:db8::5]:4711"),
                      200);
@@ -357,9 +356,9 @@ test_trusted_proxy(void **state)
     assert_int_equal(status(DEBUGINFO, NULL, NULL, "X-Forwarded-For: " OFFICE),
                      200);
     /* The rightmost untrusted address, not a spoofed one to its left. */
-    assert_int_equal(status(DEBUGINFO, NULL, NULL,
-                            "X-Forwarded-For: " OFFICE ", 127.0.0.9"),
-                     403);
+    assert_int_equal(
+        status(DEBUGINFO, NULL, NULL, "X-Forwarded-For: " OFFICE ", 127.0.0.9"),
+        403);
     assert_int_equal(
         status(DEBUGINFO, NULL, NULL, "Forwarded: for=\"" OFFICE ":80\""), 200);
     /* From 127.0.0.2 (not trusted): the header is ignored. */
@@ -379,9 +378,10 @@ test_per_path(void **state)
                             "X-Forwarded-For: 127.0.0.5"),
                      403);
     assert_int_equal(status(PDB, NULL, NULL, "X-Forwarded-For: " OFFICE), 401);
-    assert_int_equal(status("/APP.PDB/0123456789ABCDEF0123456789ABCDEF1/app.pdb",
-                            NULL, NULL, "X-Forwarded-For: " OFFICE),
-                     401);
+    assert_int_equal(
+        status("/APP.PDB/0123456789ABCDEF0123456789ABCDEF1/app.pdb", NULL, NULL,
+               "X-Forwarded-For: " OFFICE),
+        401);
 }
 
 /* Four failures lock the client out: 429 with Retry-After, even with the
@@ -410,10 +410,14 @@ int
 main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_format), cmocka_unit_test(test_challenge),
-        cmocka_unit_test(test_bearer),       cmocka_unit_test(test_deny_closes),
-        cmocka_unit_test(test_allow),        cmocka_unit_test(test_trusted_proxy),
-        cmocka_unit_test(test_per_path),     cmocka_unit_test(test_brute_force),
+        cmocka_unit_test(test_every_format),
+        cmocka_unit_test(test_challenge),
+        cmocka_unit_test(test_bearer),
+        cmocka_unit_test(test_deny_closes),
+        cmocka_unit_test(test_allow),
+        cmocka_unit_test(test_trusted_proxy),
+        cmocka_unit_test(test_per_path),
+        cmocka_unit_test(test_brute_force),
     };
 
     harness_init(argc, argv);

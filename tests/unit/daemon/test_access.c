@@ -108,7 +108,8 @@ test_load_errors(void **state)
     f.cfg.htpasswd = mut("/nonexistent/htpasswd");
     f.cfg.tokens = NULL;
     assert_null(access_new(&f.cfg, err, sizeof(err)));
-    assert_string_equal(err, "/nonexistent/htpasswd: No such file or directory");
+    assert_string_equal(err,
+                        "/nonexistent/htpasswd: No such file or directory");
 }
 
 /* A head holding the given fields ("Name", "value", ...; NULL ends). */
@@ -145,9 +146,9 @@ check(const struct access *ac, struct guard *g, const char *path,
     return access_check(ac, g, path, &a, &h, 1000, res);
 }
 
-#define ALICE "Basic YWxpY2U6c2VjcmV0"     /* alice:secret */
-#define ALICE_BAD "Basic YWxpY2U6c2VjcmVU" /* alice:secreT */
-#define FRED "Basic ZnJlZDpmMQ=="          /* fred:f1 */
+#define ALICE "Basic YWxpY2U6c2VjcmV0"      /* alice:secret */
+#define ALICE_BAD "Basic YWxpY2U6c2VjcmVU"  /* alice:secreT */
+#define FRED "Basic ZnJlZDpmMQ=="           /* fred:f1 */
 #define NOBODY "Basic bm9ib2R5OnNlY3JldA==" /* nobody:secret */
 
 static void
@@ -253,8 +254,7 @@ test_cache_per_policy(void **state)
     access_free(ac);
     fixture_done(&f);
     /* alice's password changed to f1 */
-    fixture_init(&f,
-                 "alice:$apr1$DsWfWMFi$rPHskcHiVtw1JJM2.9El7.\n", TOKENS);
+    fixture_init(&f, "alice:$apr1$DsWfWMFi$rPHskcHiVtw1JJM2.9El7.\n", TOKENS);
     f.cfg.htpasswd = f.htpasswd;
     ac = access_new(&f.cfg, err, sizeof(err));
     assert_non_null(ac);
@@ -287,8 +287,7 @@ test_ip_and_paths(void **state)
     f.cfg.paths[0] = (struct config_path){
         mut("/buildid/"), {mut("+10.0.0.0/8"), mut("-all")}, 2, 0};
     f.cfg.paths[1] = (struct config_path){mut("/open/"), {0}, 0, 0};
-    f.cfg.paths[2] = (struct config_path){mut("/open/closed/"), {0}, 0,
-                                          -1};
+    f.cfg.paths[2] = (struct config_path){mut("/open/closed/"), {0}, 0, -1};
     f.cfg.npaths = 3;
     ac = access_new(&f.cfg, err, sizeof(err));
     assert_non_null(ac);
@@ -308,15 +307,13 @@ test_ip_and_paths(void **state)
         assert_false(access_ip_allowed(ac, &a));
     }
     /* /buildid/: open, but only to 10/8. */
-    assert_int_equal(check(ac, g, "buildid/ab/debuginfo", "10.1.1.1", none,
-                           &r),
+    assert_int_equal(check(ac, g, "buildid/ab/debuginfo", "10.1.1.1", none, &r),
                      ACCESS_OK);
-    assert_int_equal(check(ac, g, "BuildID/ab/debuginfo", "10.1.1.1", none,
-                           &r),
+    assert_int_equal(check(ac, g, "BuildID/ab/debuginfo", "10.1.1.1", none, &r),
                      ACCESS_OK);
-    assert_int_equal(check(ac, g, "buildid/ab/debuginfo", "192.0.2.1", none,
-                           &r),
-                     ACCESS_FORBIDDEN);
+    assert_int_equal(
+        check(ac, g, "buildid/ab/debuginfo", "192.0.2.1", none, &r),
+        ACCESS_FORBIDDEN);
     /* Elsewhere: credentials, unless a longer prefix says otherwise; the
      * letter case of the path does not dodge a rule. */
     assert_int_equal(check(ac, g, "a.pdb/1/a.pdb", "10.1.1.1", none, &r),

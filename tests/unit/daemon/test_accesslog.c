@@ -31,7 +31,8 @@ static const struct line_case line_cases[] = {
      "\"GET /app.pdb/0123ABCD1/app.pdb HTTP/1.1\" 200 512 "
      "\"https://example.org/\" \"Microsoft-Symbol-Server/10.0\"\n"},
     {"absent referer and user agent",
-     {"192.0.2.7", 784111777, "GET", "/a", "HTTP/1.1", 404, 10, NULL, NULL, NULL},
+     {"192.0.2.7", 784111777, "GET", "/a", "HTTP/1.1", 404, 10, NULL, NULL,
+      NULL},
      "192.0.2.7 - - [06/Nov/1994:08:49:37 +0000] \"GET /a HTTP/1.1\" 404 10 "
      "\"-\" \"-\"\n"},
     {"empty referer and user agent",
@@ -43,7 +44,8 @@ static const struct line_case line_cases[] = {
      "192.0.2.7 - - [01/Jan/1970:00:00:00 +0000] \"GET /a HTTP/1.0\" 200 1 "
      "\"http://r/\" \"-\"\n"},
     {"IPv6 peer",
-     {"::1", 1709251199, "HEAD", "/", "HTTP/1.1", 304, 0, NULL, "curl/7.88.1", NULL},
+     {"::1", 1709251199, "HEAD", "/", "HTTP/1.1", 304, 0, NULL, "curl/7.88.1",
+      NULL},
      "::1 - - [29/Feb/2024:23:59:59 +0000] \"HEAD / HTTP/1.1\" 304 0 \"-\" "
      "\"curl/7.88.1\"\n"},
     {"quote and backslash",
@@ -70,7 +72,8 @@ static const struct line_case line_cases[] = {
      "192.0.2.7 - - [06/Nov/1994:08:49:37 +0000] \"GET /a b HTTP/1.1\" 400 5 "
      "\"http://r/ x\" \"Mozilla/5.0 (X11; Linux x86_64)\"\n"},
     {"escapes in method, protocol and peer",
-     {"1.2.3.4\n", 784111777, "G\"T", "/", "HTTP/1.1\x7f", 405, 0, "-", "-", NULL},
+     {"1.2.3.4\n", 784111777, "G\"T", "/", "HTTP/1.1\x7f", 405, 0, "-", "-",
+      NULL},
      "1.2.3.4\\x0A - - [06/Nov/1994:08:49:37 +0000] "
      "\"G\\x22T / HTTP/1.1\\x7F\" 405 0 \"-\" \"-\"\n"},
     {"largest byte count",
@@ -189,9 +192,9 @@ static void
 test_long_target_cut(void **state)
 {
     char *target = repeat("/", 'a', HUGE_FIELD);
-    struct accesslog_entry e = {
-        "192.0.2.7", 784111777, "GET", target, "HTTP/1.1", 200, 5, NULL, "ua",
-        NULL};
+    struct accesslog_entry e = {"192.0.2.7", 784111777, "GET", target,
+                                "HTTP/1.1",  200,       5,     NULL,
+                                "ua",        NULL};
     size_t len, kept;
     char *line = format_line(&e, &len);
     const char *p = line;
@@ -221,9 +224,9 @@ test_escape_never_split(void **state)
     for (size_t s = 0; s < 4; s++) {
         char *target = repeat(shifts[s], '"', HUGE_FIELD);
         char *ua = repeat(shifts[s] + 1, '\x01', HUGE_FIELD);
-        struct accesslog_entry e = {
-            "192.0.2.7", 784111777, "GET", target, "HTTP/1.1", 200, 5, "-", ua,
-            NULL};
+        struct accesslog_entry e = {"192.0.2.7", 784111777, "GET", target,
+                                    "HTTP/1.1",  200,       5,     "-",
+                                    ua,          NULL};
         size_t len, n;
         char *line = format_line(&e, &len);
         const char *p = line;

@@ -13,7 +13,7 @@
 
 struct cidr_case {
     const char *text;
-    size_t len;      /* 0: strlen(text) */
+    size_t len; /* 0: strlen(text) */
     bool ok;
     const char *why; /* a part of the reason, when refused */
 };
@@ -45,8 +45,8 @@ static const struct cidr_case cidr_cases[] = {
     {"1.2.3.4\0/8", 10, false, "is not an IPv4"},
     {"ALL", 0, false, "is not an IPv4"},
     {"fe80::1%eth0", 0, false, "is not an IPv4"},
-    {"1111111111111111111111111111111111111111111111111111111111111111111",
-     0, false, "is not an IPv4"},
+    {"1111111111111111111111111111111111111111111111111111111111111111111", 0,
+     false, "is not an IPv4"},
 };
 
 static void
@@ -62,8 +62,7 @@ test_cidr_parse(void **state)
         char why[200] = "";
         int rc = acl_cidr_parse(c->text, len, &cidr, why, sizeof(why));
 
-        if ((rc == 0) != c->ok ||
-            (!c->ok && strstr(why, c->why) == NULL)) {
+        if ((rc == 0) != c->ok || (!c->ok && strstr(why, c->why) == NULL)) {
             print_error("'%s': rc %d why '%s'\n", c->text, rc, why);
             failed++;
         }
@@ -154,10 +153,10 @@ static const struct fwd_case fwd_cases[] = {
      "203.0.113.5", false},
     {"all trusted: leftmost, more", ACL_FWD_XFF, "10.1.1.1, 10.2.2.2",
      "10.1.1.1", true},
-    {"garbage ends the walk", ACL_FWD_XFF, "203.0.113.5, garbage",
-     "10.0.0.1", false},
-    {"garbage after a trusted hop", ACL_FWD_XFF, "bad, 10.7.7.7",
-     "10.7.7.7", false},
+    {"garbage ends the walk", ACL_FWD_XFF, "203.0.113.5, garbage", "10.0.0.1",
+     false},
+    {"garbage after a trusted hop", ACL_FWD_XFF, "bad, 10.7.7.7", "10.7.7.7",
+     false},
     {"empty", ACL_FWD_XFF, "", "10.0.0.1", false},
     {"empty entry", ACL_FWD_XFF, "203.0.113.5,,", "10.0.0.1", false},
     {"v4 with port", ACL_FWD_XFF, "203.0.113.5:4711", "203.0.113.5", false},
@@ -184,8 +183,7 @@ static const struct fwd_case fwd_cases[] = {
      "for=198.51.100.1;x=\"a,b\", for=203.0.113.5", "203.0.113.5", false},
     {"forwarded obfuscated", ACL_FWD_FORWARDED, "for=_hidden", "10.0.0.1",
      false},
-    {"forwarded unknown", ACL_FWD_FORWARDED, "for=unknown", "10.0.0.1",
-     false},
+    {"forwarded unknown", ACL_FWD_FORWARDED, "for=unknown", "10.0.0.1", false},
     {"forwarded without for", ACL_FWD_FORWARDED, "proto=http", "10.0.0.1",
      false},
     {"forwarded empty for", ACL_FWD_FORWARDED, "for=", "10.0.0.1", false},
@@ -200,8 +198,7 @@ test_forwarded(void **state)
     unsigned failed = 0;
 
     (void)state;
-    assert_int_equal(acl_cidr_parse("10.0.0.0/8", 10, &trusted[0], NULL, 0),
-                     0);
+    assert_int_equal(acl_cidr_parse("10.0.0.0/8", 10, &trusted[0], NULL, 0), 0);
     assert_int_equal(
         acl_cidr_parse("2001:db8:1::/48", 15, &trusted[1], NULL, 0), 0);
     for (size_t i = 0; i < sizeof(fwd_cases) / sizeof(fwd_cases[0]); i++) {
@@ -214,8 +211,8 @@ test_forwarded(void **state)
         if (strcmp(c->name, "NUL inside") == 0)
             len++;
         assert_int_equal(acl_addr_parse("10.0.0.1", 8, &client), 0);
-        more = acl_forwarded_client(c->value, len, c->kind, trusted, 2,
-                                    &client);
+        more =
+            acl_forwarded_client(c->value, len, c->kind, trusted, 2, &client);
         acl_addr_format(&client, got);
         if (strcmp(got, c->want) != 0 || more != c->more) {
             print_error("%s: got %s more %d\n", c->name, got, more);

@@ -24,7 +24,7 @@ static const struct authz_case authz_cases[] = {
     {"basic YWxpY2U6c2VjcmV0", 0, CRED_BASIC, "alice", "secret"},
     {"BASIC   YWxpY2U6c2VjcmV0", 0, CRED_BASIC, "alice", "secret"},
     {"Basic Ym9iOnBhOnNz", 0, CRED_BASIC, "bob", "pa:ss"}, /* ':' in pw */
-    {"Basic dTo=", 0, CRED_BASIC, "u", ""},                 /* empty pw */
+    {"Basic dTo=", 0, CRED_BASIC, "u", ""},                /* empty pw */
     {"Basic YTpi", 0, CRED_BASIC, "a", "b"},
     {"Bearer abcdefghijklmnop", 0, CRED_BEARER, "abcdefghijklmnop", NULL},
     {"bearer a-b.c_d~e+f/g==", 0, CRED_BEARER, "a-b.c_d~e+f/g==", NULL},
@@ -36,17 +36,17 @@ static const struct authz_case authz_cases[] = {
     /* Hostile Basic. */
     {"Basic", 0, CRED_BAD, NULL, NULL},
     {"Basic ", 0, CRED_BAD, NULL, NULL},
-    {"Basic Ong=", 0, CRED_BAD, NULL, NULL},         /* empty user */
-    {"Basic YWI=", 0, CRED_BAD, NULL, NULL},         /* no colon */
-    {"Basic dQE6cA==", 0, CRED_BAD, NULL, NULL},     /* control in user */
-    {"Basic dTpwAHE=", 0, CRED_BAD, NULL, NULL},     /* NUL in password */
+    {"Basic Ong=", 0, CRED_BAD, NULL, NULL},              /* empty user */
+    {"Basic YWI=", 0, CRED_BAD, NULL, NULL},              /* no colon */
+    {"Basic dQE6cA==", 0, CRED_BAD, NULL, NULL},          /* control in user */
+    {"Basic dTpwAHE=", 0, CRED_BAD, NULL, NULL},          /* NUL in password */
     {"Basic YWxpY2U6c2VjcmV0=", 0, CRED_BAD, NULL, NULL}, /* bad length */
     {"Basic YWxpY2U6c2VjcmV", 0, CRED_BAD, NULL, NULL},
     {"Basic YWxp!2U6c2VjcmV0", 0, CRED_BAD, NULL, NULL}, /* bad byte */
     {"Basic YW=pY2U6c2VjcmV0", 0, CRED_BAD, NULL, NULL}, /* '=' inside */
-    {"Basic dTp=", 0, CRED_BAD, NULL, NULL},   /* dropped bits not zero */
-    {"Basic dTo==", 0, CRED_BAD, NULL, NULL},  /* too much padding */
-    {"Basic YTpi ", 0, CRED_BAD, NULL, NULL},  /* trailing space */
+    {"Basic dTp=", 0, CRED_BAD, NULL, NULL},  /* dropped bits not zero */
+    {"Basic dTo==", 0, CRED_BAD, NULL, NULL}, /* too much padding */
+    {"Basic YTpi ", 0, CRED_BAD, NULL, NULL}, /* trailing space */
     {"Basic YTpi\0", 12, CRED_BAD, NULL, NULL},
     {"Basic\tYTpi", 0, CRED_BAD, NULL, NULL},
     /* Hostile Bearer. */
@@ -120,8 +120,8 @@ test_authorization_long(void **state)
     memcpy(value, "Bearer ", 7);
     assert_int_equal(
         cred_parse_authorization(value, 7 + CRED_TOKEN_MAX + 1, &cr), CRED_BAD);
-    assert_int_equal(
-        cred_parse_authorization(value, 7 + CRED_TOKEN_MAX, &cr), CRED_BEARER);
+    assert_int_equal(cred_parse_authorization(value, 7 + CRED_TOKEN_MAX, &cr),
+                     CRED_BEARER);
 }
 
 #define BCRYPT "$2y$05$zL7vm.O851dyWv1gydQg6OUaU4ejT1KNgOTnCUYQGjvJMfUWBMlxW"
@@ -217,8 +217,8 @@ test_htpasswd_lines(void **state)
     char line[CRED_LINE_MAX + 8];
 
     (void)state;
-    run_lines(htpasswd_cases, sizeof(htpasswd_cases) / sizeof(htpasswd_cases[0]),
-              false);
+    run_lines(htpasswd_cases,
+              sizeof(htpasswd_cases) / sizeof(htpasswd_cases[0]), false);
     memset(line, 'a', sizeof(line));
     {
         struct line_case over[] = {
@@ -309,9 +309,8 @@ test_apr1(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-        assert_int_equal(cred_apr1(v[i].pass, v[i].salt, strlen(v[i].salt),
-                                   out),
-                         0);
+        assert_int_equal(
+            cred_apr1(v[i].pass, v[i].salt, strlen(v[i].salt), out), 0);
         assert_string_equal(out, v[i].want);
     }
 }
