@@ -39,6 +39,8 @@ struct user {
 static struct user users[MAX_USERS];
 static size_t nusers;
 static char skipped_formats[256];
+/* "name:password" and "name:guess" of the first user made. */
+static char good[64], guess[64];
 
 /* Runs cmd (through sh) and returns its first output line in out[outsz],
  * or false when it fails (the tool is missing or refuses the option). */
@@ -131,6 +133,9 @@ setup(void **state)
     snprintf(tokens, sizeof(tokens), "%s/tokens", srv.dir);
     snprintf(conf, sizeof(conf), "%s/symsrvd.conf", srv.dir);
     write_htpasswd(htpasswd);
+    assert_true(nusers > 0);
+    snprintf(good, sizeof(good), "%s:%s", users[0].name, users[0].pass);
+    snprintf(guess, sizeof(guess), "%s:guess", users[0].name);
     write_text(tokens, "# bearer tokens\n" TOKEN " ci-bot\n");
     snprintf(text, sizeof(text),
              "[store]\nroot = %s\n"
@@ -260,9 +265,7 @@ static void
 test_every_format(void **state)
 {
     (void)state;
-    if (skipped_formats[0] != '\0')
-        print_message("formats no tool here could make:%s\n", skipped_formats);
-    assert_true(nusers >= 5); /* bcrypt, APR1 and SHA-crypt at least */
+    assert_true(nusers > 0);
     for (size_t i = 0; i < nusers; i++) {
         char up[64], bad[64], want[64], from[64];
 
@@ -278,6 +281,11 @@ test_every_format(void **state)
             fail_msg("%s (%s): a wrong password not 401", users[i].name,
                      users[i].format);
     }
+    /* The formats that were tested passed; say which could not be. */
+    if (skipped_formats[0] != '\0')
+        harness_skip("no tool here could make:%s (apt-get install "
+                     "apache2-utils openssl)",
+                     skipped_formats);
 }
 
 static void
@@ -328,9 +336,8 @@ test_deny_closes(void **state)
     second = strstr(out + 1, "HTTP/1.1 ");
     assert_null(second);
     /* Matching no allow rule: the final deny = all. */
-    assert_int_equal(
-        status(PDB, "bcrypt:pw-bcrypt", NULL, "X-Forwarded-For: 192.0.2.1"),
-        403);
+    assert_int_equal(status(PDB, good, NULL, "X-Forwarded-For: 192.0.2.1"),
+                     403);
     assert_true(logged("203.0.113.66 - - [", "\" 403 "));
 }
 
@@ -339,12 +346,15 @@ static void
 test_allow(void **state)
 {
     (void)state;
+    assert_int_equal(status(PDB, good, NULL, "X-Forwarded-For: " OFFICE), 200);
     assert_int_equal(
-        status(PDB, "bcrypt:pw-bcrypt", NULL, "X-Forwarded-For: " OFFICE), 200);
-    assert_int_equal(status(PDB, "bcrypt:pw-bcrypt", NULL,
-                            "X-Forwarded-For: [2001:db8::5]:4711"),
-                     200);
-    assert_true(logged("2001:db8::5 - bcrypt [", "\" 200 "));
+        status(PDB, good, NULL, "X-Forwarded-For: [2001:db8::5]:4711"), 200);
+    {
+        char want[64];
+
+        snprintf(want, sizeof(want), "2001:db8::5 - %s [", users[0].name);
+        assert_true(logged(want, "\" 200 "));
+    }
 }
 
 /* X-Forwarded-For counts only from a trusted proxy. */
@@ -395,14 +405,13 @@ test_brute_force(void **state)
 
     (void)state;
     for (int i = 0; i < 3; i++)
-        assert_int_equal(status(PDB, "bcrypt:guess", NULL, from), 401);
-    assert_int_equal(get(PDB, "bcrypt:guess", NULL, from, &r), 429);
-    assert_int_equal(get(PDB, "bcrypt:pw-bcrypt", NULL, from, &r), 429);
+        assert_int_equal(status(PDB, guess, NULL, from), 401);
+    assert_int_equal(get(PDB, guess, NULL, from, &r), 429);
+    assert_int_equal(get(PDB, good, NULL, from, &r), 429);
     resp_header(&r, "Retry-After", v);
     assert_true(atoi(v) >= 100 && atoi(v) <= 120);
-    assert_int_equal(
-        status(PDB, "bcrypt:pw-bcrypt", NULL, "X-Forwarded-For: 198.51.100.78"),
-        200);
+    assert_int_equal(status(PDB, good, NULL, "X-Forwarded-For: 198.51.100.78"),
+                     200);
     assert_true(logged("198.51.100.77 - - [", "\" 429 "));
 }
 
