@@ -10,8 +10,9 @@
 set -euo pipefail
 
 # The compiler, CMake and every library the top CMakeLists.txt looks for.
+# libcrypt-dev: crypt_rn() checks the htpasswd hashes (src/daemon/cred.c).
 run_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev libinih-dev
-    libmspack-dev libelf-dev libdw-dev libgcab-dev libsystemd-dev)
+    libmspack-dev libelf-dev libdw-dev libgcab-dev libsystemd-dev libcrypt-dev)
 
 # What the tests link, and the commands they run (grep tests/ for them):
 #   libcmocka-dev, libcurl4-openssl-dev: every test program links them
@@ -23,6 +24,7 @@ run_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev libinih-dev
 #   binutils: objcopy, readelf, strip for the ELF fixtures
 #   clang-format: make test's format check
 #   libclang-rt-14-dev: clang -fsanitize=fuzzer (make fuzz, make test)
+#   apache2-utils: htpasswd makes the users of tests/integration/test_access.c
 #   lintian, man-db, logrotate: tests/packaging/ (lintian on the .deb,
 #       man --warnings, the shipped logrotate file)
 #   dpkg-dev: as for deb below (tests/packaging/deb.sh builds the .deb)
@@ -30,7 +32,7 @@ run_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev libinih-dev
 #       skipped without it)
 test_pkgs=(libcmocka-dev libcurl4-openssl-dev openssl debuginfod gdb
     cabextract gcab clang lld llvm binutils clang-format libclang-rt-14-dev
-    lintian man-db logrotate dpkg-dev prometheus)
+    lintian man-db logrotate dpkg-dev prometheus apache2-utils)
 
 # make deb: dpkg-shlibdeps computes the package's Depends (CPack).
 deb_pkgs=(dpkg-dev)

@@ -3,10 +3,12 @@
  * lines in its own buffer and writes them with one write(2) (O_APPEND):
  * lines of concurrent workers never interleave or split on a regular file.
  *
- *   peer - - [24/Nov/2026:13:35:51 +0000] "GET /a HTTP/1.1" 200 512 "-" "ua"
+ *   peer - user [24/Nov/2026:13:35:51 +0000] "GET /a HTTP/1.1" 200 512 "-" "ua"
  *
- * Times are UTC. In the quoted fields '"', '\', control bytes and bytes
- * from 0x7f up are written as \xHH, as nginx does; an absent header is "-".
+ * The user is "-" when the request was not authenticated; in it a space is
+ * escaped too (\x20), since the field is not quoted. Times are UTC. In the
+ * quoted fields '"', '\', control bytes and bytes from 0x7f up are written as
+ * \xHH, as nginx does; an absent header is "-".
  */
 #ifndef SYMSRVD_ACCESSLOG_H
 #define SYMSRVD_ACCESSLOG_H
@@ -29,6 +31,7 @@ struct accesslog_entry {
     uint64_t bytes;         /* body bytes sent, headers excluded */
     const char *referer;    /* NULL when absent */
     const char *user_agent; /* NULL when absent */
+    const char *user;       /* authenticated user, NULL or "" for none */
 };
 
 /*

@@ -46,6 +46,8 @@ struct answer {
     bool no_store;    /* text answers: "Cache-Control: no-store" */
     const char *text_type; /* text answers: Content-Type; NULL: plain */
     enum answer_route route;
+    const char *challenge; /* 401: the WWW-Authenticate value (borrowed) */
+    unsigned retry_after;  /* 429: Retry-After seconds */
     /* File answers (200, 206, 304) and 416. */
     int fd;         /* owned by the answer while != -1 */
     struct stat st; /* the file's, for size and validators */

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "daemon/access.h"
 #include "daemon/answer.h"
 #include "daemon/metrics.h"
 #include "http/head.h"
@@ -29,6 +30,14 @@ struct handler_env {
     const char *boundary;          /* multipart/byteranges boundary */
     struct metrics *metrics;       /* borrowed: /metrics, /healthz, /readyz */
     bool offload; /* an expansion is left pending (a->pending), not made */
+    const struct access *access; /* borrowed; NULL: everything open */
+    struct guard *guard;         /* borrowed: failure counters, cache */
+};
+
+/* Who asks: in from the connection, out the user for the access log. */
+struct handler_client {
+    struct acl_addr addr;       /* the client, trusted proxies resolved */
+    char user[ACCESS_USER_LEN]; /* out: the authenticated user, or "" */
 };
 
 /*
@@ -47,15 +56,17 @@ struct handler_scratch {
 /*
  * Decides the answer to h (whose values are NUL-terminated: see
  * head_nul_terminate()), which came on listener on, into a, which the
- * caller reset. now: the time the request is judged at. A file answer
+ * caller reset. now: the time the request is judged at. cl names the
+ * client (access.h: access_client()) and receives the user. A file answer
  * leaves its descriptor in a->fd for the caller to send and close; a text
- * answer's text may point into s until the next call. With env->offload,
- * an answer that needs an expansion first sets a->pending and a->job, and
- * nothing else: the caller has the job run, then calls again with the
- * same head.
+ * answer's text may point into s until the next call. A client the
+ * [access] list refuses gets 403 with a->close set, before anything else
+ * is looked at. With env->offload, an answer that needs an expansion
+ * first sets a->pending and a->job, and nothing else: the caller has the
+ * job run, then calls again with the same head.
  */
 void handler_serve(const struct handler_env *env, struct handler_scratch *s,
-                   const struct head *h, enum handler_listener on, time_t now,
-                   struct answer *a);
+                   const struct head *h, enum handler_listener on,
+                   struct handler_client *cl, time_t now, struct answer *a);
 
 #endif

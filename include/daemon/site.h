@@ -21,14 +21,26 @@
 #include "daemon/handler.h"
 
 typedef struct ssl_ctx_st SSL_CTX;
+struct access;
 struct cachedir;
+struct guard;
+struct metrics;
 struct site_store;
+
+/* What the server owns for its whole life and every site uses. */
+struct site_shared {
+    const char *boundary;    /* the multipart boundary */
+    struct metrics *metrics; /* counters and health state */
+    struct cachedir *bound;  /* the bound of cache_dir, or NULL */
+    struct guard *guard;     /* failed logins and the check cache */
+};
 
 struct site {
     atomic_uint refs;
     struct config cfg;        /* owned */
     struct site_store *store; /* shared with the next site when unchanged */
     SSL_CTX *ssl;             /* NULL without TLS listeners */
+    struct access *access;    /* the access policy (users, tokens, rules) */
     struct handler_env handler;
     char miss_cache_control[48]; /* "public, max-age=N" of 404s */
 };
@@ -37,18 +49,19 @@ struct site {
  * Builds a site from *cfg, whose strings it takes over (cfg is zeroed).
  * The store and debuginfod index of prev (may be NULL) are reused when
  * the store settings did not change, so a reload does not rescan a large
- * store. boundary and metrics (the server's, for its lifetime; metrics
- * NULL with check_only) become the handler's multipart boundary and
- * metrics registry. bound (the server's, may be NULL) bounds the store's
- * cache_dir when it is the directory bound was made for. Without
+ * store. The access policy is built from cfg and the htpasswd and token
+ * files it names (read again by every reload). sh (the server's, for its
+ * lifetime; NULL with check_only) gives the handler its multipart
+ * boundary, metrics registry and login guard, and bounds the store's
+ * cache_dir when that is the directory sh->bound was made for. Without
  * check_only the handler leaves expansions to the server's job pool
  * (handler_env.offload). With check_only, nothing is started (no index
  * thread). Returns a site holding one reference, or NULL with one line in
- * err (the store root, the certificate or key); cfg is freed then.
+ * err (the store root, the certificate or key, a user or token file);
+ * cfg is freed then.
  */
 struct site *site_new(struct config *cfg, const struct site *prev,
-                      const char *boundary, struct metrics *metrics,
-                      struct cachedir *bound, bool check_only, char *err,
+                      const struct site_shared *sh, bool check_only, char *err,
                       size_t errlen);
 
 /* Takes one more reference. */

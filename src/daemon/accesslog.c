@@ -20,11 +20,12 @@ struct accesslog {
 
 /*
  * Caps per field, so that the line always fits ACCESSLOG_LINE_MAX: the six
- * fields at their caps, the separators, date and numbers come to 11086.
+ * fields at their caps, the separators, date and numbers come to 11086, and
+ * the user (256 bytes, each escaped to 4 at worst) to 12113.
  */
 #define FIELD_REQUEST_MAX 8192
 #define FIELD_HEADER_MAX 1024
-#define FIELD_SHORT_MAX 256 /* peer, method, protocol */
+#define FIELD_SHORT_MAX 256 /* peer, method, protocol, user */
 
 struct out {
     char *p;
@@ -84,6 +85,34 @@ put_header(struct out *o, const char *value)
     puts_(o, "\"");
 }
 
+/*
+ * The remote-user field: unquoted in the combined format, so a space is
+ * escaped as well (\x20), or a user name could shift the fields.
+ */
+static void
+put_user(struct out *o, const char *user)
+{
+    static const char hex[] = "0123456789ABCDEF";
+
+    if (user == NULL || *user == '\0') {
+        puts_(o, "-");
+        return;
+    }
+    for (const char *s = user; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+
+        if (s - user >= FIELD_SHORT_MAX) {
+            puts_(o, "...");
+            return;
+        }
+        if (needs_escape(c) || c == ' ')
+            put(o, esc, 4);
+        else
+            put(o, s, 1);
+    }
+}
+
 /* The decimal digits of v into buf[20]; returns where they start. */
 static const char *
 u64_digits(uint64_t v, char *buf)
@@ -115,7 +144,9 @@ accesslog_format_dated(char *buf, const struct accesslog_entry *e,
     const char *digits;
 
     put_escaped(&o, e->peer, FIELD_SHORT_MAX);
-    puts_(&o, " - - [");
+    puts_(&o, " - ");
+    put_user(&o, e->user);
+    puts_(&o, " [");
     puts_(&o, d);
     puts_(&o, "] \"");
     put_escaped(&o, e->method, FIELD_SHORT_MAX);

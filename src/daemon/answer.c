@@ -13,6 +13,8 @@ answer_reset(struct answer *a)
     a->no_store = false;
     a->text_type = NULL;
     a->route = ANSWER_ROUTE_OTHER;
+    a->challenge = NULL;
+    a->retry_after = 0;
     a->fd = -1;
     a->nranges = 0;
     a->multipart = false;

@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "util/errbuf.h"
+#include "daemon/acl.h"
 #include "daemon/addr.h"
 #include "daemon/config.h"
 #include "http/range.h"
@@ -19,7 +20,9 @@
 #define SYMSRVD_VERSION "0.1.0"
 #endif
 
-enum kind { K_STR, K_ADDRS, K_LIST, K_UINT, K_BOOL };
+/* K_ACL: a CIDR list into the one ordered allow/deny list of its array
+ * ("+CIDR" for a key named allow, "-CIDR" for deny); K_CIDRS: a CIDR list. */
+enum kind { K_STR, K_ADDRS, K_LIST, K_UINT, K_BOOL, K_ACL, K_CIDRS };
 
 struct directive {
     const char *section, *key;
@@ -118,6 +121,30 @@ static const struct directive directives[] = {
      "Cache-Control of files (a file under its key never changes)", "VALUE"},
     {"http", "miss_max_age", 0, "miss-max-age", K_UINT, OFF(miss_max_age), 0, 0,
      31536000, "300", "seconds caches may keep a 404", "SECONDS"},
+    {"auth", "htpasswd", 0, "htpasswd", K_STR, OFF(htpasswd), 0, 0, 0, NULL,
+     "htpasswd file: HTTP Basic users (bcrypt, SHA-crypt, APR1)", "FILE"},
+    {"auth", "realm", 0, "auth-realm", K_STR, OFF(auth_realm), 0, 0, 0,
+     "symsrvd", "realm of the Basic challenge (WWW-Authenticate)", "TEXT"},
+    {"auth", "tokens", 0, "tokens", K_STR, OFF(tokens), 0, 0, 0, NULL,
+     "bearer token file: lines 'TOKEN [NAME]'", "FILE"},
+    {"auth", "max_failures", 0, "auth-max-failures", K_UINT,
+     OFF(auth_max_failures), 0, 0, 1000000, "10",
+     "failed logins per window that lock a client out with 429 (0: never)",
+     "N"},
+    {"auth", "failure_window", 0, "auth-failure-window", K_UINT,
+     OFF(auth_window), 0, 1, 86400, "60",
+     "seconds over which failed logins are counted", "SECONDS"},
+    {"auth", "lockout", 0, "auth-lockout", K_UINT, OFF(auth_lockout), 0, 1,
+     86400, "300", "seconds a locked-out client gets 429", "SECONDS"},
+    {"access", "allow", 0, "allow", K_ACL, OFF(acl), OFF(nacl), 0, 0, NULL,
+     "client CIDRs let in, repeatable; first allow/deny match wins", "CIDR"},
+    {"access", "deny", 0, "deny", K_ACL, OFF(acl), OFF(nacl), 0, 0, NULL,
+     "client CIDRs refused with 403, repeatable ('all': every address)",
+     "CIDR"},
+    {"access", "trusted_proxies", 0, "trusted-proxy", K_CIDRS,
+     OFF(trusted_proxies), OFF(ntrusted_proxies), 0, 0, NULL,
+     "proxies whose X-Forwarded-For/Forwarded name the client, repeatable",
+     "CIDR"},
 };
 
 #define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -227,6 +254,50 @@ add_items(struct config *cfg, const struct directive *d, const char *v,
     return 0;
 }
 
+/*
+ * Appends each CIDR of a space- or comma-separated list to arr (count n),
+ * checked here so that a typo is named with its file and line; sign is
+ * '+' or '-' for an allow/deny list, 0 for a plain one.
+ */
+static int
+add_cidr_list(char **arr, unsigned *n, char sign, const char *v, char *why,
+              size_t whylen)
+{
+    for (const char *p = v; *p != '\0';) {
+        size_t len = strcspn(p, " \t,");
+        struct acl_cidr c;
+        char *one;
+
+        if (len == 0) {
+            p++;
+            continue;
+        }
+        if (acl_cidr_parse(p, len, &c, why, whylen) == -1)
+            return -1;
+        if (*n == CONFIG_MAX_ACL) {
+            errbuf_set(why, whylen, "more than %d rules", CONFIG_MAX_ACL);
+            return -1;
+        }
+        one = malloc(len + 2);
+        if (one == NULL) {
+            errbuf_set(why, whylen, "out of memory");
+            return -1;
+        }
+        one[0] = sign;
+        memcpy(one + 1, p, len);
+        one[len + 1] = '\0';
+        arr[(*n)++] = sign != 0 ? one : memmove(one, one + 1, len + 1);
+        p += len;
+    }
+    return 0;
+}
+
+static char
+acl_sign(const char *key)
+{
+    return strcasecmp(key, "deny") == 0 ? '-' : '+';
+}
+
 static void
 clear_addrs(struct config *cfg, const struct directive *d)
 {
@@ -240,20 +311,28 @@ clear_addrs(struct config *cfg, const struct directive *d)
     *n = 0;
 }
 
+/* on, yes, true, 1 or off, no, false, 0, any case. 0 or -1. */
 static int
-set_bool(struct config *cfg, const struct directive *d, const char *v,
-         char *why, size_t whylen)
+parse_bool(const char *v, bool *out)
 {
     static const char *const yes[] = {"on", "yes", "true", "1"};
     static const char *const no[] = {"off", "no", "false", "0"};
 
     for (size_t i = 0; i < 4; i++) {
         if (strcasecmp(v, yes[i]) == 0 || strcasecmp(v, no[i]) == 0) {
-            *(bool *)(void *)((char *)cfg + d->off) =
-                strcasecmp(v, yes[i]) == 0;
+            *out = strcasecmp(v, yes[i]) == 0;
             return 0;
         }
     }
+    return -1;
+}
+
+static int
+set_bool(struct config *cfg, const struct directive *d, const char *v,
+         char *why, size_t whylen)
+{
+    if (parse_bool(v, (bool *)(void *)((char *)cfg + d->off)) == 0)
+        return 0;
     errbuf_set(why, whylen, "'%s' is not on or off", v);
     return -1;
 }
@@ -272,6 +351,11 @@ apply(struct config *cfg, const struct directive *d, const char *v, char *why,
     case K_ADDRS:
     case K_LIST:
         return add_items(cfg, d, v, why, whylen);
+    case K_ACL:
+    case K_CIDRS:
+        return add_cidr_list(str_field(cfg, d), uint_field(cfg, d->count_off),
+                             d->kind == K_ACL ? acl_sign(d->key) : 0, v, why,
+                             whylen);
     }
     return -1;
 }
@@ -353,6 +437,95 @@ read_ini_line(char *buf, int size, void *stream)
     return line;
 }
 
+/*
+ * The prefix of a section header 'path "/PREFIX"' (inih hands it over as
+ * written, without the brackets) into prefix[len + 1]; 0 or -1.
+ */
+static int
+path_section_prefix(const char *section, const char **prefix, size_t *len)
+{
+    size_t n;
+
+    if (strncasecmp(section, "path", 4) != 0 ||
+        (section[4] != ' ' && section[4] != '\t'))
+        return -1;
+    section += 4 + strspn(section + 4, " \t");
+    n = strlen(section);
+    if (n < 3 || section[0] != '"' || section[n - 1] != '"' ||
+        section[1] != '/' || memchr(section + 1, '"', n - 2) != NULL)
+        return -1;
+    *prefix = section + 1;
+    *len = n - 2;
+    return 0;
+}
+
+/* The config_path of prefix, made if new; NULL with why when full. */
+static struct config_path *
+path_entry(struct config *cfg, const char *prefix, size_t len, char *why,
+           size_t whylen)
+{
+    struct config_path *p;
+
+    for (unsigned i = 0; i < cfg->npaths; i++)
+        if (strlen(cfg->paths[i].prefix) == len &&
+            strncmp(cfg->paths[i].prefix, prefix, len) == 0)
+            return &cfg->paths[i];
+    if (cfg->npaths == CONFIG_MAX_PATHS) {
+        errbuf_set(why, whylen, "more than %d path sections", CONFIG_MAX_PATHS);
+        return NULL;
+    }
+    p = &cfg->paths[cfg->npaths];
+    p->prefix = strndup(prefix, len);
+    if (p->prefix == NULL) {
+        errbuf_set(why, whylen, "out of memory");
+        return NULL;
+    }
+    p->auth = -1;
+    cfg->npaths++;
+    return p;
+}
+
+/* A key of a [path "PREFIX"] section: allow, deny, auth. 0 or -1. */
+static int
+set_path_key(struct config *cfg, const char *section, const char *name,
+             const char *value, char *why, size_t whylen)
+{
+    const char *prefix;
+    size_t len;
+    struct config_path *p;
+
+    if (path_section_prefix(section, &prefix, &len) == -1) {
+        errbuf_set(why, whylen,
+                   "unknown section (a path section is "
+                   "[path \"/PREFIX\"])");
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)prefix[i] < 0x21 || prefix[i] == 0x7f) {
+            errbuf_set(why, whylen, "space or control byte in the prefix");
+            return -1;
+        }
+    }
+    p = path_entry(cfg, prefix, len, why, whylen);
+    if (p == NULL)
+        return -1;
+    if (strcasecmp(name, "allow") == 0 || strcasecmp(name, "deny") == 0)
+        return add_cidr_list(p->acl, &p->nacl, acl_sign(name), value, why,
+                             whylen);
+    if (strcasecmp(name, "auth") == 0) {
+        bool on;
+
+        if (parse_bool(value, &on) == -1) {
+            errbuf_set(why, whylen, "'%s' is not on or off", value);
+            return -1;
+        }
+        p->auth = on ? 1 : 0;
+        return 0;
+    }
+    errbuf_set(why, whylen, "unknown key (allow, deny, auth)");
+    return -1;
+}
+
 static int
 on_ini_entry(void *user, const char *section, const char *name,
              const char *value)
@@ -363,9 +536,12 @@ on_ini_entry(void *user, const char *section, const char *name,
 
     if (ctx->err_line != 0)
         return 1; /* report the first error only */
-    if (d == NULL)
+    if (d == NULL && strncasecmp(section, "path", 4) == 0) {
+        if (set_path_key(ctx->cfg, section, name, value, why, sizeof(why)) == 0)
+            return 1;
+    } else if (d == NULL) {
         errbuf_set(why, sizeof(why), "unknown key");
-    else if (apply(ctx->cfg, d, value, why, sizeof(why)) == 0)
+    } else if (apply(ctx->cfg, d, value, why, sizeof(why)) == 0)
         return 1;
     ctx->err_line = ctx->lineno;
     snprintf(ctx->err, sizeof(ctx->err), "%s.%s: %s", section, name, why);
@@ -446,11 +622,12 @@ is_config_flag(int argc, char *const argv[], int i, const char **value)
 
 static int
 apply_flag(struct config *cfg, int argc, char *const argv[], int *i,
-           unsigned *replaced, char *err, size_t errlen)
+           uint64_t *replaced, char *err, size_t errlen)
 {
     const char *arg = argv[*i], *value;
     const struct directive *d = find_flag(arg, &value);
     char why[200];
+    uint64_t bit;
 
     if (d == NULL) {
         errbuf_set(err, errlen, "%s: unknown flag (see --help)", arg);
@@ -463,11 +640,17 @@ apply_flag(struct config *cfg, int argc, char *const argv[], int *i,
         }
         value = argv[++*i];
     }
-    /* A list flag replaces the file's list instead of adding to it. */
-    if ((d->kind == K_ADDRS || d->kind == K_LIST) &&
-        !(*replaced & (1u << (d - directives)))) {
+    /* A list flag replaces the file's list instead of adding to it; --allow
+     * and --deny share one list, so the first of either replaces it. */
+    if (d->kind == K_ACL)
+        bit = (uint64_t)1 << (find_key("access", "allow") - directives);
+    else
+        bit = (uint64_t)1 << (d - directives);
+    if ((d->kind == K_ADDRS || d->kind == K_LIST || d->kind == K_ACL ||
+         d->kind == K_CIDRS) &&
+        !(*replaced & bit)) {
         clear_addrs(cfg, d);
-        *replaced |= 1u << (d - directives);
+        *replaced |= bit;
     }
     if (apply(cfg, d, value, why, sizeof(why)) == -1) {
         errbuf_set(err, errlen, "--%s: %s", d->long_flag, why);
@@ -480,8 +663,9 @@ static enum config_rc
 apply_flags(struct config *cfg, int argc, char *const argv[], char *err,
             size_t errlen)
 {
-    unsigned replaced = 0;
+    uint64_t replaced = 0;
 
+    _Static_assert(NDIRECTIVES <= 64, "the replaced mask has a bit each");
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *cval;
         int skip = is_config_flag(argc, argv, i, &cval);
@@ -559,6 +743,15 @@ validate(struct config *cfg, const char *demo_root, char *err, size_t errlen)
                    "(--tls-cert, --tls-key)");
         return -1;
     }
+    for (unsigned i = 0; i < cfg->npaths; i++) {
+        if (cfg->paths[i].auth == 1 && cfg->htpasswd == NULL &&
+            cfg->tokens == NULL) {
+            errbuf_set(err, errlen,
+                       "path \"%s\".auth: needs auth.htpasswd or auth.tokens",
+                       cfg->paths[i].prefix);
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -623,8 +816,13 @@ config_free(struct config *cfg)
 
         if (d->kind == K_STR)
             free(*str_field(cfg, d));
-        else if (d->kind == K_ADDRS || d->kind == K_LIST)
+        else if (d->kind != K_UINT && d->kind != K_BOOL)
             clear_addrs(cfg, d);
+    }
+    for (unsigned i = 0; i < cfg->npaths; i++) {
+        free(cfg->paths[i].prefix);
+        for (unsigned j = 0; j < cfg->paths[i].nacl; j++)
+            free(cfg->paths[i].acl[j]);
     }
     free(cfg->file);
     memset(cfg, 0, sizeof(*cfg));

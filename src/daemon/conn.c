@@ -73,6 +73,8 @@ struct xchg {
     bool parked;        /* this request waited for a job already */
     const char *method; /* for the access log: NUL-terminated in in[] */
     const char *target, *version, *referer, *user_agent;
+    char client[ACL_ADDR_TEXT]; /* for the log: "" is the peer */
+    char user[ACCESS_USER_LEN]; /* for the log: "" is none */
     char out[OUT_CAP];
     char in[]; /* max_header_size bytes */
 };
@@ -305,7 +307,7 @@ log_answer(struct conn *c, time_t now)
     struct xchg *x = c->x;
     char line[ACCESSLOG_LINE_MAX];
     struct accesslog_entry e = {
-        c->peer,
+        x->client[0] != '\0' ? x->client : c->peer,
         now,
         x->method,
         x->target,
@@ -314,6 +316,7 @@ log_answer(struct conn *c, time_t now)
         x->sent > x->hdr_len ? x->sent - x->hdr_len : 0,
         x->referer,
         x->user_agent,
+        x->user,
     };
     struct timeval flush = {0, 100 * 1000};
     size_t len = now == env->date_at
@@ -814,6 +817,30 @@ start_answer(struct conn *c, bool keep_alive_10, time_t now)
 }
 
 /*
+ * The handler's answer for the client behind the peer (trusted proxies
+ * resolved: access.h), whose address and user the log line shows.
+ */
+static void
+serve_client(struct conn *c, const struct head *h, time_t now)
+{
+    struct conn_env *env = c->env;
+    struct xchg *x = c->x;
+    struct handler_client cl;
+    struct acl_addr peer;
+
+    if (acl_addr_from_sockaddr((const struct sockaddr *)&c->peer_addr, &peer) ==
+        -1)
+        memset(&peer, 0, sizeof(peer));
+    access_client(env->handler->access, &peer, h, &cl.addr);
+    if (memcmp(&cl.addr, &peer, sizeof(peer)) != 0)
+        acl_addr_format(&cl.addr, x->client);
+    handler_serve(env->handler, &env->scratch, h,
+                  c->metrics ? HANDLER_METRICS : HANDLER_SERVING, &cl, now,
+                  &x->a);
+    memcpy(x->user, cl.user, sizeof(x->user));
+}
+
+/*
  * Waits for the job the handler asked for: shared with whoever else
  * waits for the same expansion, or queued. -1 when it cannot be queued.
  */
@@ -850,7 +877,6 @@ park(struct conn *c, const struct head *h)
 static enum step
 decide(struct conn *c, const struct head *h, time_t now, int job_err)
 {
-    struct conn_env *env = c->env;
     struct xchg *x = c->x;
 
     answer_reset(&x->a);
@@ -859,16 +885,14 @@ decide(struct conn *c, const struct head *h, time_t now, int job_err)
     if (job_err != 0 && job_err != ENOENT)
         x->a.pending = true;
     else
-        handler_serve(env->handler, &env->scratch, h,
-                      c->metrics ? HANDLER_METRICS : HANDLER_SERVING, now,
-                      &x->a);
+        serve_client(c, h, now);
     if (x->a.pending && (x->parked || park(c, h) == -1)) {
         x->a.pending = false;
         answer_text(&x->a, 503, "service unavailable: busy, try again\n");
     } else if (x->a.pending) {
         return STEP_WAIT;
     }
-    x->a.close = must_close(c, h);
+    x->a.close = x->a.close || must_close(c, h);
     return start_answer(c, !x->a.close && h->minor == 0, now);
 }
 
@@ -892,6 +916,7 @@ serve_head(struct conn *c, size_t end)
     rc = head_parse(x->in, end, h, &why);
     x->head_len = end;
     answer_reset(&x->a);
+    x->client[0] = x->user[0] = '\0';
     if (rc != HEAD_OK) {
         log_fields_of_bad_head(x, end);
         answer_text(&x->a, status[rc], why);
@@ -914,6 +939,7 @@ serve_overflow(struct conn *c)
     x->began_ns = monotonic_ns();
     x->head_len = x->in_len;
     answer_reset(&x->a);
+    x->client[0] = x->user[0] = '\0';
     log_fields_of_bad_head(x, x->in_len);
     answer_text(&x->a, rc == HEAD_URI_TOO_LONG ? 414 : 431, why);
     x->a.close = true;

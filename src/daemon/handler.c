@@ -265,7 +265,8 @@ serve_debuginfod(const struct handler_env *env, struct handler_scratch *s,
     serve_file(env, s, h, now, a);
 }
 
-/* A text answer no cache may keep: health and metrics. */
+/* A text answer no cache may keep: health, metrics, and answers that
+ * depend on who asks (401, 403, 429). */
 static void
 answer_uncached(struct answer *a, int status, const char *text)
 {
@@ -291,14 +292,13 @@ serve_metrics(const struct handler_env *env, struct handler_scratch *s,
 }
 
 /*
- * The operations endpoints, canonical path in: /healthz and /readyz on
- * every listener, /metrics and a 404 for anything else on the metrics
- * listener. True when it answered. Access rules that run before
- * serve_path() apply to these too.
+ * The health endpoints, canonical path in: /healthz and /readyz on every
+ * listener. True when it answered. The [access] address list applies to
+ * them (handler_serve()), credentials and path rules do not: a load
+ * balancer asks without them.
  */
 static bool
-serve_ops(const struct handler_env *env, struct handler_scratch *s,
-          enum handler_listener on, const char *path, struct answer *a)
+serve_health(const struct handler_env *env, const char *path, struct answer *a)
 {
     struct timespec ts;
 
@@ -316,13 +316,28 @@ serve_ops(const struct handler_env *env, struct handler_scratch *s,
             answer_uncached(a, 503, "stopping\n");
         else
             answer_uncached(a, 200, "ready\n");
-    } else if (on == HANDLER_METRICS && strcmp(path, "metrics") == 0) {
-        serve_metrics(env, s, a);
-    } else if (on == HANDLER_METRICS) {
-        answer_uncached(a, 404, "not found\n");
     } else {
         return false;
     }
+    return true;
+}
+
+/*
+ * The metrics listener: /metrics, and a 404 for anything else. True when
+ * it answered (always, on that listener). The access rules of the path
+ * ran before.
+ */
+static bool
+serve_metrics_listener(const struct handler_env *env, struct handler_scratch *s,
+                       enum handler_listener on, const char *path,
+                       struct answer *a)
+{
+    if (on != HANDLER_METRICS)
+        return false;
+    if (strcmp(path, "metrics") == 0)
+        serve_metrics(env, s, a);
+    else
+        answer_uncached(a, 404, "not found\n");
     return true;
 }
 
@@ -335,10 +350,44 @@ store_route(const char *path)
     return strchr(path, '/') != NULL ? ANSWER_ROUTE_SYMBOL : ANSWER_ROUTE_OTHER;
 }
 
+/*
+ * The path's access rule (access.h); true when the request may go on,
+ * else the answer is decided: 403 (closing), 401 with the challenge, 429.
+ */
+static bool
+access_granted(const struct handler_env *env, const struct head *h,
+               const char *path, struct handler_client *cl, time_t now,
+               struct answer *a)
+{
+    struct access_result res;
+
+    if (env->access == NULL)
+        return true;
+    switch (
+        access_check(env->access, env->guard, path, &cl->addr, h, now, &res)) {
+    case ACCESS_OK:
+        memcpy(cl->user, res.user, sizeof(cl->user));
+        return true;
+    case ACCESS_FORBIDDEN:
+        answer_uncached(a, 403, "forbidden\n");
+        a->close = true;
+        return false;
+    case ACCESS_UNAUTHORIZED:
+        answer_uncached(a, 401, "unauthorized: credentials needed\n");
+        a->challenge = access_challenge(env->access);
+        return false;
+    case ACCESS_LOCKED:
+        answer_uncached(a, 429, "too many failed logins: try again later\n");
+        a->retry_after = res.retry_after;
+        return false;
+    }
+    return false;
+}
+
 static void
 serve_path(const struct handler_env *env, struct handler_scratch *s,
-           const struct head *h, enum handler_listener on, time_t now,
-           struct answer *a)
+           const struct head *h, enum handler_listener on,
+           struct handler_client *cl, time_t now, struct answer *a)
 {
     char path[PATH_MAX];
     size_t len;
@@ -356,11 +405,15 @@ serve_path(const struct handler_env *env, struct handler_scratch *s,
         answer_text(a, 414, "URI too long\n");
         return;
     }
+    if (serve_health(env, path, a))
+        return;
+    if (!access_granted(env, h, path, cl, now, a))
+        return;
     if (h->m == HEAD_M_OPTIONS) {
         answer_text(a, 204, "");
         return;
     }
-    if (serve_ops(env, s, on, path, a))
+    if (serve_metrics_listener(env, s, on, path, a))
         return;
     /* Before the hidden-name check: these paths name no stored file. */
     kind = debuginfod_parse(path, &dr);
@@ -384,9 +437,16 @@ serve_path(const struct handler_env *env, struct handler_scratch *s,
 
 void
 handler_serve(const struct handler_env *env, struct handler_scratch *s,
-              const struct head *h, enum handler_listener on, time_t now,
-              struct answer *a)
+              const struct head *h, enum handler_listener on,
+              struct handler_client *cl, time_t now, struct answer *a)
 {
+    cl->user[0] = '\0';
+    /* First of all: a refused address learns nothing, not even 405. */
+    if (env->access != NULL && !access_ip_allowed(env->access, &cl->addr)) {
+        answer_uncached(a, 403, "forbidden\n");
+        a->close = true;
+        return;
+    }
     if (!method_allowed(h, a))
         return;
     if (h->m == HEAD_M_OPTIONS)
@@ -395,7 +455,7 @@ handler_serve(const struct handler_env *env, struct handler_scratch *s,
         answer_text(a, 204, "");
         return;
     }
-    serve_path(env, s, h, on, now, a);
+    serve_path(env, s, h, on, cl, now, a);
     if (a->body == ANSWER_BODY_TEXT && h->m == HEAD_M_HEAD)
         a->head_only = true;
 }

@@ -18,6 +18,31 @@ on_off(bool b)
 
 /* -v: the settings in effect once defaults, the file and flags merged. */
 static void
+log_access_settings(const struct config *cfg)
+{
+    log_debug("auth.htpasswd %s, tokens %s, realm %s",
+              cfg->htpasswd != NULL ? cfg->htpasswd : "none",
+              cfg->tokens != NULL ? cfg->tokens : "none", cfg->auth_realm);
+    log_debug("auth.max_failures %u per %u s, lockout %u s",
+              cfg->auth_max_failures, cfg->auth_window, cfg->auth_lockout);
+    for (unsigned i = 0; i < cfg->nacl; i++)
+        log_debug("access.%s %s", cfg->acl[i][0] == '+' ? "allow" : "deny",
+                  cfg->acl[i] + 1);
+    for (unsigned i = 0; i < cfg->ntrusted_proxies; i++)
+        log_debug("access.trusted_proxies %s", cfg->trusted_proxies[i]);
+    for (unsigned i = 0; i < cfg->npaths; i++) {
+        const struct config_path *p = &cfg->paths[i];
+
+        log_debug("path \"%s\": auth %s, %u allow/deny rules", p->prefix,
+                  p->auth == -1 ? "as the server" : on_off(p->auth == 1),
+                  p->nacl);
+        for (unsigned j = 0; j < p->nacl; j++)
+            log_debug("path \"%s\".%s %s", p->prefix,
+                      p->acl[j][0] == '+' ? "allow" : "deny", p->acl[j] + 1);
+    }
+}
+
+static void
 log_settings(const struct config *cfg)
 {
     log_debug("settings: %s, then flags",
@@ -49,6 +74,7 @@ log_settings(const struct config *cfg)
               cfg->timeout, cfg->max_header_size, cfg->max_ranges,
               cfg->miss_max_age);
     log_debug("http.cache_control %s", cfg->cache_control);
+    log_access_settings(cfg);
 }
 
 int

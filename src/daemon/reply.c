@@ -65,12 +65,14 @@ static const struct {
     S(206, "Partial Content"),
     S(304, "Not Modified"),
     S(400, "Bad Request"),
+    S(401, "Unauthorized"),
     S(403, "Forbidden"),
     S(404, "Not Found"),
     S(405, "Method Not Allowed"),
     S(412, "Precondition Failed"),
     S(414, "URI Too Long"),
     S(416, "Range Not Satisfiable"),
+    S(429, "Too Many Requests"),
     S(431, "Request Header Fields Too Large"),
     S(500, "Internal Server Error"),
     S(501, "Not Implemented"),
@@ -180,6 +182,13 @@ put_text_fields(struct out *o, const struct answer *a,
         put_field(o, "Cache-Control", env->miss_cache_control);
     if (a->status == 503) /* every 503 here is passing: busy, disk full */
         PUT_LIT(o, "Retry-After: 1\r\n");
+    if (a->status == 401 && a->challenge != NULL)
+        put_field(o, "WWW-Authenticate", a->challenge);
+    if (a->status == 429) {
+        PUT_LIT(o, "Retry-After: ");
+        put_u64(o, a->retry_after);
+        PUT_LIT(o, "\r\n");
+    }
     if (a->status == 416) {
         PUT_LIT(o, "Content-Range: bytes */");
         put_u64(o, (uint64_t)a->st.st_size);

@@ -24,6 +24,8 @@
 #include "daemon/offload.h"
 #include "daemon/site.h"
 #include "daemon/worker.h"
+#include "daemon/access.h"
+#include "daemon/guard.h"
 #include "store/cachedir.h"
 #include "util/errbuf.h"
 #include "util/log.h"
@@ -58,8 +60,10 @@ struct server {
     struct slot slots[MAX_SLOTS];
     unsigned nslots;
     struct worker_params params;
-    struct clients *clients; /* per-address counts; NULL: no cap */
-    struct metrics *metrics; /* the workers' counters, health state */
+    struct clients *clients;   /* per-address counts; NULL: no cap */
+    struct metrics *metrics;   /* the workers' counters, health state */
+    struct guard *guard;       /* failed logins, check cache: across reloads */
+    struct site_shared shared; /* what every site gets from the above */
     struct worker *workers;
     unsigned nworkers, ninit;
     struct event_base *base; /* main thread: signals and the watchdog */
@@ -85,7 +89,7 @@ libevent_log(int severity, const char *msg)
 int
 server_check(struct config *cfg, char *err, size_t errlen)
 {
-    struct site *s = site_new(cfg, NULL, "", NULL, NULL, true, err, errlen);
+    struct site *s = site_new(cfg, NULL, NULL, true, err, errlen);
 
     site_release(s);
     return s != NULL ? 0 : -1;
@@ -510,6 +514,25 @@ open_jobs(struct server *srv, const struct config *cfg, char *err,
     return srv->offload != NULL ? 0 : -1;
 }
 
+/*
+ * The guard of logins (failure counts, lock-outs, the check cache): the
+ * server's, so a reload neither forgets a brute-forcer nor resets its
+ * lock-out; its limits take effect on restart.
+ */
+static int
+open_guard(struct server *srv, const struct config *cfg, char *err,
+           size_t errlen)
+{
+    struct guard_limits limits = access_guard_limits(cfg);
+
+    srv->guard = guard_new(&limits);
+    if (srv->guard == NULL) {
+        errbuf_set(err, errlen, "access guard: out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 static int
 server_open(struct server *srv, struct config *cfg, char *err, size_t errlen)
 {
@@ -522,12 +545,14 @@ server_open(struct server *srv, struct config *cfg, char *err, size_t errlen)
         errbuf_set(err, errlen, "out of memory");
         return -1;
     }
-    if (open_jobs(srv, cfg, err, errlen) == -1) {
+    if (open_jobs(srv, cfg, err, errlen) == -1 ||
+        open_guard(srv, cfg, err, errlen) == -1) {
         config_free(cfg);
         return -1;
     }
-    srv->site = site_new(cfg, NULL, srv->boundary, srv->metrics, srv->cache,
-                         false, err, errlen);
+    srv->shared = (struct site_shared){srv->boundary, srv->metrics, srv->cache,
+                                       srv->guard};
+    srv->site = site_new(cfg, NULL, &srv->shared, false, err, errlen);
     if (srv->site == NULL)
         return -1;
     if (inherit_slots(srv, err, errlen) == -1 ||
@@ -735,8 +760,7 @@ reload(struct server *srv, char *err, size_t errlen)
         return -1;
     }
     log_set_verbose(cfg.verbose);
-    site = site_new(&cfg, srv->site, srv->boundary, srv->metrics, srv->cache,
-                    false, err, errlen);
+    site = site_new(&cfg, srv->site, &srv->shared, false, err, errlen);
     if (site == NULL)
         return -1;
     if (plan_slots(&site->cfg, site->ssl != NULL, srv->slots, srv->nslots,
@@ -995,6 +1019,7 @@ server_free(struct server *srv)
     site_release(srv->site);
     cachedir_free(srv->cache);  /* after the stores that record in it */
     metrics_free(srv->metrics); /* after the workers and the sites */
+    guard_free(srv->guard);     /* after the sites that point to it */
     pthread_mutex_destroy(&srv->ack_lock);
     pthread_cond_destroy(&srv->ack_cond);
     free(srv);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "daemon/access.h"
 #include "daemon/site.h"
 #include "daemon/tls.h"
 #include "store/cachedir.h"
@@ -118,10 +119,11 @@ fail:
 }
 
 struct site *
-site_new(struct config *cfg, const struct site *prev, const char *boundary,
-         struct metrics *metrics, struct cachedir *bound, bool check_only,
-         char *err, size_t errlen)
+site_new(struct config *cfg, const struct site *prev,
+         const struct site_shared *sh, bool check_only, char *err,
+         size_t errlen)
 {
+    static const struct site_shared none = {"", NULL, NULL, NULL};
     struct site *s = calloc(1, sizeof(*s));
 
     if (s == NULL) {
@@ -136,7 +138,8 @@ site_new(struct config *cfg, const struct site *prev, const char *boundary,
         s->store = prev->store;
         atomic_fetch_add(&s->store->refs, 1);
     } else {
-        s->store = site_store_open(&s->cfg, bound, check_only, err, errlen);
+        s->store = site_store_open(&s->cfg, sh != NULL ? sh->bound : NULL,
+                                   check_only, err, errlen);
         if (s->store == NULL)
             goto fail;
     }
@@ -148,12 +151,24 @@ site_new(struct config *cfg, const struct site *prev, const char *boundary,
         if (s->ssl == NULL)
             goto fail;
     }
+    s->access = access_new(&s->cfg, err, errlen);
+    if (s->access == NULL)
+        goto fail;
     snprintf(s->miss_cache_control, sizeof(s->miss_cache_control),
              "public, max-age=%u", s->cfg.miss_max_age);
-    s->handler = (struct handler_env){s->store->store,    s->store->debuginfod,
-                                      s->cfg.serve_admin, s->cfg.max_ranges,
-                                      boundary,           metrics,
-                                      !check_only};
+    if (sh == NULL)
+        sh = &none;
+    s->handler = (struct handler_env){
+        .store = s->store->store,
+        .debuginfod = s->store->debuginfod,
+        .serve_admin = s->cfg.serve_admin,
+        .max_ranges = s->cfg.max_ranges,
+        .boundary = sh->boundary,
+        .metrics = sh->metrics,
+        .offload = !check_only,
+        .access = s->access,
+        .guard = sh->guard,
+    };
     return s;
 fail:
     site_release(s);
@@ -173,6 +188,7 @@ site_release(struct site *s)
         return;
     if (s->ssl != NULL)
         SSL_CTX_free(s->ssl);
+    access_free(s->access);
     site_store_release(s->store);
     config_free(&s->cfg);
     free(s);
@@ -200,5 +216,8 @@ site_restart_only(const struct config *a, const struct config *b)
     if (a->cache_max_mib != b->cache_max_mib ||
         (b->expand_compressed && !same_str(a->cache_dir, b->cache_dir)))
         return "store.cache_max_mib (the bound of cache_dir)";
+    if (a->auth_max_failures != b->auth_max_failures ||
+        a->auth_window != b->auth_window || a->auth_lockout != b->auth_lockout)
+        return "auth.max_failures, failure_window or lockout";
     return NULL;
 }

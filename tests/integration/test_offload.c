@@ -64,7 +64,8 @@ start_with(const char *cache_mib, const char *job_timeout)
     /* -v: the settings at start-up, and the expansions. */
     static const char *const lines[] = {
         "symsrvd: settings: ", "symsrvd: store.", "symsrvd: server.",
-        "symsrvd: log.",       "symsrvd: http.",  "symsrvd: expand "};
+        "symsrvd: log.",       "symsrvd: http.",  "symsrvd: auth.",
+        "symsrvd: access.",    "symsrvd: path ",  "symsrvd: expand "};
     for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
         daemon_allow_stderr(lines[i]);
 }

@@ -1333,6 +1333,243 @@ static const struct config_case config_cases[] = {
      {"-c", FILE_MARK},
      CONFIG_ERROR,
      NUM_FILE("http.miss_max_age", "", "0 to 31536000")},
+    /* auth.htpasswd, auth.tokens: file names, checked by access_new(). */
+    {"--htpasswd",
+     NULL,
+     {"--htpasswd", "/etc/h"},
+     CONFIG_OK,
+     "htpasswd=/etc/h"},
+    {"--htpasswd empty",
+     NULL,
+     {"--htpasswd="},
+     CONFIG_ERROR,
+     "--htpasswd: empty value"},
+    {"file: htpasswd",
+     ONE_KEY("auth", "htpasswd = /etc/h"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file htpasswd=/etc/h"},
+    {"file: htpasswd control byte",
+     ONE_KEY("auth", "htpasswd = /a\x01"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: auth.htpasswd: control byte 0x01 in the value"},
+    {"--tokens", NULL, {"--tokens=/etc/t"}, CONFIG_OK, "tokens=/etc/t"},
+    {"--tokens empty",
+     NULL,
+     {"--tokens", ""},
+     CONFIG_ERROR,
+     "--tokens: empty value"},
+    {"file: tokens",
+     ONE_KEY("auth", "tokens = /etc/t"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file tokens=/etc/t"},
+    {"file: tokens control byte",
+     ONE_KEY("auth", "tokens = /t\x7f"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: auth.tokens: control byte 0x7f in the value"},
+    /* auth.realm: any text but control bytes (quoted when sent). */
+    {"--auth-realm",
+     NULL,
+     {"--auth-realm", "My \"symbols\""},
+     CONFIG_OK,
+     "realm=My \"symbols\""},
+    {"--auth-realm control",
+     NULL,
+     {"--auth-realm=a\tb"},
+     CONFIG_ERROR,
+     "--auth-realm: control byte 0x09 in the value"},
+    {"file: realm",
+     ONE_KEY("auth", "realm = Symbols"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file realm=Symbols"},
+    {"file: realm empty",
+     ONE_KEY("auth", "realm ="),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: auth.realm: empty value"},
+    /* auth.max_failures 0..1000000, failure_window and lockout 1..86400. */
+    {"--auth-max-failures 0",
+     NULL,
+     {"--auth-max-failures", "0"},
+     CONFIG_OK,
+     "max_failures=0"},
+    {"--auth-max-failures x",
+     NULL,
+     {"--auth-max-failures=x"},
+     CONFIG_ERROR,
+     NUM_FLAG("--auth-max-failures", "x", "0 to 1000000")},
+    {"file: max_failures",
+     ONE_KEY("auth", "max_failures = 5"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file max_failures=5"},
+    {"file: max_failures big",
+     ONE_KEY("auth", "max_failures = 1000001"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("auth.max_failures", "1000001", "0 to 1000000")},
+    {"--auth-failure-window",
+     NULL,
+     {"--auth-failure-window=600"},
+     CONFIG_OK,
+     "failure_window=600"},
+    {"--auth-failure-window 0",
+     NULL,
+     {"--auth-failure-window=0"},
+     CONFIG_ERROR,
+     NUM_FLAG("--auth-failure-window", "0", "1 to 86400")},
+    {"file: failure_window",
+     ONE_KEY("auth", "failure_window = 1"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file failure_window=1"},
+    {"file: failure_window big",
+     ONE_KEY("auth", "failure_window = 86401"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("auth.failure_window", "86401", "1 to 86400")},
+    {"--auth-lockout",
+     NULL,
+     {"--auth-lockout", "86400"},
+     CONFIG_OK,
+     "lockout=86400"},
+    {"--auth-lockout 0",
+     NULL,
+     {"--auth-lockout", "0"},
+     CONFIG_ERROR,
+     NUM_FLAG("--auth-lockout", "0", "1 to 86400")},
+    {"file: lockout",
+     ONE_KEY("auth", "lockout = 30"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file lockout=30"},
+    {"file: lockout neg",
+     ONE_KEY("auth", "lockout = -1"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("auth.lockout", "-1", "1 to 86400")},
+    /* access.allow, access.deny: one ordered list; flags replace it. */
+    {"--allow --deny in order",
+     NULL,
+     {"--allow", "10.0.0.0/8", "--deny=all", "--allow", "::1"},
+     CONFIG_OK,
+     "acl=+10.0.0.0/8,-all,+::1"},
+    {"--allow /33",
+     NULL,
+     {"--allow", "10.0.0.0/33"},
+     CONFIG_ERROR,
+     "--allow: '10.0.0.0/33': the prefix length is not 0 to 32"},
+    {"--deny host bits",
+     NULL,
+     {"--deny", "10.0.0.1/8"},
+     CONFIG_ERROR,
+     "--deny: '10.0.0.1/8' has bits set past its prefix length"},
+    {"--deny v6 /129",
+     NULL,
+     {"--deny=2001:db8::/129"},
+     CONFIG_ERROR,
+     "--deny: '2001:db8::/129': the prefix length is not 0 to 128"},
+    {"file: allow and deny lists",
+     ROOT_INI "[access]\nallow = 192.0.2.0/24, 2001:db8::/32\ndeny = all\n",
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file acl=+192.0.2.0/24,+2001:db8::/32,-all"},
+    {"flag replaces the file's list",
+     ROOT_INI "[access]\nallow = 192.0.2.0/24\ndeny = all\n",
+     {"-c", FILE_MARK, "--deny", "192.0.2.9"},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file acl=-192.0.2.9"},
+    {"file: allow garbage",
+     ONE_KEY("access", "allow = office"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: access.allow: 'office' is not an IPv4 or IPv6 "
+               "address/prefix"},
+    {"file: deny garbage",
+     ONE_KEY("access", "deny = 1.2.3.4/x"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: access.deny: '1.2.3.4/x': the prefix length is not 0 to "
+               "32"},
+    /* access.trusted_proxies. */
+    {"--trusted-proxy twice",
+     NULL,
+     {"--trusted-proxy", "127.0.0.1", "--trusted-proxy=::1"},
+     CONFIG_OK,
+     "trusted_proxies=127.0.0.1,::1"},
+    {"--trusted-proxy bad",
+     NULL,
+     {"--trusted-proxy", "proxy.example"},
+     CONFIG_ERROR,
+     "--trusted-proxy: 'proxy.example' is not an IPv4 or IPv6 address/prefix"},
+    {"file: trusted_proxies",
+     ONE_KEY("access", "trusted_proxies = 10.0.0.0/8"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file trusted_proxies=10.0.0.0/8"},
+    {"file: trusted_proxies v4-mapped /97+",
+     ONE_KEY("access", "trusted_proxies = ::ffff:10.0.0.0/104"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file trusted_proxies=::ffff:10.0.0.0/104"},
+    {"file: trusted_proxies bad",
+     ONE_KEY("access", "trusted_proxies = 1.2.3"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: access.trusted_proxies: '1.2.3' is not an IPv4 or IPv6 "
+               "address/prefix"},
+    /* [path "PREFIX"] sections. */
+    {"path sections",
+     ROOT_INI "[auth]\nhtpasswd = /h\n[path \"/buildid/\"]\nauth = off\n"
+              "allow = 10.0.0.0/8\ndeny = all\n[path \"/a.pdb/\"]\nauth = on\n"
+              "[path \"/buildid/\"]\nallow = ::1\n",
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file htpasswd=/h "
+     "path:/buildid/=+10.0.0.0/8,-all,+::1;auth=0 path:/a.pdb/=;auth=1"},
+    {"path section unquoted",
+     ROOT_INI "[path /x/]\nauth = off\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: path /x/.auth: unknown section (a path section is "
+               "[path \"/PREFIX\"])"},
+    {"path section relative",
+     ROOT_INI "[path \"x/\"]\nauth = off\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: path \"x/\".auth: unknown section (a path section is "
+               "[path \"/PREFIX\"])"},
+    {"path section space",
+     ROOT_INI "[path \"/a b/\"]\nauth = off\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: path \"/a b/\".auth: space or control byte in the "
+               "prefix"},
+    {"path section unknown key",
+     ROOT_INI "[path \"/x/\"]\nroot = /y\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: path \"/x/\".root: unknown key (allow, deny, auth)"},
+    {"path section bad auth",
+     ROOT_INI "[path \"/x/\"]\nauth = maybe\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: path \"/x/\".auth: 'maybe' is not on or off"},
+    {"path section bad cidr",
+     ROOT_INI "[path \"/x/\"]\ndeny = 300.1.1.1\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: path \"/x/\".deny: '300.1.1.1' is not an IPv4 or IPv6 "
+               "address/prefix"},
+    {"path auth on needs credentials",
+     ROOT_INI "[path \"/x/\"]\nauth = on\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     "path \"/x/\".auth: needs auth.htpasswd or auth.tokens"},
 };
 
 /* Copies tmpl into out, with each FILE_MARK replaced by path. */
@@ -1396,6 +1633,39 @@ static bool
 same(const char *a, const char *b)
 {
     return a != NULL && strcmp(a, b) == 0;
+}
+
+/* The [auth] and [access] settings and the path sections. */
+static void
+describe_access(const struct config *cfg, char *buf, size_t bufsz)
+{
+    if (cfg->htpasswd != NULL)
+        append(buf, bufsz, "htpasswd=", cfg->htpasswd);
+    if (!same(cfg->auth_realm, "symsrvd"))
+        append(buf, bufsz,
+               "realm=", cfg->auth_realm != NULL ? cfg->auth_realm : "(null)");
+    if (cfg->tokens != NULL)
+        append(buf, bufsz, "tokens=", cfg->tokens);
+    if (cfg->auth_max_failures != 10)
+        append_uint(buf, bufsz, "max_failures=", cfg->auth_max_failures);
+    if (cfg->auth_window != 60)
+        append_uint(buf, bufsz, "failure_window=", cfg->auth_window);
+    if (cfg->auth_lockout != 300)
+        append_uint(buf, bufsz, "lockout=", cfg->auth_lockout);
+    if (cfg->nacl != 0)
+        append_list(buf, bufsz, "acl=", cfg->acl, cfg->nacl);
+    if (cfg->ntrusted_proxies != 0)
+        append_list(buf, bufsz, "trusted_proxies=", cfg->trusted_proxies,
+                    cfg->ntrusted_proxies);
+    for (unsigned i = 0; i < cfg->npaths; i++) {
+        const struct config_path *p = &cfg->paths[i];
+        char key[300], auth[16];
+
+        snprintf(key, sizeof(key), "path:%s=", p->prefix);
+        append_list(buf, bufsz, key, p->acl, p->nacl);
+        snprintf(auth, sizeof(auth), ";auth=%d", p->auth);
+        strncat(buf, auth, bufsz - strlen(buf) - 1);
+    }
 }
 
 /*
@@ -1466,6 +1736,7 @@ describe(const struct config *cfg, char *buf, size_t bufsz)
         append_uint(buf, bufsz, "job_queue=", cfg->job_queue);
     if (cfg->job_timeout != 300)
         append_uint(buf, bufsz, "job_timeout=", cfg->job_timeout);
+    describe_access(cfg, buf, bufsz);
     if (cfg->check_only)
         append(buf, bufsz, "check_only", "");
 }
