@@ -406,6 +406,85 @@ test_restart_only_named(void **state)
     free(err);
 }
 
+/* The status of a GET of app.exe over HTTP with Basic credentials
+ * user:pass ("" user: none). */
+static long
+status_as(const char *user, const char *pass)
+{
+    char url[160], userpwd[128];
+    CURL *c = curl_easy_init();
+    long code = 0;
+    curl_off_t n = 0;
+
+    assert_non_null(c);
+    snprintf(url, sizeof(url), "%s%s", srv.http_base, EXE);
+    snprintf(userpwd, sizeof(userpwd), "%s:%s", user, pass);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    if (*user != '\0')
+        curl_easy_setopt(c, CURLOPT_USERPWD, userpwd);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &n);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl_easy_cleanup(c);
+    return code;
+}
+
+/* Writes the htpasswd file path with one user, hashed by openssl passwd
+ * -5 (SHA-256 crypt), replaced at once. */
+static void
+write_user(const char *path, const char *user, const char *pass)
+{
+    char cmd[1024];
+
+    snprintf(cmd, sizeof(cmd),
+             "printf '%s:%%s\\n' \"$(openssl passwd -5 '%s')\" >'%s.tmp' && "
+             "mv '%s.tmp' '%s'",
+             user, pass, path, path, path);
+    assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * Credentials come and go with reloads: a reload that adds [auth] makes
+ * the store ask for them; the htpasswd file is read again by each reload
+ * (a user removed is refused on the next request, one added let in); a
+ * file with a broken line refuses the reload, and the running users still
+ * work.
+ */
+static void
+test_reload_rereads_users(void **state)
+{
+    char pw[256], conf[600], *err;
+
+    (void)state;
+    start("[http]\ncache_control = public, max-age=11\n", false);
+    daemon_allow_stderr("symsrvd: reload refused, still serving the running "
+                        "config: ");
+    assert_int_equal(status_as("", ""), 200); /* no [auth] yet: open */
+    snprintf(pw, sizeof(pw), "%s/htpasswd", srv.dir);
+    write_user(pw, "alice", "alice-pw");
+    snprintf(conf, sizeof(conf), "[auth]\nhtpasswd = %s\n", pw);
+    write_config(conf);
+    daemon_signal_and_wait(&srv, SIGHUP, "symsrvd: reloaded ");
+    assert_int_equal(status_as("", ""), 401);
+    assert_int_equal(status_as("alice", "alice-pw"), 200);
+    assert_int_equal(status_as("bob", "bob-pw"), 401);
+
+    write_user(pw, "bob", "bob-pw");
+    daemon_signal_and_wait(&srv, SIGHUP, "symsrvd: reloaded ");
+    assert_int_equal(status_as("alice", "alice-pw"), 401);
+    assert_int_equal(status_as("bob", "bob-pw"), 200);
+
+    write_text(pw, "bob\n");
+    daemon_signal_and_wait(&srv, SIGHUP, "reload refused");
+    assert_int_equal(status_as("bob", "bob-pw"), 200);
+    err = slurp(srv.stderr_log, NULL);
+    assert_non_null(err);
+    assert_non_null(strstr(err, "htpasswd"));
+    free(err);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -414,6 +493,7 @@ main(int argc, char **argv)
         cmocka_unit_test_teardown(test_bad_reload_refused, teardown),
         cmocka_unit_test_teardown(test_listeners_change, teardown),
         cmocka_unit_test_teardown(test_restart_only_named, teardown),
+        cmocka_unit_test_teardown(test_reload_rereads_users, teardown),
     };
 
     harness_init(argc, argv);
