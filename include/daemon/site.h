@@ -64,6 +64,14 @@ struct site *site_new(struct config *cfg, const struct site *prev,
                       const struct site_shared *sh, bool check_only, char *err,
                       size_t errlen);
 
+/*
+ * The cache directory is evicted from (least recently used files go past
+ * cache_max_mib): it must not be, hold or sit in the store root or a
+ * pointer root, or a start-up would delete symbol files. 0, or -1 with
+ * one line in err. A cache directory that does not exist yet passes.
+ */
+int site_check_cache_dir(const struct config *cfg, char *err, size_t errlen);
+
 /* Takes one more reference. */
 void site_hold(struct site *s);
 

@@ -502,6 +502,8 @@ static int
 open_jobs(struct server *srv, const struct config *cfg, char *err,
           size_t errlen)
 {
+    if (site_check_cache_dir(cfg, err, errlen) == -1)
+        return -1;
     if (cfg->expand_compressed && cfg->cache_dir != NULL &&
         cfg->cache_max_mib > 0) {
         srv->cache =

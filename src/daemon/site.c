@@ -1,6 +1,9 @@
 /* One configuration's objects; see site.h. */
+#define _XOPEN_SOURCE 700 /* realpath() */
 #include <errno.h>
+#include <limits.h>
 #include <openssl/ssl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +82,46 @@ store_reusable(const struct site *prev, const struct config *cfg)
            st.st_ino == prev->store->root_st.st_ino;
 }
 
+/* a and b (real paths) are the same directory or one holds the other. */
+static bool
+nested(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), n = la < lb ? la : lb;
+
+    if (strncmp(a, b, n) != 0)
+        return false;
+    return la == lb ||
+           (la < lb ? b[la] == '/' || la == 1 : a[lb] == '/' || lb == 1);
+}
+
+int
+site_check_cache_dir(const struct config *cfg, char *err, size_t errlen)
+{
+    char cache[PATH_MAX], other[PATH_MAX];
+
+    if (!cfg->expand_compressed || cfg->cache_dir == NULL)
+        return 0;
+    if (realpath(cfg->cache_dir, cache) == NULL) {
+        if (errno == ENOENT)
+            return 0; /* made later, empty: nothing to lose yet */
+        errbuf_set(err, errlen, "store.cache_dir %s: %s", cfg->cache_dir,
+                   strerror(errno));
+        return -1;
+    }
+    for (unsigned i = 0; i <= cfg->npointer_roots; i++) {
+        const char *dir = i == 0 ? cfg->root : cfg->pointer_roots[i - 1];
+
+        if (realpath(dir, other) != NULL && nested(cache, other)) {
+            errbuf_set(err, errlen,
+                       "store.cache_dir %s: overlaps %s: files there would "
+                       "be evicted; give the cache a directory of its own",
+                       cfg->cache_dir, dir);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static struct site_store *
 site_store_open(const struct config *cfg, struct cachedir *bound,
                 bool check_only, char *err, size_t errlen)
@@ -101,6 +144,8 @@ site_store_open(const struct config *cfg, struct cachedir *bound,
     atomic_init(&ss->refs, 1);
     ss->store = store_new(&o, err, errlen);
     if (ss->store == NULL)
+        goto fail;
+    if (site_check_cache_dir(cfg, err, errlen) == -1)
         goto fail;
     if (stat(cfg->root, &ss->root_st) == -1) {
         errbuf_set(err, errlen, "store root %s: %s", cfg->root,
@@ -216,6 +261,8 @@ site_restart_only(const struct config *a, const struct config *b)
     if (a->cache_max_mib != b->cache_max_mib ||
         (b->expand_compressed && !same_str(a->cache_dir, b->cache_dir)))
         return "store.cache_max_mib (the bound of cache_dir)";
+    if (a->expand_compressed != b->expand_compressed && b->cache_max_mib > 0)
+        return "store.expand_compressed (the bound of cache_dir)";
     if (a->auth_max_failures != b->auth_max_failures ||
         a->auth_window != b->auth_window || a->auth_lockout != b->auth_lockout)
         return "auth.max_failures, failure_window or lockout";

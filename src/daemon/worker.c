@@ -345,10 +345,15 @@ worker_send_mail(struct worker *w, struct worker_mail *m)
         free(old);
     }
     if (worker_post(w, WORKER_RELOAD) == -1) {
+        bool reclaimed;
+
+        /* An earlier byte may still wake the worker: it then takes m. */
         pthread_mutex_lock(&w->mail_lock);
-        w->mail = NULL;
+        reclaimed = w->mail == m;
+        if (reclaimed)
+            w->mail = NULL;
         pthread_mutex_unlock(&w->mail_lock);
-        return -1;
+        return reclaimed ? -1 : 0;
     }
     return 0;
 }

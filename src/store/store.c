@@ -533,6 +533,7 @@ find_expanded(struct store *s, const char *twin, const struct stat *tst,
         return fd;
     }
     if (failed_before(s, tst)) {
+        store_stats_count(STORE_STAT_CAB_SKIPPED); /* the negative cache */
         errno = ENOENT;
         return -1;
     }

@@ -1,6 +1,7 @@
 /* Diagnostics on stderr; see log.h. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,7 +25,7 @@ enum log_prio {
 /* Written once at start-up, before any worker thread exists. */
 static const char *log_progname = "symsrvd";
 static bool log_journal;
-static int log_verbose;
+static atomic_int log_verbose; /* a reload sets it while threads log */
 static struct log_limit log_warn_budget;
 
 /*

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -98,6 +99,39 @@ test_bad_root(void **state)
     snprintf(missing, sizeof(missing), "%s/absent", fx.dir);
     expect_failure(not_dir, "Not a directory");
     expect_failure(absent, "No such file or directory");
+}
+
+/*
+ * A cache directory that is, holds or sits in the store is refused before
+ * anything is evicted from it: the store's files are all still there.
+ */
+static void
+test_cache_dir_overlapping_store(void **state)
+{
+    char inside[256], above[256], probe[320];
+    const char *in_root[] = {
+        "-r", fx.root,       "-l",   "127.0.0.1:0",     "--expand-compressed",
+        "on", "--cache-dir", inside, "--cache-max-mib", "1",
+        NULL};
+    const char *is_root[] = {
+        "-r", fx.root,       "-l",    "127.0.0.1:0",     "--expand-compressed",
+        "on", "--cache-dir", fx.root, "--cache-max-mib", "1",
+        NULL};
+    const char *holds_root[] = {
+        "-r", fx.root,       "-l",  "127.0.0.1:0",     "--expand-compressed",
+        "on", "--cache-dir", above, "--cache-max-mib", "1",
+        NULL};
+    struct stat st;
+
+    (void)state;
+    snprintf(inside, sizeof(inside), "%s/app.exe", fx.root);
+    snprintf(above, sizeof(above), "%s", fx.dir);
+    expect_failure(in_root, "overlaps");
+    expect_failure(is_root, "files there would be evicted");
+    expect_failure(holds_root, "give the cache a directory of its own");
+    snprintf(probe, sizeof(probe), "%s/app.exe/5F3E2A1B6000/app.exe", fx.root);
+    assert_int_equal(stat(probe, &st), 0);
+    assert_int_equal(st.st_size, 70000);
 }
 
 /* Busy: held by a plain socket, and by a socket with SO_REUSEPORT. */
@@ -257,6 +291,7 @@ main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_flags),
         cmocka_unit_test(test_bad_root),
+        cmocka_unit_test(test_cache_dir_overlapping_store),
         cmocka_unit_test(test_busy_port),
         cmocka_unit_test(test_bad_config_file),
         cmocka_unit_test(test_check_config),
