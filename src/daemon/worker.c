@@ -340,6 +340,13 @@ worker_send_mail(struct worker *w, struct worker_mail *m)
     old = w->mail; /* not taken yet: the newer one replaces it */
     w->mail = m;
     pthread_mutex_unlock(&w->mail_lock);
+    /*
+     * Known leak, rare: sockets the old mail brought new and m no longer
+     * lists (a second reload dropped them before this worker woke) stay
+     * open. Closing them here could close one the worker already owns;
+     * the fix is for the server to keep removed slots until every worker
+     * has acked.
+     */
     if (old != NULL) {
         site_release(old->site);
         free(old);
