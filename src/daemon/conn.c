@@ -17,6 +17,7 @@
 #include "daemon/clients.h"
 #include "daemon/conn.h"
 #include "daemon/offload.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 /* The output buffer: answer heads, text bodies, small multipart bodies
@@ -327,15 +328,6 @@ log_answer(struct conn *c, time_t now)
         event_add(env->log_timer, &flush);
 }
 
-static uint64_t
-monotonic_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * An answer is over, sent whole or cut short: its access-log line and its
  * counts. The metrics listener's answers get neither: scrapes and probes
@@ -351,7 +343,7 @@ answer_done(struct conn *c, time_t now)
     log_answer(c, now);
     metrics_count_answer(c->env->metrics, x->a.status, x->a.route, x->sent,
                          x->sent > x->hdr_len ? x->sent - x->hdr_len : 0,
-                         monotonic_ns() - x->began_ns);
+                         clock_monotonic_ns() - x->began_ns);
 }
 
 static void
@@ -912,7 +904,7 @@ serve_head(struct conn *c, size_t end)
         [HEAD_VERSION] = 505,      [HEAD_NOT_IMPLEMENTED] = 501,
     };
 
-    x->began_ns = monotonic_ns();
+    x->began_ns = clock_monotonic_ns();
     rc = head_parse(x->in, end, h, &why);
     x->head_len = end;
     answer_reset(&x->a);
@@ -936,7 +928,7 @@ serve_overflow(struct conn *c)
     const char *why = "";
     enum head_rc rc = head_overflow(x->in, x->in_len, &why);
 
-    x->began_ns = monotonic_ns();
+    x->began_ns = clock_monotonic_ns();
     x->head_len = x->in_len;
     answer_reset(&x->a);
     x->client[0] = x->user[0] = '\0';

@@ -27,6 +27,7 @@
 #include "daemon/access.h"
 #include "daemon/guard.h"
 #include "store/cachedir.h"
+#include "util/clock.h"
 #include "util/errbuf.h"
 #include "util/log.h"
 
@@ -790,16 +791,6 @@ reload(struct server *srv, char *err, size_t errlen)
     return 0;
 }
 
-static unsigned long long
-monotonic_usec(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (unsigned long long)ts.tv_sec * 1000000ULL +
-           (unsigned long long)ts.tv_nsec / 1000ULL;
-}
-
 static void
 on_reload_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -809,7 +800,7 @@ on_reload_signal(evutil_socket_t sig, short what, void *arg)
     (void)sig;
     (void)what;
     sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading",
-               monotonic_usec());
+               (unsigned long long)(clock_monotonic_ns() / 1000));
     reopen_log(srv);
     if (reload(srv, err, sizeof(err)) == -1) {
         metrics_reload(srv->metrics, false);
@@ -872,21 +863,20 @@ static void
 on_watchdog(evutil_socket_t fd, short what, void *arg)
 {
     struct server *srv = arg;
-    struct timespec ts;
+    long long now = (long long)(clock_monotonic_ns() / CLOCK_NS_PER_S);
     long long limit = (long long)(srv->watchdog_usec / 1000000) + 1;
 
     (void)fd;
     (void)what;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
     for (unsigned i = 0; i < srv->nworkers; i++) {
         long long beat =
             atomic_load_explicit(&srv->workers[i].beat, memory_order_relaxed);
 
-        if (ts.tv_sec - beat > limit) {
+        if (now - beat > limit) {
             if (!srv->watchdog_warned)
                 log_warnx("worker %u has not run for %lld s: not telling "
                           "the watchdog",
-                          i, (long long)ts.tv_sec - beat);
+                          i, now - beat);
             srv->watchdog_warned = true;
             return;
         }

@@ -17,6 +17,7 @@
 #include "daemon/offload.h"
 #include "daemon/worker.h"
 #include "store/stats.h"
+#include "util/clock.h"
 #include "util/errbuf.h"
 #include "util/log.h"
 
@@ -365,13 +366,11 @@ worker_send_mail(struct worker *w, struct worker_mail *m)
     return 0;
 }
 
+/* The heartbeat's unit: whole seconds of the monotonic clock. */
 static long long
 monotonic_s(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec;
+    return (long long)(clock_monotonic_ns() / CLOCK_NS_PER_S);
 }
 
 static void

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/errbuf.h"
 #include "store/beneath.h"
 #include "store/cab.h"
@@ -356,7 +357,7 @@ expand_into(int dir_fd, const char *stored, const char *name, int twin_fd,
             const char *want, uint64_t max_size, struct stat *st)
 {
     char tmp[NAME_MAX + 1], why[256];
-    struct timespec t0, t1;
+    uint64_t t0;
     int ofd, rc, e;
 
     if (snprintf(tmp, sizeof(tmp), "%s.tmp%ld", name, (long)getpid()) >=
@@ -372,13 +373,11 @@ expand_into(int dir_fd, const char *stored, const char *name, int twin_fd,
         return -1;
     }
     log_debug("expand %s: start", stored);
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    t0 = clock_monotonic_ns();
     rc = cab_expand_fd(twin_fd, want, ofd, max_size, why, sizeof(why));
     e = errno;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     log_debug("expand %s: end after %ld ms", stored,
-              (long)((t1.tv_sec - t0.tv_sec) * 1000 +
-                     (t1.tv_nsec - t0.tv_nsec) / 1000000));
+              (long)((clock_monotonic_ns() - t0) / CLOCK_NS_PER_MS));
     close(ofd);
     if (rc == -1) {
         log_warnx("expand %s: %s", stored, why);
