@@ -13,6 +13,8 @@
 #define CONFIG_MAX_ADDRS 16
 #define CONFIG_MAX_ACL 64   /* CIDR rules of one list */
 #define CONFIG_MAX_PATHS 32 /* [path "..."] sections */
+#define CONFIG_MAX_UPSTREAMS 16 /* upstream symbol servers */
+#define CONFIG_MAX_PATTERNS 32  /* name patterns of one upstream */
 
 /* One [path "PREFIX"] section: access rules for paths under PREFIX. */
 struct config_path {
@@ -20,6 +22,23 @@ struct config_path {
     char *acl[CONFIG_MAX_ACL]; /* "+CIDR" (allow) or "-CIDR" (deny), in order */
     unsigned nacl;
     int auth; /* -1: as the server; 0: off; 1: on */
+};
+
+/*
+ * One upstream symbol server (docs/remote.md): an [upstream "NAME"]
+ * section, or a --upstream URL that names no section (then its defaults).
+ */
+struct config_upstream {
+    char *name;                            /* the section's, or the URL */
+    char *url;                             /* http(s)://..., no final '/' */
+    char *user, *password;                 /* HTTP Basic, or NULL */
+    char *token;                           /* bearer token, or NULL */
+    char *proxy;                           /* HTTP proxy URL, or NULL */
+    char *patterns[CONFIG_MAX_PATTERNS];   /* file names it may be asked */
+    unsigned npatterns;                    /* 0: any */
+    unsigned connect_timeout;              /* seconds */
+    unsigned timeout;                      /* seconds for a whole fetch */
+    unsigned low_speed_time;               /* seconds under 1 byte/s */
 };
 
 struct config {
@@ -67,6 +86,18 @@ struct config {
     unsigned ntrusted_proxies;
     struct config_path paths[CONFIG_MAX_PATHS];
     unsigned npaths;
+    char *upstream_urls[CONFIG_MAX_ADDRS]; /* store.upstream, --upstream */
+    unsigned nupstream_urls;
+    unsigned upstream_negative_ttl; /* seconds a 404 of an upstream is kept */
+    unsigned upstream_backoff;      /* seconds a failing upstream is skipped */
+    unsigned upstream_failures;     /* failures in a row before that */
+    unsigned upstream_max_mib;      /* largest file fetched, MiB */
+    /* Every [upstream "NAME"] section, then the --upstream URLs no
+     * section names; upstream_order[] lists the ones asked, in order. */
+    struct config_upstream upstream_defs[CONFIG_MAX_UPSTREAMS];
+    unsigned nupstream_defs;
+    unsigned upstream_order[CONFIG_MAX_UPSTREAMS];
+    unsigned nupstreams;
     bool check_only; /* --check-config */
     bool verbose;    /* -v: debug lines on stderr */
 };

@@ -13,6 +13,7 @@
 #include "daemon/acl.h"
 #include "daemon/addr.h"
 #include "daemon/config.h"
+#include "daemon/upstate.h"
 #include "http/range.h"
 #include "util/num.h"
 
@@ -62,6 +63,25 @@ static const struct directive directives[] = {
      "bound of cache_dir in MiB, least recently used files evicted (0: no "
      "bound)",
      "MIB"},
+    {"store", "upstream", 0, "upstream", K_LIST, OFF(upstream_urls),
+     OFF(nupstream_urls), 0, 0, NULL,
+     "upstream symbol server asked on a miss, repeatable, in order "
+     "([upstream \"NAME\"] sections hold the rest)",
+     "URL"},
+    {"store", "upstream_negative_ttl", 0, "upstream-negative-ttl", K_UINT,
+     OFF(upstream_negative_ttl), 0, 0, 86400, "300",
+     "seconds an upstream's 404 is remembered (0: not at all)", "SECONDS"},
+    {"store", "upstream_backoff", 0, "upstream-backoff", K_UINT,
+     OFF(upstream_backoff), 0, 1, 3600, "30",
+     "seconds a failing upstream is skipped (doubling, up to 16 times)",
+     "SECONDS"},
+    {"store", "upstream_failures", 0, "upstream-failures", K_UINT,
+     OFF(upstream_failures), 0, 1, 1000, "3",
+     "failures in a row (5xx, timeouts, TLS) before an upstream is skipped",
+     "N"},
+    {"store", "upstream_max_mib", 0, "upstream-max-mib", K_UINT,
+     OFF(upstream_max_mib), 0, 1, 1048576, "4096",
+     "largest file fetched from an upstream, in MiB", "MIB"},
     {"server", "listen", 'l', "listen", K_ADDRS, OFF(listen), OFF(nlisten), 0,
      0, NULL,
      "ADDR:PORT to serve HTTP on, repeatable (127.0.0.1:8080); ADDR may be "
@@ -526,6 +546,194 @@ set_path_key(struct config *cfg, const char *section, const char *name,
     return -1;
 }
 
+/*
+ * The name of a section header 'upstream "NAME"' (as inih hands it over)
+ * into *name, *len; 0 or -1. NAME: 1 to 64 letters, digits, '-', '_', '.'.
+ */
+static int
+upstream_section_name(const char *section, const char **name, size_t *len)
+{
+    size_t n;
+
+    if (strncasecmp(section, "upstream", 8) != 0 ||
+        (section[8] != ' ' && section[8] != '\t'))
+        return -1;
+    section += 8 + strspn(section + 8, " \t");
+    n = strlen(section);
+    if (n < 3 || n > 66 || section[0] != '"' || section[n - 1] != '"')
+        return -1;
+    for (size_t i = 1; i + 1 < n; i++)
+        if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   "0123456789-_.",
+                   section[i]) == NULL)
+            return -1;
+    *name = section + 1;
+    *len = n - 2;
+    return 0;
+}
+
+/* The upstream definition named name[0..len), made if new; NULL with why
+ * when full. The timeouts start at their defaults. */
+static struct config_upstream *
+upstream_def(struct config *cfg, const char *name, size_t len, char *why,
+             size_t whylen)
+{
+    struct config_upstream *u;
+
+    for (unsigned i = 0; i < cfg->nupstream_defs; i++)
+        if (strlen(cfg->upstream_defs[i].name) == len &&
+            strncmp(cfg->upstream_defs[i].name, name, len) == 0)
+            return &cfg->upstream_defs[i];
+    if (cfg->nupstream_defs == CONFIG_MAX_UPSTREAMS) {
+        errbuf_set(why, whylen, "more than %d upstreams", CONFIG_MAX_UPSTREAMS);
+        return NULL;
+    }
+    u = &cfg->upstream_defs[cfg->nupstream_defs];
+    u->name = strndup(name, len);
+    if (u->name == NULL) {
+        errbuf_set(why, whylen, "out of memory");
+        return NULL;
+    }
+    u->connect_timeout = 10;
+    u->timeout = 600;
+    u->low_speed_time = 30;
+    cfg->nupstream_defs++;
+    return u;
+}
+
+/* An upstream URL: http:// or https://, no space or control byte; the
+ * final '/'s are dropped (paths are joined with one). */
+static int
+set_upstream_url(char **dst, const char *v, char *why, size_t whylen)
+{
+    size_t n = strlen(v);
+
+    if (strncasecmp(v, "http://", 7) != 0 && strncasecmp(v, "https://", 8) != 0) {
+        errbuf_set(why, whylen, "'%s' is not an http:// or https:// URL", v);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)v[i] <= 0x20 || v[i] == 0x7f) {
+            errbuf_set(why, whylen, "space or control byte in the URL");
+            return -1;
+        }
+    }
+    while (n > 0 && v[n - 1] == '/')
+        n--;
+    free(*dst);
+    *dst = strndup(v, n);
+    if (*dst == NULL) {
+        errbuf_set(why, whylen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* A text value of an upstream section: no control byte (it goes into
+ * request headers). */
+static int
+set_upstream_text(char **dst, const char *v, char *why, size_t whylen)
+{
+    for (const char *p = v; *p != '\0'; p++) {
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+            errbuf_set(why, whylen, "control byte in the value");
+            return -1;
+        }
+    }
+    free(*dst);
+    *dst = strdup(v);
+    if (*dst == NULL) {
+        errbuf_set(why, whylen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+set_upstream_patterns(struct config_upstream *u, const char *v, char *why,
+                      size_t whylen)
+{
+    for (const char *p = v; *p != '\0';) {
+        size_t len = strcspn(p, " \t,");
+        char *one;
+
+        if (len == 0) {
+            p++;
+            continue;
+        }
+        if (u->npatterns == CONFIG_MAX_PATTERNS) {
+            errbuf_set(why, whylen, "more than %d patterns",
+                       CONFIG_MAX_PATTERNS);
+            return -1;
+        }
+        one = strndup(p, len);
+        if (one == NULL || !upstate_pattern_ok(one)) {
+            errbuf_set(why, whylen, "'%.*s' is not a file name pattern",
+                       (int)len, p);
+            free(one);
+            return -1;
+        }
+        u->patterns[u->npatterns++] = one;
+        p += len;
+    }
+    return 0;
+}
+
+static int
+set_upstream_secs(unsigned *dst, const char *v, char *why, size_t whylen)
+{
+    uint64_t n;
+
+    if (num_parse_u64(v, strlen(v), 86400, &n) == -1 || n < 1) {
+        errbuf_set(why, whylen, "'%s' is not a number from 1 to 86400", v);
+        return -1;
+    }
+    *dst = (unsigned)n;
+    return 0;
+}
+
+/* A key of an [upstream "NAME"] section. 0 or -1. */
+static int
+set_upstream_key(struct config *cfg, const char *section, const char *key,
+                 const char *v, char *why, size_t whylen)
+{
+    const char *name;
+    size_t len;
+    struct config_upstream *u;
+
+    if (upstream_section_name(section, &name, &len) == -1) {
+        errbuf_set(why, whylen,
+                   "unknown section (an upstream section is "
+                   "[upstream \"NAME\"], NAME of letters, digits, - _ .)");
+        return -1;
+    }
+    u = upstream_def(cfg, name, len, why, whylen);
+    if (u == NULL)
+        return -1;
+    if (strcasecmp(key, "url") == 0)
+        return set_upstream_url(&u->url, v, why, whylen);
+    if (strcasecmp(key, "proxy") == 0)
+        return set_upstream_url(&u->proxy, v, why, whylen);
+    if (strcasecmp(key, "user") == 0)
+        return set_upstream_text(&u->user, v, why, whylen);
+    if (strcasecmp(key, "password") == 0)
+        return set_upstream_text(&u->password, v, why, whylen);
+    if (strcasecmp(key, "token") == 0)
+        return set_upstream_text(&u->token, v, why, whylen);
+    if (strcasecmp(key, "paths") == 0)
+        return set_upstream_patterns(u, v, why, whylen);
+    if (strcasecmp(key, "connect_timeout") == 0)
+        return set_upstream_secs(&u->connect_timeout, v, why, whylen);
+    if (strcasecmp(key, "timeout") == 0)
+        return set_upstream_secs(&u->timeout, v, why, whylen);
+    if (strcasecmp(key, "low_speed_time") == 0)
+        return set_upstream_secs(&u->low_speed_time, v, why, whylen);
+    errbuf_set(why, whylen,
+               "unknown key (url, user, password, token, proxy, paths, "
+               "connect_timeout, timeout, low_speed_time)");
+    return -1;
+}
+
 static int
 on_ini_entry(void *user, const char *section, const char *name,
              const char *value)
@@ -538,6 +746,10 @@ on_ini_entry(void *user, const char *section, const char *name,
         return 1; /* report the first error only */
     if (d == NULL && strncasecmp(section, "path", 4) == 0) {
         if (set_path_key(ctx->cfg, section, name, value, why, sizeof(why)) == 0)
+            return 1;
+    } else if (d == NULL && strncasecmp(section, "upstream", 8) == 0) {
+        if (set_upstream_key(ctx->cfg, section, name, value, why,
+                             sizeof(why)) == 0)
             return 1;
     } else if (d == NULL) {
         errbuf_set(why, sizeof(why), "unknown key");
@@ -702,6 +914,70 @@ apply_defaults(struct config *cfg, char *err, size_t errlen)
     return 0;
 }
 
+/* The definition whose url is url, or -1. */
+static int
+upstream_by_url(const struct config *cfg, const char *url)
+{
+    size_t n = strlen(url);
+
+    while (n > 0 && url[n - 1] == '/')
+        n--;
+    for (unsigned i = 0; i < cfg->nupstream_defs; i++)
+        if (cfg->upstream_defs[i].url != NULL &&
+            strlen(cfg->upstream_defs[i].url) == n &&
+            strncasecmp(cfg->upstream_defs[i].url, url, n) == 0)
+            return (int)i;
+    return -1;
+}
+
+/*
+ * The upstreams asked, in order: with store.upstream (--upstream), those
+ * URLs in the order given, each with the settings of the section that
+ * has the same url (or the defaults); without, every section in the
+ * file's order. Flags win over the file, as everywhere.
+ */
+static int
+order_upstreams(struct config *cfg, char *err, size_t errlen)
+{
+    char why[200];
+
+    for (unsigned i = 0; i < cfg->nupstream_defs; i++) {
+        if (cfg->upstream_defs[i].url == NULL) {
+            errbuf_set(err, errlen, "upstream \"%s\".url: required",
+                       cfg->upstream_defs[i].name);
+            return -1;
+        }
+    }
+    cfg->nupstreams = 0;
+    for (unsigned i = 0; i < cfg->nupstream_urls; i++) {
+        const char *url = cfg->upstream_urls[i];
+        int k = upstream_by_url(cfg, url);
+
+        if (k == -1) {
+            struct config_upstream *u =
+                upstream_def(cfg, url, strlen(url), why, sizeof(why));
+
+            if (u == NULL ||
+                set_upstream_url(&u->url, url, why, sizeof(why)) == -1) {
+                errbuf_set(err, errlen, "store.upstream: %s", why);
+                return -1;
+            }
+            k = (int)(u - cfg->upstream_defs);
+        }
+        cfg->upstream_order[cfg->nupstreams++] = (unsigned)k;
+    }
+    for (unsigned i = 0; cfg->nupstream_urls == 0 && i < cfg->nupstream_defs;
+         i++)
+        cfg->upstream_order[cfg->nupstreams++] = i;
+    if (cfg->nupstreams > 0 && cfg->cache_dir == NULL) {
+        errbuf_set(err, errlen,
+                   "store.upstream: needs store.cache_dir (--cache-dir), "
+                   "where fetched files are kept");
+        return -1;
+    }
+    return 0;
+}
+
 /* Rules across settings, after every source has been applied. */
 static int
 validate(struct config *cfg, const char *demo_root, char *err, size_t errlen)
@@ -743,6 +1019,8 @@ validate(struct config *cfg, const char *demo_root, char *err, size_t errlen)
                    "(--tls-cert, --tls-key)");
         return -1;
     }
+    if (order_upstreams(cfg, err, errlen) == -1)
+        return -1;
     for (unsigned i = 0; i < cfg->npaths; i++) {
         if (cfg->paths[i].auth == 1 && cfg->htpasswd == NULL &&
             cfg->tokens == NULL) {
@@ -818,6 +1096,18 @@ config_free(struct config *cfg)
             free(*str_field(cfg, d));
         else if (d->kind != K_UINT && d->kind != K_BOOL)
             clear_addrs(cfg, d);
+    }
+    for (unsigned i = 0; i < cfg->nupstream_defs; i++) {
+        struct config_upstream *u = &cfg->upstream_defs[i];
+
+        free(u->name);
+        free(u->url);
+        free(u->user);
+        free(u->password);
+        free(u->token);
+        free(u->proxy);
+        for (unsigned j = 0; j < u->npatterns; j++)
+            free(u->patterns[j]);
     }
     for (unsigned i = 0; i < cfg->npaths; i++) {
         free(cfg->paths[i].prefix);
