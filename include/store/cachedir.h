@@ -65,4 +65,15 @@ uint64_t cachedir_bytes(struct cachedir *c);
 unsigned cachedir_files(struct cachedir *c);
 uint64_t cachedir_evicted(struct cachedir *c);
 
+/*
+ * The directory that holds rel in the cache whose descriptor is cache_fd,
+ * made and opened one segment at a time beneath it, never through a
+ * symlink (a symlink or file planted where a directory goes is replaced):
+ * a planted symlink never takes a write out of the cache. Sets *base to
+ * rel's last segment. The descriptor, or -1 with errno (ENAMETOOLONG for
+ * a segment that is empty or too long). Used for CAB expansions and
+ * upstream fetches alike.
+ */
+int cachedir_open_parent(int cache_fd, const char *rel, const char **base);
+
 #endif

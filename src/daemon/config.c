@@ -954,8 +954,12 @@ order_upstreams(struct config *cfg, char *err, size_t errlen)
         int k = upstream_by_url(cfg, url);
 
         if (k == -1) {
-            struct config_upstream *u =
-                upstream_def(cfg, url, strlen(url), why, sizeof(why));
+            size_t n = strlen(url);
+            struct config_upstream *u;
+
+            while (n > 0 && url[n - 1] == '/')
+                n--; /* named by its URL as it is asked */
+            u = upstream_def(cfg, url, n, why, sizeof(why));
 
             if (u == NULL ||
                 set_upstream_url(&u->url, url, why, sizeof(why)) == -1) {

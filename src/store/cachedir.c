@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "store/beneath.h"
 #include "store/cachedir.h"
 #include "util/errbuf.h"
 #include "util/log.h"
@@ -510,4 +511,53 @@ uint64_t
 cachedir_evicted(struct cachedir *c)
 {
     return atomic_load(&c->evicted);
+}
+
+/* --- directories beneath the cache ----------------------------------------- */
+
+/*
+ * Opens seg in dir_fd as a directory, making it if missing, never through
+ * a symlink. The cache is ours: a symlink or a file planted where one of
+ * our directories goes is removed and the directory made in its place.
+ */
+static int
+cache_subdir(int dir_fd, const char *seg)
+{
+    unsigned long long flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    int fd;
+
+    if (mkdirat(dir_fd, seg, 0755) == -1 && errno != EEXIST)
+        return -1;
+    fd = beneath_open(dir_fd, seg, flags);
+    if (fd == -1 && (errno == ELOOP || errno == ENOTDIR) &&
+        unlinkat(dir_fd, seg, 0) == 0 &&
+        (mkdirat(dir_fd, seg, 0755) == 0 || errno == EEXIST))
+        fd = beneath_open(dir_fd, seg, flags);
+    return fd;
+}
+
+int
+cachedir_open_parent(int cache_fd, const char *rel, const char **base)
+{
+    char seg[NAME_MAX + 1];
+    const char *p = rel, *slash;
+    int fd = fcntl(cache_fd, F_DUPFD_CLOEXEC, 0);
+
+    while (fd != -1 && (slash = strchr(p, '/')) != NULL) {
+        size_t n = (size_t)(slash - p);
+        int next = -1;
+
+        if (n == 0 || n >= sizeof(seg)) {
+            errno = ENAMETOOLONG;
+        } else {
+            memcpy(seg, p, n);
+            seg[n] = '\0';
+            next = cache_subdir(fd, seg);
+        }
+        close(fd);
+        fd = next;
+        p = slash + 1;
+    }
+    *base = p;
+    return fd;
 }

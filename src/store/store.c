@@ -249,59 +249,6 @@ store_parse_ptr(const char *buf, size_t len, const char **value, size_t *vlen)
     return kind;
 }
 
-/*
- * Opens seg in dir_fd as a directory, making it if missing, never through
- * a symlink. The cache is ours: a symlink or a file planted where one of
- * our directories goes is removed and the directory made in its place.
- */
-static int
-cache_subdir(int dir_fd, const char *seg)
-{
-    unsigned long long flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-    int fd;
-
-    if (mkdirat(dir_fd, seg, 0755) == -1 && errno != EEXIST)
-        return -1;
-    fd = beneath_open(dir_fd, seg, flags);
-    if (fd == -1 && (errno == ELOOP || errno == ENOTDIR) &&
-        unlinkat(dir_fd, seg, 0) == 0 &&
-        (mkdirat(dir_fd, seg, 0755) == 0 || errno == EEXIST))
-        fd = beneath_open(dir_fd, seg, flags);
-    return fd;
-}
-
-/*
- * The directory that holds rel's expansion in the cache, made and opened
- * one segment at a time beneath the cache root: a planted symlink never
- * takes a write (the directories, the lock, the expansion) out of it.
- * Sets *base to rel's last segment.
- */
-static int
-cache_dir_of(int cache_fd, const char *rel, const char **base)
-{
-    char seg[NAME_MAX + 1];
-    const char *p = rel, *slash;
-    int fd = fcntl(cache_fd, F_DUPFD_CLOEXEC, 0);
-
-    while (fd != -1 && (slash = strchr(p, '/')) != NULL) {
-        size_t n = (size_t)(slash - p);
-        int next = -1;
-
-        if (n == 0 || n >= sizeof(seg)) {
-            errno = ENAMETOOLONG;
-        } else {
-            memcpy(seg, p, n);
-            seg[n] = '\0';
-            next = cache_subdir(fd, seg);
-        }
-        close(fd);
-        fd = next;
-        p = slash + 1;
-    }
-    *base = p;
-    return fd;
-}
-
 /* Opens name in dir_fd, a regular file and not a symlink. */
 static int
 open_cached(int dir_fd, const char *name, struct stat *st)
@@ -465,7 +412,7 @@ expand_cached(struct store *s, const char *stored, int twin_fd,
               const struct stat *twin, const char *want, struct stat *st)
 {
     const char *name;
-    int dfd = cache_dir_of(s->cache_fd, stored, &name);
+    int dfd = cachedir_open_parent(s->cache_fd, stored, &name);
     int lfd, fd, e;
 
     if (dfd == -1) {
@@ -517,7 +464,7 @@ find_expanded(struct store *s, const char *twin, const struct stat *tst,
               const char *want, struct stat *st, struct store_job *job)
 {
     const char *name;
-    int dfd = cache_dir_of(s->cache_fd, twin, &name);
+    int dfd = cachedir_open_parent(s->cache_fd, twin, &name);
     int fd;
 
     if (dfd == -1) {

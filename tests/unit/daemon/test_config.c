@@ -1060,6 +1060,179 @@ static const struct config_case config_cases[] = {
      CONFIG_ERROR,
      NUM_FILE("store.cache_max_mib", "x", "0 to 16777216")},
 
+    /* store.upstream (--upstream): URLs in order, sections by url. */
+    {"--upstream twice, in order",
+     NULL,
+     {"--cache-dir=/c", "--upstream=http://a/", "--upstream", "https://b/s"},
+     CONFIG_OK,
+     "cache_dir=/c upstreams=http://a[http://a],https://b/s[https://b/s]"},
+    {"--upstream without cache_dir",
+     NULL,
+     {"--upstream=http://a"},
+     CONFIG_ERROR,
+     "store.upstream: needs store.cache_dir (--cache-dir), where fetched "
+     "files are kept"},
+    {"--upstream ftp",
+     NULL,
+     {"--cache-dir=/c", "--upstream=ftp://a"},
+     CONFIG_ERROR,
+     "store.upstream: 'ftp://a' is not an http:// or https:// URL"},
+    {"17 upstreams",
+     NULL,
+     {"--cache-dir=/c", "--upstream=" ROOTS16 ",/r17"},
+     CONFIG_ERROR,
+     "--upstream: too long or too many values"},
+    {"file: upstream",
+     ROOT_INI "cache_dir = /c\nupstream = http://a http://b\n",
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file cache_dir=/c "
+     "upstreams=http://a[http://a],http://b[http://b]"},
+    {"file: upstream 17",
+     ROOT_INI "cache_dir = /c\nupstream = " ROOTS16 ",/r17\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: store.upstream: too long or too many values"},
+    {"file: upstream sections in file order",
+     ROOT_INI "cache_dir = /c\n[upstream \"ms\"]\nurl = https://m/d/\n"
+              "paths = *.pdb *.pd_\ntimeout = 60\n"
+              "[upstream \"moz\"]\nurl = http://z\nuser = u\n"
+              "password = p\n",
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file cache_dir=/c "
+     "upstreams=ms[https://m/d],moz[http://z]"},
+    {"--upstream picks and orders sections by url",
+     ROOT_INI "cache_dir = /c\n[upstream \"ms\"]\nurl = https://m/d\n"
+              "[upstream \"moz\"]\nurl = http://z\n",
+     {"-c", FILE_MARK, "--upstream=http://z/", "--upstream=http://new"},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file cache_dir=/c "
+     "upstreams=moz[http://z],http://new[http://new]"},
+    {"file: upstream section without url",
+     ROOT_INI "cache_dir = /c\n[upstream \"ms\"]\npaths = *.pdb\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     "upstream \"ms\".url: required"},
+    {"file: upstream section unquoted",
+     ROOT_INI "[upstream ms]\nurl = http://a\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: upstream ms.url: unknown section (an upstream section is "
+               "[upstream \"NAME\"], NAME of letters, digits, - _ .)"},
+    {"file: upstream section unknown key",
+     ROOT_INI "[upstream \"a\"]\nurl = http://a\nretries = 3\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":5: upstream \"a\".retries: unknown key (url, user, "
+               "password, token, proxy, paths, connect_timeout, timeout, "
+               "low_speed_time)"},
+    {"file: upstream bad pattern",
+     ROOT_INI "[upstream \"a\"]\npaths = a/b\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: upstream \"a\".paths: 'a/b' is not a file name pattern"},
+    {"file: upstream bad timeout",
+     ROOT_INI "[upstream \"a\"]\ntimeout = 0\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: upstream \"a\".timeout: '0' is not a number from 1 to "
+               "86400"},
+    {"file: upstream token with a line break is impossible, control byte "
+     "refused",
+     ROOT_INI "[upstream \"a\"]\ntoken = a\tb\n",
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: upstream \"a\".token: control byte in the value"},
+
+    /* store.upstream_negative_ttl: 0 to 86400. */
+    {"--upstream-negative-ttl=0",
+     NULL,
+     {"--upstream-negative-ttl=0"},
+     CONFIG_OK,
+     "upstream_negative_ttl=0"},
+    {"--upstream-negative-ttl=86401",
+     NULL,
+     {"--upstream-negative-ttl=86401"},
+     CONFIG_ERROR,
+     NUM_FLAG("--upstream-negative-ttl", "86401", "0 to 86400")},
+    {"file: upstream_negative_ttl 60",
+     ONE_KEY("store", "upstream_negative_ttl = 60"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file upstream_negative_ttl=60"},
+    {"file: upstream_negative_ttl x",
+     ONE_KEY("store", "upstream_negative_ttl = x"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("store.upstream_negative_ttl", "x", "0 to 86400")},
+
+    /* store.upstream_backoff: 1 to 3600. */
+    {"--upstream-backoff=1",
+     NULL,
+     {"--upstream-backoff=1"},
+     CONFIG_OK,
+     "upstream_backoff=1"},
+    {"--upstream-backoff=0",
+     NULL,
+     {"--upstream-backoff=0"},
+     CONFIG_ERROR,
+     NUM_FLAG("--upstream-backoff", "0", "1 to 3600")},
+    {"file: upstream_backoff 60",
+     ONE_KEY("store", "upstream_backoff = 60"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file upstream_backoff=60"},
+    {"file: upstream_backoff 3601",
+     ONE_KEY("store", "upstream_backoff = 3601"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("store.upstream_backoff", "3601", "1 to 3600")},
+
+    /* store.upstream_failures: 1 to 1000. */
+    {"--upstream-failures=1",
+     NULL,
+     {"--upstream-failures=1"},
+     CONFIG_OK,
+     "upstream_failures=1"},
+    {"--upstream-failures=0",
+     NULL,
+     {"--upstream-failures=0"},
+     CONFIG_ERROR,
+     NUM_FLAG("--upstream-failures", "0", "1 to 1000")},
+    {"file: upstream_failures 10",
+     ONE_KEY("store", "upstream_failures = 10"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file upstream_failures=10"},
+    {"file: upstream_failures 1001",
+     ONE_KEY("store", "upstream_failures = 1001"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("store.upstream_failures", "1001", "1 to 1000")},
+
+    /* store.upstream_max_mib: 1 to 1048576. */
+    {"--upstream-max-mib=1",
+     NULL,
+     {"--upstream-max-mib=1"},
+     CONFIG_OK,
+     "upstream_max_mib=1"},
+    {"--upstream-max-mib=0",
+     NULL,
+     {"--upstream-max-mib=0"},
+     CONFIG_ERROR,
+     NUM_FLAG("--upstream-max-mib", "0", "1 to 1048576")},
+    {"file: upstream_max_mib 100",
+     ONE_KEY("store", "upstream_max_mib = 100"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file upstream_max_mib=100"},
+    {"file: upstream_max_mib x",
+     ONE_KEY("store", "upstream_max_mib = x"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("store.upstream_max_mib", "x", "1 to 1048576")},
+
     /* server.job_threads: 1 to 64. */
     {"--job-threads=64",
      NULL,
@@ -1672,6 +1845,30 @@ describe_access(const struct config *cfg, char *buf, size_t bufsz)
  * The settings of cfg that differ from the defaults, in a fixed order, so
  * that one string states every field of the result.
  */
+/* The upstream settings: "upstreams=NAME[URL],..." in the order asked. */
+static void
+describe_upstreams(const struct config *cfg, char *buf, size_t bufsz)
+{
+    if (cfg->upstream_negative_ttl != 300)
+        append_uint(buf, bufsz, "upstream_negative_ttl=",
+                    cfg->upstream_negative_ttl);
+    if (cfg->upstream_backoff != 30)
+        append_uint(buf, bufsz, "upstream_backoff=", cfg->upstream_backoff);
+    if (cfg->upstream_failures != 3)
+        append_uint(buf, bufsz, "upstream_failures=", cfg->upstream_failures);
+    if (cfg->upstream_max_mib != 4096)
+        append_uint(buf, bufsz, "upstream_max_mib=", cfg->upstream_max_mib);
+    for (unsigned i = 0; i < cfg->nupstreams; i++) {
+        const struct config_upstream *u =
+            &cfg->upstream_defs[cfg->upstream_order[i]];
+        size_t n = strlen(buf);
+
+        snprintf(buf + n, bufsz - n, "%s%s[%s]",
+                 i == 0 ? (n > 0 ? " upstreams=" : "upstreams=") : ",",
+                 u->name, u->url);
+    }
+}
+
 static void
 describe(const struct config *cfg, char *buf, size_t bufsz)
 {
@@ -1736,6 +1933,7 @@ describe(const struct config *cfg, char *buf, size_t bufsz)
         append_uint(buf, bufsz, "job_queue=", cfg->job_queue);
     if (cfg->job_timeout != 300)
         append_uint(buf, bufsz, "job_timeout=", cfg->job_timeout);
+    describe_upstreams(cfg, buf, bufsz);
     describe_access(cfg, buf, bufsz);
     if (cfg->check_only)
         append(buf, bufsz, "check_only", "");
