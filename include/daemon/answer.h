@@ -64,6 +64,11 @@ struct answer {
      * the request is handled again. */
     bool pending;
     struct store_job job;
+    /* No answer yet: a local miss the upstreams are to be asked for
+     * (fetch.h): fetch_rel, the canonical path. The caller fetches (or
+     * joins the fetch running), then asks the handler again. */
+    bool fetch;
+    char fetch_rel[PATH_MAX];
 };
 
 /* Clears a for the next request (fd must already be closed or -1). */

@@ -62,6 +62,7 @@ struct clients;
 struct offload;
 struct offload_box;
 struct offload_task;
+struct fetcher;
 typedef struct ssl_ctx_st SSL_CTX;
 
 /* A worker's connections and what they share; owned by the worker. */
@@ -81,6 +82,7 @@ struct conn_env {
     struct offload *offload;           /* borrowed; NULL: no jobs */
     struct offload_box *box;           /* the worker's, for offload */
     unsigned job_timeout;              /* seconds a parked request waits */
+    struct fetcher *fetcher;           /* the worker's; NULL: no upstreams */
     bool stopping;                     /* no new requests; close when done */
     void (*drained)(void *arg);        /* stopping and the last one closed */
     void *drained_arg;

@@ -16,6 +16,7 @@
 #include "http/head.h"
 
 struct debuginfod;
+struct fetch_hub;
 struct store;
 
 /* Longest If-Match or If-None-Match list joined from repeated lines. */
@@ -32,6 +33,7 @@ struct handler_env {
     bool offload; /* an expansion is left pending (a->pending), not made */
     const struct access *access; /* borrowed; NULL: everything open */
     struct guard *guard;         /* borrowed: failure counters, cache */
+    struct fetch_hub *upstream;  /* borrowed; NULL: no upstreams */
 };
 
 /* Who asks: in from the connection, out the user for the access log. */
@@ -63,10 +65,20 @@ struct handler_scratch {
  * [access] list refuses gets 403 with a->close set, before anything else
  * is looked at. With env->offload, an answer that needs an expansion
  * first sets a->pending and a->job, and nothing else: the caller has the
- * job run, then calls again with the same head.
+ * job run, then calls again with the same head. With env->upstream, a
+ * local miss of a keyed store path that is not in the cache of fetches
+ * sets a->fetch and a->fetch_rel (unless the upstreams are known not to
+ * have it: 404): the caller fetches, then calls again.
  */
 void handler_serve(const struct handler_env *env, struct handler_scratch *s,
                    const struct head *h, enum handler_listener on,
                    struct handler_client *cl, time_t now, struct answer *a);
+
+/*
+ * Whether a file still being fetched may be sent to h as it arrives: a
+ * GET of the whole file, without Range or a precondition (those wait for
+ * the whole file, then are answered from the cache like any file).
+ */
+bool handler_may_stream(const struct head *h);
 
 #endif

@@ -25,6 +25,7 @@ struct access;
 struct cachedir;
 struct guard;
 struct metrics;
+struct fetch_hub;
 struct site_store;
 
 /* What the server owns for its whole life and every site uses. */
@@ -33,6 +34,7 @@ struct site_shared {
     struct metrics *metrics; /* counters and health state */
     struct cachedir *bound;  /* the bound of cache_dir, or NULL */
     struct guard *guard;     /* failed logins and the check cache */
+    struct fetch_hub *upstream; /* the upstreams, or NULL */
 };
 
 struct site {

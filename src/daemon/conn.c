@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
@@ -16,6 +17,7 @@
 
 #include "daemon/clients.h"
 #include "daemon/conn.h"
+#include "daemon/fetch.h"
 #include "daemon/offload.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -72,6 +74,15 @@ struct xchg {
     uint64_t sent;      /* bytes of this answer sent */
     uint64_t began_ns;  /* CLOCK_MONOTONIC: the head was whole */
     bool parked;        /* this request waited for a job already */
+    /* Upstream fetches (fetch.h): this request waited for one already,
+     * and how it ended; the body is a file still arriving (growing),
+     * sendable up to grow_lim; the last news seen and since when. */
+    bool fetched, growing;
+    enum fetch_state fetch_end;
+    uint64_t grow_lim;
+    int seen_state;
+    uint64_t seen_avail;
+    uint64_t wait_since_ns;
     const char *method; /* for the access log: NUL-terminated in in[] */
     const char *target, *version, *referer, *user_agent;
     char client[ACL_ADDR_TEXT]; /* for the log: "" is the peer */
@@ -99,6 +110,13 @@ struct conn {
      * whose pieces point into x->in (env->head is reused meanwhile). */
     struct offload_task *task;
     struct head *parked_head;
+    /* C_PARKED on an upstream fetch, or C_WRITE of its growing body: the
+     * fetch (a reference); fw is linked while woken by its owner's event,
+     * fetch_poll while polling it instead (another worker's fetch);
+     * fetch_wait while the timer is for the fetch, not the socket. */
+    struct fetch *fetch;
+    struct fetch_waiter fw;
+    bool fetch_poll, fetch_wait;
     char peer[INET6_ADDRSTRLEN];
     struct sockaddr_storage peer_addr;
 };
@@ -110,6 +128,11 @@ enum step { STEP_GO, STEP_WAIT, STEP_GONE };
 static void conn_close(struct conn *c);
 static enum step conn_input(struct conn *c);
 static enum step linger_read(struct conn *c);
+static void conn_resume(struct conn *c);
+static enum step decide(struct conn *c, const struct head *h, time_t now,
+                        int job_err);
+static enum step start_answer(struct conn *c, bool keep_alive_10, time_t now);
+static bool must_close(struct conn *c, const struct head *h);
 
 /* --- exchanges ----------------------------------------------------------
  */
@@ -133,6 +156,7 @@ xchg_take(struct conn_env *env)
     x->phase = B_DONE;
     x->sendfile = x->corked = false;
     x->parked = false;
+    x->fetched = x->growing = false;
     x->sent = 0;
     return x;
 }
@@ -356,6 +380,245 @@ on_log_timer(evutil_socket_t fd, short what, void *arg)
     accesslog_buf_flush(env->log);
 }
 
+/* --- upstream fetches (fetch.h) ---------------------------------------------
+ */
+
+/* Drops the connection's fetch, if any; the fetch goes on. */
+static void
+fetch_release(struct conn *c)
+{
+    if (c->fetch == NULL)
+        return;
+    fetch_unwatch(&c->fw);
+    fetch_put(c->fetch);
+    c->fetch = NULL;
+    c->fetch_wait = c->fetch_poll = false;
+}
+
+/*
+ * Waits for news of c->fetch: woken by the fetch's event when this worker
+ * owns it (the timer then is the no-progress limit, secs), else polled
+ * every FETCH_POLL_MS (fetch_news() checks the limit).
+ */
+static void
+fetch_wait(struct conn *c, unsigned secs)
+{
+    c->fetch_wait = true;
+    c->fetch_poll = !fetch_watch(c->fetch, c->env->fetcher, &c->fw);
+    if (c->fetch_poll) {
+        struct timeval tv = {0, FETCH_POLL_MS * 1000};
+
+        event_add(c->tev, &tv);
+    } else {
+        arm_timer(c, secs);
+    }
+}
+
+/* Whether the fetch moved since the last look (the no-progress clock
+ * starts again when it did). */
+static bool
+fetch_moved(struct conn *c)
+{
+    struct xchg *x = c->x;
+    int st = (int)fetch_state(c->fetch);
+    uint64_t avail = fetch_avail(c->fetch);
+
+    if (st == x->seen_state && avail == x->seen_avail)
+        return false;
+    x->seen_state = st;
+    x->seen_avail = avail;
+    x->wait_since_ns = clock_monotonic_ns();
+    return true;
+}
+
+static bool
+fetch_stalled(const struct conn *c)
+{
+    return clock_monotonic_ns() - c->x->wait_since_ns >=
+           (uint64_t)c->env->timeout * CLOCK_NS_PER_S;
+}
+
+/* The answer to a request whose fetch ended without a file for it: a
+ * miss stays a 404 (never a 403 or 5xx: symsrv drops such servers); only
+ * upstreams that all failed make a 502 (504: a timeout), which no cache
+ * keeps and clients retry. */
+static void
+answer_fetch_end(struct xchg *x)
+{
+    x->a.fetch = false;
+    switch (x->fetch_end) {
+    case FETCH_MISS:
+        answer_text(&x->a, 404, "not found\n");
+        return;
+    case FETCH_TIMEDOUT:
+        answer_text(&x->a, 504, "gateway timeout: the upstream did not "
+                                "answer in time\n");
+        x->a.no_store = true;
+        return;
+    case FETCH_FAILED:
+        answer_text(&x->a, 502, "bad gateway: the upstreams failed\n");
+        x->a.no_store = true;
+        return;
+    case FETCH_RUNNING:
+    case FETCH_STREAMING:
+    case FETCH_DONE: /* evicted at once, or a race with a cleaner */
+        break;
+    }
+    answer_text(&x->a, 503, "service unavailable: busy, try again\n");
+}
+
+/*
+ * The 200 of a file still arriving: its length as announced, no
+ * validators (its inode and time are not known yet: a later request gets
+ * them from the cache), the bytes as they come (conn_output()).
+ */
+static enum step
+start_stream(struct conn *c, const struct head *h, time_t now)
+{
+    struct xchg *x = c->x;
+    struct answer *a = &x->a;
+
+    answer_reset(a);
+    a->route = ANSWER_ROUTE_SYMBOL;
+    a->keyed = true;
+    a->fd = fcntl(fetch_fd(c->fetch), F_DUPFD_CLOEXEC, 0);
+    if (a->fd == -1) {
+        fetch_release(c);
+        answer_text(a, 503, "service unavailable: out of file descriptors\n");
+    } else {
+        memset(&a->st, 0, sizeof(a->st));
+        a->st.st_size = (off_t)fetch_length(c->fetch);
+        a->st.st_mtime = now;
+        answer_plan_file(a, 0, c->env->handler->boundary);
+        a->validators = false;
+        x->growing = true;
+    }
+    a->close = a->close || must_close(c, h);
+    return start_answer(c, !a->close && h->minor == 0, now);
+}
+
+/* The parked request's fetch has news it was waiting for: answer. */
+static void
+fetch_unpark(struct conn *c, bool timed_out)
+{
+    struct conn_env *env = c->env;
+    struct head *h = &env->head;
+    enum fetch_state s = fetch_state(c->fetch);
+    enum step st;
+
+    fetch_unwatch(&c->fw);
+    c->fetch_wait = false;
+    memcpy(h, c->parked_head, sizeof(*h));
+    free(c->parked_head);
+    c->parked_head = NULL;
+    c->state = C_READ; /* decide() or start_stream() moves it on */
+    if (!timed_out && s == FETCH_STREAMING && handler_may_stream(h)) {
+        st = start_stream(c, h, time(NULL));
+    } else {
+        c->x->fetch_end = timed_out ? FETCH_TIMEDOUT : s;
+        fetch_release(c);
+        st = decide(c, h, time(NULL), 0); /* from the cache, or the end */
+    }
+    if (st == STEP_GO && c->state == C_READ)
+        conn_input(c);
+}
+
+/* News of the fetch (its event, or a poll): go on where it waited. */
+static void
+fetch_news(struct conn *c)
+{
+    bool moved = fetch_moved(c);
+    enum fetch_state s = fetch_state(c->fetch);
+
+    c->fetch_wait = false;
+    if (c->state == C_PARKED) {
+        if (fetch_over(s) ||
+            (s == FETCH_STREAMING && handler_may_stream(c->parked_head)))
+            fetch_unpark(c, false);
+        else if (!moved && fetch_stalled(c))
+            fetch_unpark(c, true);
+        else
+            fetch_wait(c, c->env->timeout);
+        return;
+    }
+    if (!moved && fetch_stalled(c)) {
+        conn_close(c); /* C_WRITE: nothing new within the limit */
+        return;
+    }
+    conn_resume(c);
+}
+
+static void
+on_fetch_wake(struct fetch_waiter *w)
+{
+    struct conn *c = (struct conn *)(void *)((char *)w -
+                                             offsetof(struct conn, fw));
+
+    fetch_news(c);
+}
+
+/*
+ * Waits for the fetch of the handler's a->fetch_rel: the one running
+ * (this worker's or another's) or a new one. Its state is looked at on
+ * the next pass of the loop (it may be over already). -1 when it cannot
+ * be started.
+ */
+static int
+park_fetch(struct conn *c, const struct head *h)
+{
+    struct conn_env *env = c->env;
+    struct xchg *x = c->x;
+    struct timeval now = {0, 0};
+
+    if (env->fetcher == NULL)
+        return -1;
+    c->parked_head = malloc(sizeof(*h));
+    if (c->parked_head == NULL)
+        return -1;
+    c->fetch = fetch_join(env->fetcher, x->a.fetch_rel);
+    if (c->fetch == NULL) {
+        free(c->parked_head);
+        c->parked_head = NULL;
+        return -1;
+    }
+    memcpy(c->parked_head, h, sizeof(*h));
+    c->fw.wake = on_fetch_wake;
+    x->fetched = true;
+    x->seen_state = -1;
+    x->wait_since_ns = clock_monotonic_ns();
+    c->state = C_PARKED;
+    c->fetch_wait = c->fetch_poll = true;
+    event_add(c->tev, &now);
+    return 0;
+}
+
+/*
+ * A growing body: the end of what may be sent now, into x->grow_lim
+ * (more than x->off). Else waits for the fetch (STEP_WAIT), or the fetch
+ * failed after bytes went out: the connection closes (STEP_GONE), the
+ * client sees a body shorter than its Content-Length.
+ */
+static enum step
+growing_end(struct conn *c)
+{
+    struct xchg *x = c->x;
+    enum fetch_state s = fetch_state(c->fetch); /* before avail: final */
+    uint64_t avail = fetch_avail(c->fetch);
+
+    x->grow_lim = avail < x->end ? avail : x->end;
+    if (x->grow_lim > x->off)
+        return STEP_GO;
+    if (fetch_over(s)) {
+        log_warnx("%s: %s: the upstream fetch failed after %llu bytes",
+                  c->peer, x->target, (unsigned long long)avail);
+        conn_close(c);
+        return STEP_GONE;
+    }
+    fetch_moved(c);
+    fetch_wait(c, c->env->timeout);
+    return STEP_WAIT;
+}
+
 /* --- closing ---------------------------------------------------------------
  */
 
@@ -374,6 +637,7 @@ conn_close(struct conn *c)
     }
     if (c->task != NULL) /* the job goes on for the others */
         offload_task_put(c->task);
+    fetch_release(c); /* the fetch goes on for the others and the cache */
     free(c->parked_head);
     if (c->rev != NULL)
         event_free(c->rev);
@@ -495,6 +759,7 @@ fill_out(struct conn *c)
     while (x->phase != B_DONE) {
         size_t room = OUT_CAP - x->out_len, n;
         char *at = x->out + x->out_len;
+        uint64_t end;
         ssize_t r;
 
         switch (x->phase) {
@@ -509,9 +774,10 @@ fill_out(struct conn *c)
             x->end = x->a.ranges[x->part].last + 1;
             break;
         case B_DATA:
-            if (x->sendfile || room == 0)
+            end = x->growing ? x->grow_lim : x->end;
+            if (x->sendfile || room == 0 || x->off >= end)
                 return 0;
-            n = x->end - x->off < room ? (size_t)(x->end - x->off) : room;
+            n = end - x->off < room ? (size_t)(end - x->off) : room;
             do
                 r = pread(x->a.fd, at, n, (off_t)x->off);
             while (r == -1 && errno == EINTR);
@@ -566,6 +832,8 @@ complete(struct conn *c)
     if (x->a.fd != -1)
         close(x->a.fd);
     x->a.fd = -1;
+    fetch_release(c);
+    x->fetched = x->growing = false;
     if (x->a.close || c->env->stopping)
         return conn_linger(c);
     /* Pipelined bytes after this head move to the front for the next. */
@@ -583,6 +851,7 @@ complete(struct conn *c)
 static void
 output_blocked(struct conn *c)
 {
+    c->fetch_wait = false; /* the timer is the socket's now */
     if (c->ssl == NULL || !c->tls_io_blocked)
         wait_write(c);
     arm_timer(c, c->env->timeout); /* no progress within T: close */
@@ -622,9 +891,10 @@ static enum step
 send_file_data(struct conn *c)
 {
     struct xchg *x = c->x;
+    uint64_t end = x->growing ? x->grow_lim : x->end;
 
-    while (x->off < x->end) {
-        uint64_t left = x->end - x->off;
+    while (x->off < end) {
+        uint64_t left = end - x->off;
         size_t n = 0;
 
         switch (io_sendfile(c, x->a.fd, x->off,
@@ -645,6 +915,8 @@ send_file_data(struct conn *c)
             return STEP_GONE;
         }
     }
+    if (x->off < x->end)
+        return STEP_GO; /* growing: what has arrived is sent */
     if (x->a.multipart)
         x->phase = B_PART_END;
     else
@@ -667,6 +939,11 @@ conn_output(struct conn *c)
             return st;
         if (x->phase == B_DONE)
             return complete(c);
+        if (x->phase == B_DATA && x->growing) {
+            st = growing_end(c);
+            if (st != STEP_GO)
+                return st;
+        }
         if (x->phase == B_DATA && x->sendfile) {
             st = send_file_data(c);
             if (st != STEP_GO)
@@ -801,7 +1078,7 @@ start_answer(struct conn *c, bool keep_alive_10, time_t now)
         x->sendfile =
             (c->ssl == NULL || c->ktls) &&
             !(x->a.multipart && x->a.body_len <= OUT_CAP - x->hdr_len);
-        if (c->ssl == NULL && x->a.body_len >= CORK_MIN)
+        if (c->ssl == NULL && x->a.body_len >= CORK_MIN && !x->growing)
             set_cork(c, true);
     }
     c->state = C_WRITE;
@@ -878,6 +1155,14 @@ decide(struct conn *c, const struct head *h, time_t now, int job_err)
         x->a.pending = true;
     else
         serve_client(c, h, now);
+    if (x->a.fetch && x->fetched) {
+        answer_fetch_end(x);
+    } else if (x->a.fetch) {
+        if (park_fetch(c, h) == 0)
+            return STEP_WAIT;
+        x->a.fetch = false;
+        answer_text(&x->a, 503, "service unavailable: busy, try again\n");
+    }
     if (x->a.pending && (x->parked || park(c, h) == -1)) {
         x->a.pending = false;
         answer_text(&x->a, 503, "service unavailable: busy, try again\n");
@@ -1116,7 +1401,11 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 
     (void)fd;
     (void)what;
-    if (c->state == C_PARKED)
+    if (c->fetch != NULL && c->fetch_wait && c->fetch_poll)
+        fetch_news(c); /* a look at another worker's fetch */
+    else if (c->fetch != NULL && c->state == C_PARKED)
+        fetch_unpark(c, true); /* no news within the limit */
+    else if (c->state == C_PARKED)
         unpark(c, ETIMEDOUT);
     else
         conn_close(c);

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/fetch.h"
 #include "daemon/handler.h"
 #include "http/etag.h"
 #include "http/path.h"
@@ -198,6 +199,35 @@ find(const struct handler_env *env, const char *rel, struct stat *st,
 }
 
 /*
+ * A store path: the store's file, else (a keyed path, upstreams
+ * configured) the cached copy of an upstream's, else a fetch to make
+ * (a->fetch, answered as EINPROGRESS so that opened() leaves the answer
+ * undecided), else the store's error. Only <file>/<key>/<file> paths go
+ * upstream: index2.txt, pingme.txt and the like are this server's own.
+ */
+static int
+find_or_fetch(const struct handler_env *env, const char *path,
+              struct answer *a)
+{
+    int fd = find(env, path, &a->st, a);
+
+    if (fd != -1 || errno != ENOENT || env->upstream == NULL || !a->keyed ||
+        a->route != ANSWER_ROUTE_SYMBOL)
+        return fd;
+    fd = fetch_hub_cached(env->upstream, path, &a->st);
+    if (fd != -1 || errno != ENOENT)
+        return fd;
+    if (!fetch_hub_wanted(env->upstream, path)) {
+        errno = ENOENT;
+        return -1;
+    }
+    a->fetch = true;
+    snprintf(a->fetch_rel, sizeof(a->fetch_rel), "%s", path);
+    errno = EINPROGRESS;
+    return -1;
+}
+
+/*
  * The file a debuginfod request names (debuginfod.h): the build-id as
  * asked, then zero-padded to 20 bytes as SSQP stores a shorter one.
  */
@@ -235,7 +265,7 @@ opened(int fd, const char *rel, bool warn_unreadable, struct answer *a)
         return true;
     }
     if (errno == EINPROGRESS) { /* the caller runs a->job, then asks again */
-        a->pending = true;
+        a->pending = !a->fetch;
         return false;
     }
     status = status_for_errno(errno, &why);
@@ -429,8 +459,27 @@ serve_path(const struct handler_env *env, struct handler_scratch *s,
      * (index2.txt, pingme.txt, 000Admin) may: cached like a miss. */
     a->keyed =
         strchr(path, '/') != NULL && strchr(path, '/') != strrchr(path, '/');
-    if (opened(find(env, path, &a->st, a), path, true, a))
+    if (opened(find_or_fetch(env, path, a), path, true, a))
         serve_file(env, s, h, now, a);
+}
+
+bool
+handler_may_stream(const struct head *h)
+{
+    static const enum head_known conds[] = {
+        HEAD_F_RANGE,
+        HEAD_F_IF_MATCH,
+        HEAD_F_IF_NONE_MATCH,
+        HEAD_F_IF_MODIFIED_SINCE,
+        HEAD_F_IF_UNMODIFIED_SINCE,
+    };
+
+    if (h->m != HEAD_M_GET)
+        return false;
+    for (size_t i = 0; i < sizeof(conds) / sizeof(conds[0]); i++)
+        if (head_get(h, conds[i]) != NULL)
+            return false;
+    return true;
 }
 
 void

@@ -21,6 +21,7 @@
 #include "daemon/clients.h"
 #include "daemon/metrics.h"
 #include "daemon/server.h"
+#include "daemon/fetch.h"
 #include "daemon/offload.h"
 #include "daemon/site.h"
 #include "daemon/worker.h"
@@ -57,6 +58,7 @@ struct server {
     /* Made once at start and kept across reloads (not a site's): */
     struct cachedir *cache;  /* the bound of cache_dir, or NULL */
     struct offload *offload; /* the job pool (CAB expansions) */
+    struct fetch_hub *upstream; /* the upstreams, or NULL */
     struct accesslog *log;
     struct slot slots[MAX_SLOTS];
     unsigned nslots;
@@ -484,6 +486,7 @@ set_worker_params(struct server *srv)
         .max_conns = cfg->max_connections,
         .clients = srv->clients,
         .offload = srv->offload,
+        .upstream = srv->upstream,
         .heartbeat_ms = (unsigned)(srv->watchdog_usec / 4000),
         .acked = on_worker_acked,
         .acked_arg = srv,
@@ -505,12 +508,17 @@ open_jobs(struct server *srv, const struct config *cfg, char *err,
 {
     if (site_check_cache_dir(cfg, err, errlen) == -1)
         return -1;
-    if (cfg->expand_compressed && cfg->cache_dir != NULL &&
-        cfg->cache_max_mib > 0) {
+    if ((cfg->expand_compressed || cfg->nupstreams > 0) &&
+        cfg->cache_dir != NULL && cfg->cache_max_mib > 0) {
         srv->cache =
             cachedir_new(cfg->cache_dir, (uint64_t)cfg->cache_max_mib << 20,
                          CACHE_FILES_MAX, err, errlen);
         if (srv->cache == NULL)
+            return -1;
+    }
+    if (cfg->nupstreams > 0) { /* its libcurl set up before any thread */
+        srv->upstream = fetch_hub_new(cfg, srv->cache, err, errlen);
+        if (srv->upstream == NULL)
             return -1;
     }
     srv->offload = offload_new(cfg->job_threads, cfg->job_queue, err, errlen);
@@ -554,7 +562,7 @@ server_open(struct server *srv, struct config *cfg, char *err, size_t errlen)
         return -1;
     }
     srv->shared = (struct site_shared){srv->boundary, srv->metrics, srv->cache,
-                                       srv->guard};
+                                       srv->guard, srv->upstream};
     srv->site = site_new(cfg, NULL, &srv->shared, false, err, errlen);
     if (srv->site == NULL)
         return -1;
@@ -1009,6 +1017,7 @@ server_free(struct server *srv)
         event_base_free(srv->base);
     accesslog_close(srv->log);
     site_release(srv->site);
+    fetch_hub_free(srv->upstream); /* after the workers' fetchers */
     cachedir_free(srv->cache);  /* after the stores that record in it */
     metrics_free(srv->metrics); /* after the workers and the sites */
     guard_free(srv->guard);     /* after the sites that point to it */

@@ -99,7 +99,8 @@ site_check_cache_dir(const struct config *cfg, char *err, size_t errlen)
 {
     char cache[PATH_MAX], other[PATH_MAX];
 
-    if (!cfg->expand_compressed || cfg->cache_dir == NULL)
+    if ((!cfg->expand_compressed && cfg->nupstreams == 0) ||
+        cfg->cache_dir == NULL)
         return 0;
     if (realpath(cfg->cache_dir, cache) == NULL) {
         if (errno == ENOENT)
@@ -168,7 +169,7 @@ site_new(struct config *cfg, const struct site *prev,
          const struct site_shared *sh, bool check_only, char *err,
          size_t errlen)
 {
-    static const struct site_shared none = {"", NULL, NULL, NULL};
+    static const struct site_shared none = {"", NULL, NULL, NULL, NULL};
     struct site *s = calloc(1, sizeof(*s));
 
     if (s == NULL) {
@@ -213,6 +214,7 @@ site_new(struct config *cfg, const struct site *prev,
         .offload = !check_only,
         .access = s->access,
         .guard = sh->guard,
+        .upstream = sh->upstream,
     };
     return s;
 fail:
@@ -239,6 +241,35 @@ site_release(struct site *s)
     free(s);
 }
 
+/* Whether a and b ask the same upstreams the same way. */
+static bool
+same_upstreams(const struct config *a, const struct config *b)
+{
+    if (a->nupstreams != b->nupstreams ||
+        a->upstream_negative_ttl != b->upstream_negative_ttl ||
+        a->upstream_backoff != b->upstream_backoff ||
+        a->upstream_failures != b->upstream_failures ||
+        a->upstream_max_mib != b->upstream_max_mib ||
+        (a->nupstreams > 0 && !same_str(a->cache_dir, b->cache_dir)))
+        return false;
+    for (unsigned i = 0; i < a->nupstreams; i++) {
+        const struct config_upstream *u = &a->upstream_defs[a->upstream_order[i]];
+        const struct config_upstream *v = &b->upstream_defs[b->upstream_order[i]];
+
+        if (!same_str(u->url, v->url) || !same_str(u->user, v->user) ||
+            !same_str(u->password, v->password) ||
+            !same_str(u->token, v->token) || !same_str(u->proxy, v->proxy) ||
+            u->npatterns != v->npatterns ||
+            u->connect_timeout != v->connect_timeout ||
+            u->timeout != v->timeout || u->low_speed_time != v->low_speed_time)
+            return false;
+        for (unsigned j = 0; j < u->npatterns; j++)
+            if (!same_str(u->patterns[j], v->patterns[j]))
+                return false;
+    }
+    return true;
+}
+
 const char *
 site_restart_only(const struct config *a, const struct config *b)
 {
@@ -263,6 +294,9 @@ site_restart_only(const struct config *a, const struct config *b)
         return "store.cache_max_mib (the bound of cache_dir)";
     if (a->expand_compressed != b->expand_compressed && b->cache_max_mib > 0)
         return "store.expand_compressed (the bound of cache_dir)";
+    if (!same_upstreams(a, b))
+        return "store.upstream and the [upstream] sections (the hub of "
+               "fetches)";
     if (a->auth_max_failures != b->auth_max_failures ||
         a->auth_window != b->auth_window || a->auth_lockout != b->auth_lockout)
         return "auth.max_failures, failure_window or lockout";

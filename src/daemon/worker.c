@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "daemon/addr.h"
+#include "daemon/fetch.h"
 #include "daemon/offload.h"
 #include "daemon/worker.h"
 #include "store/stats.h"
@@ -524,6 +525,11 @@ worker_init(struct worker *w, const struct worker_params *p, struct site *site,
         if (w->conns.box == NULL)
             goto fail;
     }
+    if (p->upstream != NULL) {
+        w->conns.fetcher = fetcher_new(p->upstream, w->base);
+        if (w->conns.fetcher == NULL)
+            goto fail;
+    }
     return 0;
 fail:
     errbuf_set(err, errlen, "worker: out of memory");
@@ -574,6 +580,8 @@ worker_cleanup(struct worker *w)
         conn_env_cleanup(&w->conns);
     }
     offload_box_free(w->conns.box); /* after offload_free(): see server.c */
+    fetcher_free(w->conns.fetcher); /* after its connections closed */
+    w->conns.fetcher = NULL;
     if (w->mail != NULL) {          /* sent, never taken: its new sockets too */
         for (unsigned i = 0; i < w->mail->nlfds; i++)
             if (w->mail->lfds[i].owned &&

@@ -1,0 +1,180 @@
+/*
+ * Fetching missing files from upstream symbol servers (a SymProxy-style
+ * caching proxy: docs/remote.md), with libcurl's multi interface on each
+ * worker's event loop: no thread per request, no blocking call but the
+ * local file writes.
+ *
+ * A source is one upstream: a base URL, the name patterns of what it may
+ * be asked for, and a setup() hook that prepares libcurl's easy handle
+ * beyond the URL and the common limits (credentials, proxy, timeouts
+ * today; a bucket source's request signing later).
+ *
+ * The hub (one per server, all threads) holds the sources, the fetches
+ * running, the negative cache and the back-off state (under one mutex),
+ * and the cache directory. A fetch of a path is one object for the whole
+ * process: the first request starts it on its worker's fetcher (which
+ * owns it from then on), every later request for the same path (case
+ * blind), on any worker, joins it. The sources are asked in order; a 404
+ * (or 410) is remembered for upstream_negative_ttl and the next source is
+ * asked; a failure (5xx, 401/403, timeouts, connection or TLS errors)
+ * counts towards the source's back-off and the next source is asked, as
+ * long as no byte has gone to a client.
+ *
+ * The body goes into an unnamed file (O_TMPFILE) in the cache directory
+ * as it arrives; readers pread() it up to fetch_avail(), so the first
+ * byte does not wait for the last. When it is whole (and its length is
+ * what the upstream announced) it is fsync'd and linked into place
+ * ("upstream/<path, lower case>" beneath the cache directory) and
+ * recorded in the cache bound (cachedir.h). A crash at any moment leaves
+ * no file behind, whole or partial: the name appears only once the bytes
+ * are on disk.
+ *
+ * Waiting: a waiter on the owner's thread is woken through the fetch's
+ * own event (after the libcurl callback returned); one on another worker
+ * cannot be (the worker bases take no locks) and polls fetch_state() and
+ * fetch_avail() (atomic loads) on a short timer instead (FETCH_POLL_MS).
+ *
+ * A fetch lives while anyone holds a reference: the fetcher while it
+ * runs, each request that waits or reads. A client that goes away drops
+ * its reference; the fetch goes on for the others and for the cache.
+ */
+#ifndef SYMSRVD_DAEMON_FETCH_H
+#define SYMSRVD_DAEMON_FETCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include <curl/curl.h>
+
+#include "daemon/config.h"
+
+struct event_base;
+struct cachedir;
+struct fetch_hub;
+struct fetcher;
+struct fetch;
+
+/* Milliseconds between two looks of a waiter on another worker. */
+#define FETCH_POLL_MS 5
+
+/* The cache directory's subdirectory that holds fetched files. */
+#define FETCH_CACHE_SUBDIR "upstream"
+
+/* One upstream: where, what it may be asked, how to set up a request. */
+struct fetch_source {
+    char *name;
+    char *url; /* base, no final '/'; the store path is appended */
+    char *patterns[CONFIG_MAX_PATTERNS];
+    unsigned npatterns;
+    /* Credentials, proxy, timeouts: what setup() reads (owned). */
+    struct config_upstream cfg;
+    /* Prepares easy for this source after the URL and the common options
+     * are set. 0, or -1 (the fetch then counts as this source failing). */
+    int (*setup)(CURL *easy, const struct fetch_source *src);
+};
+
+/* The default setup(): Basic or bearer credentials, proxy, timeouts. */
+int fetch_setup_upstream(CURL *easy, const struct fetch_source *src);
+
+enum fetch_state {
+    FETCH_RUNNING,   /* asking; no body known yet */
+    FETCH_STREAMING, /* a 200 with a known length: bytes arrive */
+    FETCH_DONE,      /* whole and in the cache */
+    FETCH_MISS,      /* no source has it (a 404, or none may be asked) */
+    FETCH_FAILED,    /* errors only, or cut after bytes went out */
+    FETCH_TIMEDOUT,  /* as FAILED, the last error a timeout */
+};
+
+/* Counters of the hub, for /metrics (relaxed atomics). */
+struct fetch_counts {
+    uint64_t hits;      /* requests served from the cache of fetches */
+    uint64_t started;   /* fetches started */
+    uint64_t done;      /* fetches that brought a file */
+    uint64_t missed;    /* fetches that ended in a 404 */
+    uint64_t failed;    /* fetches that failed */
+    uint64_t bytes;     /* body bytes received */
+    uint64_t neg_hits;  /* requests answered 404 by the negative cache */
+    unsigned neg_count; /* negative entries alive */
+    uint64_t cache_bytes, cache_files; /* of the cache bound, if any */
+};
+
+/*
+ * The hub of cfg's upstreams (cfg->nupstreams > 0): copies what it needs
+ * of cfg. Opens (making it if missing) cfg->cache_dir; bound, if not NULL,
+ * is the server's bound of that directory (borrowed). Call on the main
+ * thread before any worker starts (it runs curl_global_init()). NULL with
+ * the reason in err.
+ */
+struct fetch_hub *fetch_hub_new(const struct config *cfg,
+                                struct cachedir *bound, char *err,
+                                size_t errlen);
+
+/* After every fetcher is freed. NULL is a no-op. */
+void fetch_hub_free(struct fetch_hub *h);
+
+/*
+ * The cached copy of the canonical store path rel: its descriptor, *st
+ * filled, recorded as a hit in the bound; or -1 with errno (ENOENT: not
+ * cached). Any thread.
+ */
+int fetch_hub_cached(struct fetch_hub *h, const char *rel, struct stat *st);
+
+/*
+ * Whether a fetch of rel could find it now: some source's patterns match
+ * rel and its 404 for rel is not remembered. False counts a negative hit.
+ */
+bool fetch_hub_wanted(struct fetch_hub *h, const char *rel);
+
+void fetch_hub_counts(struct fetch_hub *h, struct fetch_counts *c);
+
+/* A worker's fetcher on its base. NULL when out of memory. */
+struct fetcher *fetcher_new(struct fetch_hub *h, struct event_base *base);
+
+/*
+ * Abandons the fetches this fetcher still runs (their readers see
+ * FETCH_FAILED) and frees it; on its thread, before the base is freed,
+ * after its connections are closed.
+ */
+void fetcher_free(struct fetcher *f);
+
+/*
+ * The fetch of rel: the running one (any worker's), or a new one started
+ * on f. A reference for the caller (fetch_put()). NULL with errno ENOMEM.
+ */
+struct fetch *fetch_join(struct fetcher *f, const char *rel);
+
+/* Drops a reference; the last closes the file and frees. Any thread. */
+void fetch_put(struct fetch *x);
+
+/* Atomic loads: the state; body bytes readable with pread(fetch_fd());
+ * the announced length (-1 unknown). Any thread. */
+enum fetch_state fetch_state(const struct fetch *x);
+uint64_t fetch_avail(const struct fetch *x);
+int64_t fetch_length(const struct fetch *x);
+
+/* The body's descriptor (readable while the reference is held). */
+int fetch_fd(const struct fetch *x);
+
+/* Whether the state is final (DONE, MISS, FAILED, TIMEDOUT). */
+bool fetch_over(enum fetch_state s);
+
+/* A waiter of the owner's thread, woken on news of the fetch. */
+struct fetch_waiter {
+    struct fetch_waiter *next, *prev;
+    struct fetch *on; /* the fetch it is linked to, or NULL */
+    void (*wake)(struct fetch_waiter *w);
+};
+
+/*
+ * Links w to x's wake-ups when the caller runs on x's owner (self) and x
+ * is not over: true. False: poll instead (another worker), or nothing to
+ * wait for. On self's thread.
+ */
+bool fetch_watch(struct fetch *x, struct fetcher *self, struct fetch_waiter *w);
+
+/* Unlinks w if linked. On the thread that linked it. */
+void fetch_unwatch(struct fetch_waiter *w);
+
+#endif
