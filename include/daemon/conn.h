@@ -29,6 +29,13 @@
  * cannot queue is a 503 with Retry-After at once. A stop leaves parked
  * connections their answer, within shutdown_timeout like any other.
  *
+ * A local miss the upstreams are to be asked for (the handler's
+ * a->fetch, fetch.h) parks the connection on the fetch of that path
+ * (shared by every request for it, on any worker); on news a plain GET
+ * of a file whose length is known is answered at once and its body sent
+ * as it arrives (no progress within T: closed); anything else is handled
+ * again once the fetch is over (from the cache, or 404/502/504).
+ *
  * Everything here runs on the one thread of the worker that owns the
  * conn_env: no locks.
  */

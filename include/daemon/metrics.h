@@ -128,4 +128,14 @@ bool metrics_root_ok(struct metrics *m, struct store *s, int64_t now_ms);
 size_t metrics_format(struct metrics *m, const struct store_gauges *g,
                       char *buf, size_t cap);
 
+struct fetch_counts;
+
+/*
+ * The upstream proxy's counters (fetch.h) in the same format, appended
+ * by the caller after metrics_format()'s text. Returns the length, or 0
+ * when it does not fit in cap.
+ */
+size_t metrics_format_upstream(const struct fetch_counts *c, char *buf,
+                               size_t cap);
+
 #endif

@@ -310,9 +310,20 @@ serve_metrics(const struct handler_env *env, struct handler_scratch *s,
               struct answer *a)
 {
     struct store_gauges g;
+    struct fetch_counts up;
+    size_t n;
 
     store_gauges(env->store, &g);
-    if (metrics_format(env->metrics, &g, s->metrics, sizeof(s->metrics)) == 0) {
+    n = metrics_format(env->metrics, &g, s->metrics, sizeof(s->metrics));
+    if (n > 0 && env->upstream != NULL) {
+        size_t more;
+
+        fetch_hub_counts(env->upstream, &up);
+        more = metrics_format_upstream(&up, s->metrics + n,
+                                       sizeof(s->metrics) - n);
+        n = more > 0 ? n + more : 0;
+    }
+    if (n == 0) {
         log_warnx("metrics: the text does not fit in %zu bytes",
                   sizeof(s->metrics));
         answer_uncached(a, 500, "internal error\n");

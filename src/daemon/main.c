@@ -42,6 +42,31 @@ log_access_settings(const struct config *cfg)
     }
 }
 
+/* The upstreams in the order asked; credentials are never logged. */
+static void
+log_upstream_settings(const struct config *cfg)
+{
+    if (cfg->nupstreams == 0)
+        return;
+    log_debug("store.upstream_negative_ttl %u s, upstream_failures %u, "
+              "upstream_backoff %u s, upstream_max_mib %u",
+              cfg->upstream_negative_ttl, cfg->upstream_failures,
+              cfg->upstream_backoff, cfg->upstream_max_mib);
+    for (unsigned i = 0; i < cfg->nupstreams; i++) {
+        const struct config_upstream *u =
+            &cfg->upstream_defs[cfg->upstream_order[i]];
+
+        log_debug("upstream %u \"%s\" %s: %s, proxy %s, %u patterns, "
+                  "timeouts %u/%u/%u s",
+                  i + 1, u->name, u->url,
+                  u->user != NULL    ? "basic"
+                  : u->token != NULL ? "bearer"
+                                     : "no credentials",
+                  u->proxy != NULL ? u->proxy : "none", u->npatterns,
+                  u->connect_timeout, u->timeout, u->low_speed_time);
+    }
+}
+
 static void
 log_settings(const struct config *cfg)
 {
@@ -74,6 +99,7 @@ log_settings(const struct config *cfg)
               cfg->timeout, cfg->max_header_size, cfg->max_ranges,
               cfg->miss_max_age);
     log_debug("http.cache_control %s", cfg->cache_control);
+    log_upstream_settings(cfg);
     log_access_settings(cfg);
 }
 

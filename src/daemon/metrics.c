@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/fetch.h"
 #include "daemon/metrics.h"
 #include "daemon/promtext.h"
 #include "util/log.h"
@@ -370,5 +371,56 @@ metrics_format(struct metrics *m, const struct store_gauges *g, char *buf,
     put_connections(&t, &s);
     put_store(&t, &s, g);
     put_reloads(&t, m);
+    return promtext_end(&t);
+}
+
+size_t
+metrics_format_upstream(const struct fetch_counts *c, char *buf, size_t cap)
+{
+    static const struct promtext_label done = {"result", "done"},
+                                       missed = {"result", "not_found"},
+                                       failed = {"result", "failed"};
+    struct promtext t;
+
+    promtext_init(&t, buf, cap);
+    promtext_family(&t, "symsrvd_upstream_cache_hits_total", "counter",
+                    "Requests served from the cache of upstream files.");
+    promtext_sample_u64(&t, "symsrvd_upstream_cache_hits_total", NULL, 0,
+                        c->hits);
+    promtext_family(&t, "symsrvd_upstream_fetches_total", "counter",
+                    "Upstream fetches started.");
+    promtext_sample_u64(&t, "symsrvd_upstream_fetches_total", NULL, 0,
+                        c->started);
+    promtext_family(&t, "symsrvd_upstream_fetches_ended_total", "counter",
+                    "Upstream fetches ended: a file kept (done), a 404 of "
+                    "every upstream asked (not_found), or failures.");
+    promtext_sample_u64(&t, "symsrvd_upstream_fetches_ended_total", &done, 1,
+                        c->done);
+    promtext_sample_u64(&t, "symsrvd_upstream_fetches_ended_total", &missed,
+                        1, c->missed);
+    promtext_sample_u64(&t, "symsrvd_upstream_fetches_ended_total", &failed,
+                        1, c->failed);
+    promtext_family(&t, "symsrvd_upstream_received_bytes_total", "counter",
+                    "Body bytes received from upstreams.");
+    promtext_sample_u64(&t, "symsrvd_upstream_received_bytes_total", NULL, 0,
+                        c->bytes);
+    promtext_family(&t, "symsrvd_upstream_negative_cache_entries", "gauge",
+                    "Upstream 404s remembered.");
+    promtext_sample_u64(&t, "symsrvd_upstream_negative_cache_entries", NULL, 0,
+                        c->neg_count);
+    promtext_family(&t, "symsrvd_upstream_negative_cache_hits_total",
+                    "counter",
+                    "Requests answered 404 without asking an upstream.");
+    promtext_sample_u64(&t, "symsrvd_upstream_negative_cache_hits_total", NULL,
+                        0, c->neg_hits);
+    promtext_family(&t, "symsrvd_cache_dir_bytes", "gauge",
+                    "Bytes in the bounded cache directory (expansions and "
+                    "upstream files).");
+    promtext_sample_u64(&t, "symsrvd_cache_dir_bytes", NULL, 0,
+                        c->cache_bytes);
+    promtext_family(&t, "symsrvd_cache_dir_files", "gauge",
+                    "Files in the bounded cache directory.");
+    promtext_sample_u64(&t, "symsrvd_cache_dir_files", NULL, 0,
+                        c->cache_files);
     return promtext_end(&t);
 }
