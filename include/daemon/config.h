@@ -13,8 +13,9 @@
 #define CONFIG_MAX_ADDRS 16
 #define CONFIG_MAX_ACL 64   /* CIDR rules of one list */
 #define CONFIG_MAX_PATHS 32 /* [path "..."] sections */
-#define CONFIG_MAX_UPSTREAMS 16 /* upstream symbol servers */
-#define CONFIG_MAX_PATTERNS 32  /* name patterns of one upstream */
+/* Upstream symbol servers, and name patterns of one. */
+#define CONFIG_MAX_UPSTREAMS 16
+#define CONFIG_MAX_PATTERNS 32
 
 /* One [path "PREFIX"] section: access rules for paths under PREFIX. */
 struct config_path {
@@ -29,16 +30,16 @@ struct config_path {
  * section, or a --upstream URL that names no section (then its defaults).
  */
 struct config_upstream {
-    char *name;                            /* the section's, or the URL */
-    char *url;                             /* http(s)://..., no final '/' */
-    char *user, *password;                 /* HTTP Basic, or NULL */
-    char *token;                           /* bearer token, or NULL */
-    char *proxy;                           /* HTTP proxy URL, or NULL */
-    char *patterns[CONFIG_MAX_PATTERNS];   /* file names it may be asked */
-    unsigned npatterns;                    /* 0: any */
-    unsigned connect_timeout;              /* seconds */
-    unsigned timeout;                      /* seconds for a whole fetch */
-    unsigned low_speed_time;               /* seconds under 1 byte/s */
+    char *name;                          /* the section's, or the URL */
+    char *url;                           /* http(s)://..., no final '/' */
+    char *user, *password;               /* HTTP Basic, or NULL */
+    char *token;                         /* bearer token, or NULL */
+    char *proxy;                         /* HTTP proxy URL, or NULL */
+    char *patterns[CONFIG_MAX_PATTERNS]; /* file names it may be asked */
+    unsigned npatterns;                  /* 0: any */
+    unsigned connect_timeout;            /* seconds */
+    unsigned timeout;                    /* seconds for a whole fetch */
+    unsigned low_speed_time;             /* seconds under 1 byte/s */
 };
 
 struct config {

@@ -66,8 +66,8 @@ unsigned upstate_neg_count(const struct upstate_neg *n, int64_t now_ms);
  * the period is over (a probe: one more failure skips it again, longer).
  */
 struct upstate_backoff {
-    unsigned failures;  /* in a row */
-    int64_t until_ms;   /* skipped before this time */
+    unsigned failures; /* in a row */
+    int64_t until_ms;  /* skipped before this time */
 };
 
 bool upstate_backoff_skip(const struct upstate_backoff *b, int64_t now_ms);

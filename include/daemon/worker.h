@@ -49,7 +49,8 @@ struct worker_params {
     struct clients *clients; /* per address; NULL: no cap */
     unsigned heartbeat_ms;   /* > 0: touch worker.beat this often */
     struct offload *offload; /* the job pool, the server's */
-    struct fetch_hub *upstream; /* the upstreams, the server's, or NULL */
+    /* The upstreams (fetch.h), the server's, or NULL. */
+    struct fetch_hub *upstream;
     /* Called on the worker's thread once a WORKER_FLUSH or WORKER_RELOAD
      * has been done. */
     void (*acked)(void *arg);

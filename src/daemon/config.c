@@ -608,7 +608,8 @@ set_upstream_url(char **dst, const char *v, char *why, size_t whylen)
 {
     size_t n = strlen(v);
 
-    if (strncasecmp(v, "http://", 7) != 0 && strncasecmp(v, "https://", 8) != 0) {
+    if (strncasecmp(v, "http://", 7) != 0 &&
+        strncasecmp(v, "https://", 8) != 0) {
         errbuf_set(why, whylen, "'%s' is not an http:// or https:// URL", v);
         return -1;
     }

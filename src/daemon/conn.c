@@ -74,6 +74,10 @@ struct xchg {
     uint64_t sent;      /* bytes of this answer sent */
     uint64_t began_ns;  /* CLOCK_MONOTONIC: the head was whole */
     bool parked;        /* this request waited for a job already */
+    const char *method; /* for the access log: NUL-terminated in in[] */
+    const char *target, *version, *referer, *user_agent;
+    char client[ACL_ADDR_TEXT]; /* for the log: "" is the peer */
+    char user[ACCESS_USER_LEN]; /* for the log: "" is none */
     /* Upstream fetches (fetch.h): this request waited for one already,
      * and how it ended; the body is a file still arriving (growing),
      * sendable up to grow_lim; the last news seen and since when. */
@@ -83,10 +87,6 @@ struct xchg {
     int seen_state;
     uint64_t seen_avail;
     uint64_t wait_since_ns;
-    const char *method; /* for the access log: NUL-terminated in in[] */
-    const char *target, *version, *referer, *user_agent;
-    char client[ACL_ADDR_TEXT]; /* for the log: "" is the peer */
-    char user[ACCESS_USER_LEN]; /* for the log: "" is none */
     char out[OUT_CAP];
     char in[]; /* max_header_size bytes */
 };
@@ -451,8 +451,9 @@ answer_fetch_end(struct xchg *x)
         answer_text(&x->a, 404, "not found\n");
         return;
     case FETCH_TIMEDOUT:
-        answer_text(&x->a, 504, "gateway timeout: the upstream did not "
-                                "answer in time\n");
+        answer_text(&x->a, 504,
+                    "gateway timeout: the upstream did not "
+                    "answer in time\n");
         x->a.no_store = true;
         return;
     case FETCH_FAILED:
@@ -551,8 +552,8 @@ fetch_news(struct conn *c)
 static void
 on_fetch_wake(struct fetch_waiter *w)
 {
-    struct conn *c = (struct conn *)(void *)((char *)w -
-                                             offsetof(struct conn, fw));
+    struct conn *c =
+        (struct conn *)(void *)((char *)w - offsetof(struct conn, fw));
 
     fetch_news(c);
 }
@@ -609,8 +610,8 @@ growing_end(struct conn *c)
     if (x->grow_lim > x->off)
         return STEP_GO;
     if (fetch_over(s)) {
-        log_warnx("%s: %s: the upstream fetch failed after %llu bytes",
-                  c->peer, x->target, (unsigned long long)avail);
+        log_warnx("%s: %s: the upstream fetch failed after %llu bytes", c->peer,
+                  x->target, (unsigned long long)avail);
         conn_close(c);
         return STEP_GONE;
     }

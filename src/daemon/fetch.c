@@ -97,7 +97,8 @@ count(_Atomic uint64_t *c, uint64_t n)
     atomic_fetch_add_explicit(c, n, memory_order_relaxed);
 }
 
-/* --- names ------------------------------------------------------------------ */
+/* --- names ------------------------------------------------------------------
+ */
 
 /* FETCH_CACHE_SUBDIR "/" rel in lower case into key[PATH_MAX]; -1 when
  * it does not fit. One cached copy serves every spelling (store paths
@@ -131,8 +132,7 @@ source_url(const char *base, const char *rel, char *url)
     memcpy(url, base, n);
     url[n] = '/';
     o = n + 1;
-    for (const unsigned char *p = (const unsigned char *)rel; *p != '\0';
-         p++) {
+    for (const unsigned char *p = (const unsigned char *)rel; *p != '\0'; p++) {
         bool plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
                      (*p >= '0' && *p <= '9') || strchr("-._~/", *p) != NULL;
 
@@ -150,7 +150,8 @@ source_url(const char *base, const char *rel, char *url)
     return 0;
 }
 
-/* --- the hub ------------------------------------------------------------------ */
+/* --- the hub
+ * ------------------------------------------------------------------ */
 
 static char *
 dup_or_null(const char *s, bool *oom)
@@ -335,7 +336,8 @@ fetch_hub_counts(struct fetch_hub *h, struct fetch_counts *c)
     c->cache_files = h->bound != NULL ? cachedir_files(h->bound) : 0;
 }
 
-/* --- a fetch: state, references, waiters ------------------------------------ */
+/* --- a fetch: state, references, waiters ------------------------------------
+ */
 
 enum fetch_state
 fetch_state(const struct fetch *x)
@@ -451,7 +453,8 @@ news(struct fetch *x)
         event_active(x->wake_ev, 0, 0);
 }
 
-/* --- a fetch on its owner ------------------------------------------------------- */
+/* --- a fetch on its owner
+ * ------------------------------------------------------- */
 
 static void try_next(struct fetch *x);
 
@@ -526,8 +529,7 @@ body_start(struct fetch *x)
     curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
     if (len >= 0) {
         atomic_store_explicit(&x->length, (int64_t)len, memory_order_release);
-        atomic_store_explicit(&x->state, FETCH_STREAMING,
-                              memory_order_release);
+        atomic_store_explicit(&x->state, FETCH_STREAMING, memory_order_release);
         news(x);
     }
     return true;
@@ -596,8 +598,8 @@ fetch_setup_upstream(CURL *e, const struct fetch_source *src)
                CURLE_OK;
     } else if (u->token != NULL) {
         bad |= curl_easy_setopt(e, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
-        bad |= curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, u->token) !=
-               CURLE_OK;
+        bad |=
+            curl_easy_setopt(e, CURLOPT_XOAUTH2_BEARER, u->token) != CURLE_OK;
     }
     if (u->proxy != NULL)
         bad |= curl_easy_setopt(e, CURLOPT_PROXY, u->proxy) != CURLE_OK;
@@ -619,10 +621,9 @@ setup_common(struct fetch *x, CURL *e, const char *url)
     bad |= curl_easy_setopt(e, CURLOPT_HEADERDATA, x) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)REDIRECTS_MAX) !=
-           CURLE_OK;
-    bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") !=
-           CURLE_OK;
+    bad |=
+        curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)REDIRECTS_MAX) != CURLE_OK;
+    bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") !=
            CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
@@ -787,7 +788,8 @@ attempt_done(struct fetch *x, CURLcode rc)
     try_next(x);
 }
 
-/* --- the fetcher: libcurl's multi on the worker's loop --------------------- */
+/* --- the fetcher: libcurl's multi on the worker's loop ---------------------
+ */
 
 static void
 check_done(struct fetcher *f)

@@ -206,8 +206,7 @@ find(const struct handler_env *env, const char *rel, struct stat *st,
  * upstream: index2.txt, pingme.txt and the like are this server's own.
  */
 static int
-find_or_fetch(const struct handler_env *env, const char *path,
-              struct answer *a)
+find_or_fetch(const struct handler_env *env, const char *path, struct answer *a)
 {
     int fd = find(env, path, &a->st, a);
 

@@ -396,10 +396,10 @@ metrics_format_upstream(const struct fetch_counts *c, char *buf, size_t cap)
                     "every upstream asked (not_found), or failures.");
     promtext_sample_u64(&t, "symsrvd_upstream_fetches_ended_total", &done, 1,
                         c->done);
-    promtext_sample_u64(&t, "symsrvd_upstream_fetches_ended_total", &missed,
-                        1, c->missed);
-    promtext_sample_u64(&t, "symsrvd_upstream_fetches_ended_total", &failed,
-                        1, c->failed);
+    promtext_sample_u64(&t, "symsrvd_upstream_fetches_ended_total", &missed, 1,
+                        c->missed);
+    promtext_sample_u64(&t, "symsrvd_upstream_fetches_ended_total", &failed, 1,
+                        c->failed);
     promtext_family(&t, "symsrvd_upstream_received_bytes_total", "counter",
                     "Body bytes received from upstreams.");
     promtext_sample_u64(&t, "symsrvd_upstream_received_bytes_total", NULL, 0,
@@ -408,19 +408,16 @@ metrics_format_upstream(const struct fetch_counts *c, char *buf, size_t cap)
                     "Upstream 404s remembered.");
     promtext_sample_u64(&t, "symsrvd_upstream_negative_cache_entries", NULL, 0,
                         c->neg_count);
-    promtext_family(&t, "symsrvd_upstream_negative_cache_hits_total",
-                    "counter",
+    promtext_family(&t, "symsrvd_upstream_negative_cache_hits_total", "counter",
                     "Requests answered 404 without asking an upstream.");
     promtext_sample_u64(&t, "symsrvd_upstream_negative_cache_hits_total", NULL,
                         0, c->neg_hits);
     promtext_family(&t, "symsrvd_cache_dir_bytes", "gauge",
                     "Bytes in the bounded cache directory (expansions and "
                     "upstream files).");
-    promtext_sample_u64(&t, "symsrvd_cache_dir_bytes", NULL, 0,
-                        c->cache_bytes);
+    promtext_sample_u64(&t, "symsrvd_cache_dir_bytes", NULL, 0, c->cache_bytes);
     promtext_family(&t, "symsrvd_cache_dir_files", "gauge",
                     "Files in the bounded cache directory.");
-    promtext_sample_u64(&t, "symsrvd_cache_dir_files", NULL, 0,
-                        c->cache_files);
+    promtext_sample_u64(&t, "symsrvd_cache_dir_files", NULL, 0, c->cache_files);
     return promtext_end(&t);
 }

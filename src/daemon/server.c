@@ -58,7 +58,8 @@ struct server {
     /* Made once at start and kept across reloads (not a site's): */
     struct cachedir *cache;  /* the bound of cache_dir, or NULL */
     struct offload *offload; /* the job pool (CAB expansions) */
-    struct fetch_hub *upstream; /* the upstreams, or NULL */
+    /* The upstreams (fetch.h), or NULL. */
+    struct fetch_hub *upstream;
     struct accesslog *log;
     struct slot slots[MAX_SLOTS];
     unsigned nslots;
@@ -1017,7 +1018,8 @@ server_free(struct server *srv)
         event_base_free(srv->base);
     accesslog_close(srv->log);
     site_release(srv->site);
-    fetch_hub_free(srv->upstream); /* after the workers' fetchers */
+    /* After the workers' fetchers, before the bound it records in. */
+    fetch_hub_free(srv->upstream);
     cachedir_free(srv->cache);  /* after the stores that record in it */
     metrics_free(srv->metrics); /* after the workers and the sites */
     guard_free(srv->guard);     /* after the sites that point to it */

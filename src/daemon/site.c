@@ -253,8 +253,10 @@ same_upstreams(const struct config *a, const struct config *b)
         (a->nupstreams > 0 && !same_str(a->cache_dir, b->cache_dir)))
         return false;
     for (unsigned i = 0; i < a->nupstreams; i++) {
-        const struct config_upstream *u = &a->upstream_defs[a->upstream_order[i]];
-        const struct config_upstream *v = &b->upstream_defs[b->upstream_order[i]];
+        const struct config_upstream *u =
+            &a->upstream_defs[a->upstream_order[i]];
+        const struct config_upstream *v =
+            &b->upstream_defs[b->upstream_order[i]];
 
         if (!same_str(u->url, v->url) || !same_str(u->user, v->user) ||
             !same_str(u->password, v->password) ||

@@ -144,8 +144,8 @@ upstate_neg_put(struct upstate_neg *n, unsigned up, const char *rel,
             victim = &set[i]; /* empty (0) or expiring first */
     }
     victim->hash = h;
-    victim->until_ms = now_ms + (int64_t)(ttl_ms > INT32_MAX ? INT32_MAX
-                                                             : ttl_ms);
+    victim->until_ms =
+        now_ms + (int64_t)(ttl_ms > INT32_MAX ? INT32_MAX : ttl_ms);
 }
 
 bool
@@ -171,7 +171,8 @@ upstate_neg_count(const struct upstate_neg *n, int64_t now_ms)
     return count;
 }
 
-/* --- back-off -------------------------------------------------------------- */
+/* --- back-off --------------------------------------------------------------
+ */
 
 bool
 upstate_backoff_skip(const struct upstate_backoff *b, int64_t now_ms)

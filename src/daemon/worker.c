@@ -579,9 +579,10 @@ worker_cleanup(struct worker *w)
         conn_env_close_all(&w->conns);
         conn_env_cleanup(&w->conns);
     }
-    offload_box_free(w->conns.box); /* after offload_free(): see server.c */
-    fetcher_free(w->conns.fetcher); /* after its connections closed */
+    /* After its connections closed: */
+    fetcher_free(w->conns.fetcher);
     w->conns.fetcher = NULL;
+    offload_box_free(w->conns.box); /* after offload_free(): see server.c */
     if (w->mail != NULL) {          /* sent, never taken: its new sockets too */
         for (unsigned i = 0; i < w->mail->nlfds; i++)
             if (w->mail->lfds[i].owned &&

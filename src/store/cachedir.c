@@ -513,7 +513,8 @@ cachedir_evicted(struct cachedir *c)
     return atomic_load(&c->evicted);
 }
 
-/* --- directories beneath the cache ----------------------------------------- */
+/* --- directories beneath the cache -----------------------------------------
+ */
 
 /*
  * Opens seg in dir_fd as a directory, making it if missing, never through

@@ -25,14 +25,15 @@
 #define KEY "0123456789ABCDEF0123456789ABCDEF1"
 #define UP_FILE "up.pdb/" KEY "/up.pdb"
 
-static struct daemon srv;      /* the proxy, under test */
-static struct daemon upsym;    /* a symsrvd as the upstream */
-static pid_t py = -1;          /* upstream_server.py */
-static char py_dir[256];       /* its root, log and port file */
-static char py_base[64];       /* http://127.0.0.1:PORT */
+static struct daemon srv;   /* the proxy, under test */
+static struct daemon upsym; /* a symsrvd as the upstream */
+static pid_t py = -1;       /* upstream_server.py */
+static char py_dir[256];    /* its root, log and port file */
+static char py_base[64];    /* http://127.0.0.1:PORT */
 static char cache_dir[300];
 
-/* --- the python upstream ---------------------------------------------------- */
+/* --- the python upstream ----------------------------------------------------
+ */
 
 static bool
 have_python(void)
@@ -122,7 +123,8 @@ py_count(const char *text)
     return n;
 }
 
-/* --- the proxy ----------------------------------------------------------------- */
+/* --- the proxy
+ * ----------------------------------------------------------------- */
 
 static void
 allow_proxy_lines(void)
@@ -215,7 +217,8 @@ count_files(const char *dir)
     return n;
 }
 
-/* --- tests ----------------------------------------------------------------------- */
+/* --- tests
+ * ----------------------------------------------------------------------- */
 
 /*
  * Another symsrvd as the upstream: a file the proxy's store lacks comes
@@ -248,7 +251,8 @@ test_from_symsrvd(void **state)
     assert_int_equal(r.len, sizeof(want));
     assert_memory_equal(r.body, want, sizeof(want));
     resp_free(&r);
-    assert_true(cached("up.pdb/" "0123456789abcdef0123456789abcdef1/up.pdb",
+    assert_true(cached("up.pdb/"
+                       "0123456789abcdef0123456789abcdef1/up.pdb",
                        NULL));
 
     /* From the cache now, any letter case: validators, Range, 304, HEAD. */
@@ -364,8 +368,7 @@ test_streams_and_survives_disconnect(void **state)
     py_put(UP_FILE, SIZE, 12);
     py_start("--rate", "200000"); /* 2 s for the whole file */
     proxy_start(ups, NULL);
-    snprintf(req, sizeof(req),
-             "GET /" UP_FILE " HTTP/1.1\r\nHost: x\r\n\r\n");
+    snprintf(req, sizeof(req), "GET /" UP_FILE " HTTP/1.1\r\nHost: x\r\n\r\n");
     t0 = now_ms();
     conn = raw_open(&srv, req);
     assert_non_null(conn);
@@ -376,8 +379,8 @@ test_streams_and_survives_disconnect(void **state)
     assert_non_null(strstr(buf, "Content-Length: 400000"));
     raw_close(conn); /* gone, long before the end */
     assert_true(first < 1500);
-    assert_false(cached("up.pdb/0123456789abcdef0123456789abcdef1/up.pdb",
-                        NULL));
+    assert_false(
+        cached("up.pdb/0123456789abcdef0123456789abcdef1/up.pdb", NULL));
     for (long long end = now_ms() + 15000; now_ms() < end;) {
         if (cached("up.pdb/0123456789abcdef0123456789abcdef1/up.pdb", &size))
             break;
@@ -485,8 +488,7 @@ test_kill9_leaves_nothing(void **state)
     fixture_bytes(SIZE, 13, want);
     py_start("--rate", "100000"); /* 4 s */
     proxy_start(ups, NULL);
-    snprintf(req, sizeof(req),
-             "GET /" UP_FILE " HTTP/1.1\r\nHost: x\r\n\r\n");
+    snprintf(req, sizeof(req), "GET /" UP_FILE " HTTP/1.1\r\nHost: x\r\n\r\n");
     conn = raw_open(&srv, req);
     assert_non_null(conn);
     assert_true(raw_read(conn, buf, sizeof(buf), 5000) > 0);
@@ -534,8 +536,7 @@ test_cache_bound(void **state)
     assert_int_equal(r.len, 700000);
     resp_free(&r);
     assert_true(cached("b.pdb/0123456789abcdef0123456789abcdef1/b.pdb", NULL));
-    assert_false(
-        cached("a.pdb/0123456789abcdef0123456789abcdef1/a.pdb", NULL));
+    assert_false(cached("a.pdb/0123456789abcdef0123456789abcdef1/a.pdb", NULL));
     get("/a.pdb/" KEY "/a.pdb", &r, NULL);
     assert_int_equal(r.code, 200);
     assert_int_equal(r.len, 700000);

@@ -1850,8 +1850,8 @@ static void
 describe_upstreams(const struct config *cfg, char *buf, size_t bufsz)
 {
     if (cfg->upstream_negative_ttl != 300)
-        append_uint(buf, bufsz, "upstream_negative_ttl=",
-                    cfg->upstream_negative_ttl);
+        append_uint(buf, bufsz,
+                    "upstream_negative_ttl=", cfg->upstream_negative_ttl);
     if (cfg->upstream_backoff != 30)
         append_uint(buf, bufsz, "upstream_backoff=", cfg->upstream_backoff);
     if (cfg->upstream_failures != 3)
@@ -1864,8 +1864,8 @@ describe_upstreams(const struct config *cfg, char *buf, size_t bufsz)
         size_t n = strlen(buf);
 
         snprintf(buf + n, bufsz - n, "%s%s[%s]",
-                 i == 0 ? (n > 0 ? " upstreams=" : "upstreams=") : ",",
-                 u->name, u->url);
+                 i == 0 ? (n > 0 ? " upstreams=" : "upstreams=") : ",", u->name,
+                 u->url);
     }
 }
 

@@ -36,8 +36,8 @@ static const struct match_case match_cases[] = {
     {"**", "a/k/a", true},
     {"?", "a/k/a", true},
     {"?", "ab/k/ab", false},
-    {"*a*a*a*a*a*a*a*b", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/k/x",
-     false},
+    {"*a*a*a*a*a*a*a*b",
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/k/x", false},
     {"*a*a*b", "aaaaaab/k", true},
     /* Hostile: bytes that mean something to fnmatch mean nothing here. */
     {"[a]pp.pdb", "app.pdb/k/app.pdb", false},
@@ -54,8 +54,7 @@ test_path_matches(void **state)
     unsigned failed = 0;
 
     (void)state;
-    for (size_t i = 0; i < sizeof(match_cases) / sizeof(match_cases[0]);
-         i++) {
+    for (size_t i = 0; i < sizeof(match_cases) / sizeof(match_cases[0]); i++) {
         const struct match_case *c = &match_cases[i];
         char *pats[1] = {(char *)(uintptr_t)c->pat};
         bool got = upstate_path_matches(pats, c->pat != NULL ? 1 : 0, c->rel);
@@ -109,7 +108,7 @@ test_neg_ttl(void **state)
     assert_false(upstate_neg_has(n, 0, "a.pdb/K/a.pdb", 1000));
     upstate_neg_put(n, 0, "a.pdb/K/a.pdb", 1000, 500);
     assert_true(upstate_neg_has(n, 0, "a.pdb/K/a.pdb", 1000));
-    assert_true(upstate_neg_has(n, 0, "A.PDB/k/A.pdb", 1499)); /* folded */
+    assert_true(upstate_neg_has(n, 0, "A.PDB/k/A.pdb", 1499));  /* folded */
     assert_false(upstate_neg_has(n, 0, "a.pdb/K/a.pdb", 1500)); /* expired */
     assert_false(upstate_neg_has(n, 1, "a.pdb/K/a.pdb", 1000)); /* other up */
     assert_false(upstate_neg_has(n, 0, "a.pdb/K/a.pd_", 1000));
