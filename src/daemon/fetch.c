@@ -18,6 +18,7 @@
 #include "store/cachedir.h"
 #include "util/clock.h"
 #include "util/errbuf.h"
+#include "util/jobpool.h"
 #include "util/log.h"
 
 /* Negative cache slots (about 16 bytes each). */
@@ -28,6 +29,9 @@
 #define ERROR_BODY_MAX (64 * 1024)
 /* Redirects followed (Microsoft's server sends one to its CDN). */
 #define REDIRECTS_MAX 5
+/* Files being made durable (fsync, link) at once, and waiting to be. */
+#define COMMIT_THREADS 1
+#define COMMIT_QUEUE 4096
 /* URL of a request: base, '/', the path percent-encoded. */
 #define URL_MAX (PATH_MAX * 3 + 1024)
 
@@ -43,6 +47,7 @@ struct fetch_hub {
     struct fetch *running;
     struct upstate_neg *neg;
     struct upstate_backoff *bo; /* one per source */
+    struct jobpool *commits;    /* fsync and link, off the loops */
     _Atomic uint64_t hits, started, done, missed, failed, bytes, neg_hits;
 };
 
@@ -66,6 +71,11 @@ struct fetch {
     const char *base;  /* key's last segment */
     struct event *wake_ev;
     struct fetch_waiter *waiters;
+    /* The commit (fsync, link) runs on the hub's pool; its result, 1 or
+     * -1, is looked at by commit_ev on the owner's loop. */
+    struct jobpool_job job;
+    _Atomic int committed;
+    struct event *commit_ev;
     char errbuf[CURL_ERROR_SIZE];
     char rel[PATH_MAX]; /* as first asked: what the sources are asked */
     char key[PATH_MAX]; /* FETCH_CACHE_SUBDIR "/" rel, lower case */
@@ -239,7 +249,8 @@ fetch_hub_new(const struct config *cfg, struct cachedir *bound, char *err,
     h->backoff_ms = (uint64_t)cfg->upstream_backoff * 1000;
     h->failures = cfg->upstream_failures;
     h->neg = upstate_neg_new(NEG_SLOTS);
-    if (h->neg == NULL || hub_sources(h, cfg) == -1) {
+    h->commits = jobpool_new(COMMIT_THREADS, COMMIT_QUEUE);
+    if (h->neg == NULL || h->commits == NULL || hub_sources(h, cfg) == -1) {
         errbuf_set(err, errlen, "upstreams: out of memory");
         goto fail;
     }
@@ -265,6 +276,7 @@ fetch_hub_free(struct fetch_hub *h)
 {
     if (h == NULL)
         return;
+    jobpool_free(h->commits); /* a commit running ends first */
     for (unsigned i = 0; i < h->nsrc; i++)
         source_free(&h->src[i]);
     free(h->src);
@@ -484,6 +496,10 @@ finish(struct fetch *x, enum fetch_state s)
               s == FETCH_DONE   ? "cached"
               : s == FETCH_MISS ? "not found"
                                 : "failed");
+    if (x->commit_ev != NULL) { /* abandoned while it was committed */
+        event_free(x->commit_ev);
+        x->commit_ev = NULL;
+    }
     if (x->wake_ev != NULL && x->waiters == NULL) {
         event_free(x->wake_ev); /* nobody of this thread waits */
         x->wake_ev = NULL;
@@ -736,6 +752,72 @@ commit(struct fetch *x)
     return 0;
 }
 
+static void
+commit_run(struct jobpool_job *j)
+{
+    struct fetch *x =
+        (struct fetch *)(void *)((char *)j - offsetof(struct fetch, job));
+
+    atomic_store(&x->committed, commit(x) == 0 ? 1 : -1);
+}
+
+static void
+commit_done(struct jobpool_job *j, bool ran)
+{
+    struct fetch *x =
+        (struct fetch *)(void *)((char *)j - offsetof(struct fetch, job));
+
+    if (!ran)
+        atomic_store(&x->committed, -1);
+    fetch_put(x); /* the job's reference */
+}
+
+/* The owner's look at the commit, every FETCH_POLL_MS until it ended. */
+static void
+on_commit_poll(evutil_socket_t fd, short what, void *arg)
+{
+    struct fetch *x = arg;
+    struct timeval tv = {0, FETCH_POLL_MS * 1000};
+    int c = atomic_load(&x->committed);
+
+    (void)fd;
+    (void)what;
+    if (c == 0) {
+        event_add(x->commit_ev, &tv);
+        return;
+    }
+    event_free(x->commit_ev);
+    x->commit_ev = NULL;
+    finish(x, c > 0 ? FETCH_DONE : FETCH_FAILED);
+}
+
+/*
+ * The whole body is in: its bytes are readable already (readers finish
+ * without waiting); fsync and the link, which may take tens of
+ * milliseconds, run on the hub's pool, not on the loop. Made here when
+ * the pool cannot take it.
+ */
+static void
+start_commit(struct fetch *x)
+{
+    struct timeval tv = {0, FETCH_POLL_MS * 1000};
+
+    atomic_store(&x->committed, 0);
+    x->job.run = commit_run;
+    x->job.done = commit_done;
+    x->commit_ev = evtimer_new(x->owner->base, on_commit_poll, x);
+    atomic_fetch_add(&x->refs, 1); /* the job's */
+    if (x->commit_ev != NULL && jobpool_submit(x->hub->commits, &x->job) == 0) {
+        event_add(x->commit_ev, &tv);
+        return;
+    }
+    atomic_fetch_sub(&x->refs, 1);
+    if (x->commit_ev != NULL)
+        event_free(x->commit_ev);
+    x->commit_ev = NULL;
+    finish(x, commit(x) == 0 ? FETCH_DONE : FETCH_FAILED);
+}
+
 /* An attempt ended (libcurl's CURLMSG_DONE, outside its callbacks). */
 static void
 attempt_done(struct fetch *x, CURLcode rc)
@@ -762,7 +844,7 @@ attempt_done(struct fetch *x, CURLcode rc)
         pthread_mutex_lock(&h->lock);
         upstate_backoff_ok(&h->bo[x->src]);
         pthread_mutex_unlock(&h->lock);
-        finish(x, commit(x) == 0 ? FETCH_DONE : FETCH_FAILED);
+        start_commit(x);
         return;
     }
     if (rc != CURLE_OK)
@@ -953,6 +1035,7 @@ fetch_new(struct fetcher *f, const char *rel, const char *key)
     atomic_init(&x->state, FETCH_RUNNING);
     atomic_init(&x->avail, 0);
     atomic_init(&x->length, -1);
+    atomic_init(&x->committed, 0);
     x->fd = x->dir_fd = -1;
     x->hub = f->hub;
     x->owner = f;

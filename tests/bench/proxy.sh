@@ -43,8 +43,13 @@ for i in range(n):
 EOF
 
 O=$(port) S=$(port) N=$(port)
+# As root, nginx's workers would run as nobody, who cannot read the scratch
+# directory: they run as root here (a benchmark, never a deployment).
+user_line=
+[ "$(id -u)" = 0 ] && user_line="user root;"
 ngx_conf() { # $1 name, $2 server block
     cat >"$dir/ngx/$1.conf" <<EOF
+$user_line
 worker_processes 1;
 daemon off;
 pid $dir/ngx/$1.pid;

@@ -200,6 +200,28 @@ cached(const char *rel_lower, off_t *size)
     return true;
 }
 
+/* Waits up to 5 s for the cache to hold rel_lower: a fetched file is
+ * made durable (fsync, link) just after its last byte went out. */
+static bool
+wait_cached(const char *rel_lower)
+{
+    for (long long end = now_ms() + 5000; now_ms() < end; sleep_ms(10))
+        if (cached(rel_lower, NULL))
+            return true;
+    return false;
+}
+
+/* Waits up to 5 s for rel_lower to leave the cache (evicted just after
+ * the file that passed the bound was linked). */
+static bool
+wait_evicted(const char *rel_lower)
+{
+    for (long long end = now_ms() + 5000; now_ms() < end; sleep_ms(10))
+        if (!cached(rel_lower, NULL))
+            return true;
+    return false;
+}
+
 /* Regular files anywhere beneath dir. */
 static int
 count_files(const char *dir)
@@ -251,9 +273,7 @@ test_from_symsrvd(void **state)
     assert_int_equal(r.len, sizeof(want));
     assert_memory_equal(r.body, want, sizeof(want));
     resp_free(&r);
-    assert_true(cached("up.pdb/"
-                       "0123456789abcdef0123456789abcdef1/up.pdb",
-                       NULL));
+    assert_true(wait_cached("up.pdb/0123456789abcdef0123456789abcdef1/up.pdb"));
 
     /* From the cache now, any letter case: validators, Range, 304, HEAD. */
     get("/UP.PDB/" KEY "/up.pdb", &r, NULL);
@@ -505,6 +525,7 @@ test_kill9_leaves_nothing(void **state)
     assert_int_equal(r.len, SIZE);
     assert_memory_equal(r.body, want, SIZE);
     resp_free(&r);
+    assert_true(wait_cached("up.pdb/0123456789abcdef0123456789abcdef1/up.pdb"));
     assert_int_equal(count_files(cache_dir), 1);
 }
 
@@ -530,13 +551,13 @@ test_cache_bound(void **state)
     get("/a.pdb/" KEY "/a.pdb", &r, NULL);
     assert_int_equal(r.code, 200);
     resp_free(&r);
-    assert_true(cached("a.pdb/0123456789abcdef0123456789abcdef1/a.pdb", NULL));
+    assert_true(wait_cached("a.pdb/0123456789abcdef0123456789abcdef1/a.pdb"));
     get("/b.pdb/" KEY "/b.pdb", &r, NULL);
     assert_int_equal(r.code, 200);
     assert_int_equal(r.len, 700000);
     resp_free(&r);
-    assert_true(cached("b.pdb/0123456789abcdef0123456789abcdef1/b.pdb", NULL));
-    assert_false(cached("a.pdb/0123456789abcdef0123456789abcdef1/a.pdb", NULL));
+    assert_true(wait_cached("b.pdb/0123456789abcdef0123456789abcdef1/b.pdb"));
+    assert_true(wait_evicted("a.pdb/0123456789abcdef0123456789abcdef1/a.pdb"));
     get("/a.pdb/" KEY "/a.pdb", &r, NULL);
     assert_int_equal(r.code, 200);
     assert_int_equal(r.len, 700000);
