@@ -11,8 +11,11 @@ set -euo pipefail
 
 # The compiler, CMake and every library the top CMakeLists.txt looks for.
 # libcrypt-dev: crypt_rn() checks the htpasswd hashes (src/daemon/cred.c).
+# libcurl4-openssl-dev: the upstream caching proxy fetches with libcurl's
+#   multi interface (src/daemon/fetch.c, docs/remote.md).
 run_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev libinih-dev
-    libmspack-dev libelf-dev libdw-dev libgcab-dev libsystemd-dev libcrypt-dev)
+    libmspack-dev libelf-dev libdw-dev libgcab-dev libsystemd-dev libcrypt-dev
+    libcurl4-openssl-dev)
 
 # What the tests link, and the commands they run (grep tests/ for them):
 #   libcmocka-dev, libcurl4-openssl-dev: every test program links them
@@ -30,9 +33,11 @@ run_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev libinih-dev
 #   dpkg-dev: as for deb below (tests/packaging/deb.sh builds the .deb)
 #   prometheus: promtool check metrics on a /metrics scrape (test_metrics;
 #       skipped without it)
+#   python3: tests/integration/upstream_server.py, the upstream of
+#       test_upstream (skipped without it)
 test_pkgs=(libcmocka-dev libcurl4-openssl-dev openssl debuginfod gdb
     cabextract gcab clang lld llvm binutils clang-format libclang-rt-14-dev
-    lintian man-db logrotate dpkg-dev prometheus apache2-utils)
+    lintian man-db logrotate dpkg-dev prometheus apache2-utils python3)
 
 # make deb: dpkg-shlibdeps computes the package's Depends (CPack).
 deb_pkgs=(dpkg-dev)
