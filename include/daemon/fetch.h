@@ -7,7 +7,12 @@
  * A source is one upstream: a base URL, the name patterns of what it may
  * be asked for, and a setup() hook that prepares libcurl's easy handle
  * beyond the URL and the common limits (credentials, proxy, timeouts
- * today; a bucket source's request signing later).
+ * today; a bucket source's request signing later). The hub makes its
+ * sources from the config's upstreams (hub_sources() in fetch.c); a
+ * bucket store adds one there with its own setup() (CURLOPT_AWS_SIGV4,
+ * the x-amz-content-sha256 header) and url (the bucket and prefix), and
+ * the rest (one fetch per path, streaming, the cache, the negative cache)
+ * is shared.
  *
  * The hub (one per server, all threads) holds the sources, the fetches
  * running, the negative cache and the back-off state (under one mutex),

@@ -856,7 +856,7 @@ attempt_done(struct fetch *x, CURLcode rc)
     upstate_backoff_failed(&h->bo[x->src], now, h->failures, h->backoff_ms);
     pthread_mutex_unlock(&h->lock);
     x->saw_error = true;
-    x->saw_timeout = rc == CURLE_OPERATION_TIMEDOUT;
+    x->saw_timeout |= rc == CURLE_OPERATION_TIMEDOUT;
     if (fetch_avail(x) > 0) { /* bytes went out: no other source now */
         finish(x, x->saw_timeout ? FETCH_TIMEDOUT : FETCH_FAILED);
         return;

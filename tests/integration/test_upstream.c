@@ -566,6 +566,62 @@ test_cache_bound(void **state)
     assert_int_equal(py_count("GET /b.pdb/" KEY "/b.pdb 200"), 1);
 }
 
+/*
+ * An [upstream "NAME"] section (no --upstream): its paths patterns keep a
+ * .dll from being asked at all (404, the upstream never hears of it); its
+ * timeout (1 s) ends a fetch that trickles: a HEAD, which waits for the
+ * whole file, gets 504 (no-store), a GET that was streaming is cut short.
+ */
+static void
+test_section_patterns_and_timeout(void **state)
+{
+    char conf[300], text[512], cache_flag[300], buf[256];
+    const char *flags[] = {"-c", conf, "--cache-dir", cache_flag, NULL};
+    struct resp r;
+    FILE *f;
+    int rc;
+
+    (void)state;
+    if (!have_python())
+        harness_skip("python3 is not installed");
+    make_fixtures();
+    py_put(UP_FILE, 100000, 14);
+    py_put("up.dll/5F3E2A1B6000/up.dll", 1000, 15);
+    py_start("--rate", "4000"); /* 25 s for the .pdb */
+    snprintf(conf, sizeof(conf), "%s/proxy.conf", srv.dir);
+    snprintf(cache_flag, sizeof(cache_flag), "%s/cache", srv.dir);
+    snprintf(cache_dir, sizeof(cache_dir), "%s", cache_flag);
+    snprintf(text, sizeof(text),
+             "[upstream \"slow\"]\nurl = %s/\npaths = *.pdb *.pd_\n"
+             "timeout = 1\n",
+             py_base);
+    f = fopen(conf, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    daemon_start(&srv, flags);
+    daemon_allow_stderr("symsrvd: 127.0.0.1: /" UP_FILE
+                        ": the upstream fetch failed after ");
+
+    get("/up.dll/5F3E2A1B6000/up.dll", &r, NULL);
+    assert_int_equal(r.code, 404);
+    resp_free(&r);
+    assert_int_equal(py_count("up.dll"), 0);
+
+    assert_int_equal(http_request(&srv, "HEAD", "/" UP_FILE, NULL, false, &r),
+                     0);
+    assert_int_equal(r.code, 504);
+    assert_string_equal(resp_header(&r, "Cache-Control", buf), "no-store");
+    resp_free(&r);
+
+    rc = http_request(&srv, "GET", "/" UP_FILE, NULL, false, &r);
+    assert_int_equal(rc, CURLE_PARTIAL_FILE);
+    assert_int_equal(r.code, 200);
+    assert_true(r.len < 100000);
+    resp_free(&r);
+    assert_int_equal(count_files(cache_dir), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -578,6 +634,7 @@ main(int argc, char **argv)
         cmocka_unit_test_teardown(test_backoff, teardown),
         cmocka_unit_test_teardown(test_kill9_leaves_nothing, teardown),
         cmocka_unit_test_teardown(test_cache_bound, teardown),
+        cmocka_unit_test_teardown(test_section_patterns_and_timeout, teardown),
     };
 
     harness_init(argc, argv);
