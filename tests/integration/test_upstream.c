@@ -622,6 +622,61 @@ test_section_patterns_and_timeout(void **state)
     assert_int_equal(count_files(cache_dir), 0);
 }
 
+/* Writes text to path. */
+static void
+put_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/*
+ * Credentials for an upstream that wants them (a symsrvd with bearer
+ * tokens): the section's token gets the file; a section without it gets
+ * the upstream's 401, which is a failure of ours, never passed on: 502.
+ */
+static void
+test_bearer_token(void **state)
+{
+    unsigned char want[3000];
+    char tokens[300], conf[300], text[700], cache_flag[300];
+    const char *upflags[] = {"--tokens", tokens, NULL};
+    const char *flags[] = {"-c", conf, "--cache-dir", cache_flag, NULL};
+    struct resp r;
+
+    (void)state;
+    make_fixtures();
+    fixture_make(&upsym);
+    allow_proxy_lines();
+    fixture_bytes(sizeof(want), 9, want);
+    fixture_put(&upsym, UP_FILE, want, sizeof(want));
+    snprintf(tokens, sizeof(tokens), "%s/tokens", upsym.dir);
+    put_text(tokens, "s3cr3t-token-for-the-proxy proxy\n");
+    daemon_start(&upsym, upflags);
+    snprintf(conf, sizeof(conf), "%s/proxy.conf", srv.dir);
+    snprintf(cache_flag, sizeof(cache_flag), "%s/cache", srv.dir);
+    snprintf(cache_dir, sizeof(cache_dir), "%s", cache_flag);
+    snprintf(text, sizeof(text),
+             "[upstream \"with\"]\nurl = %s\npaths = up.*\n"
+             "token = s3cr3t-token-for-the-proxy\n"
+             "[upstream \"without\"]\nurl = %s\npaths = no.*\n",
+             upsym.http_base, upsym.http_base);
+    put_text(conf, text);
+    daemon_start(&srv, flags);
+
+    get("/" UP_FILE, &r, NULL);
+    assert_int_equal(r.code, 200);
+    assert_int_equal(r.len, sizeof(want));
+    assert_memory_equal(r.body, want, sizeof(want));
+    resp_free(&r);
+    get("/no.pdb/" KEY "/no.pdb", &r, NULL);
+    assert_int_equal(r.code, 502);
+    resp_free(&r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -635,6 +690,7 @@ main(int argc, char **argv)
         cmocka_unit_test_teardown(test_kill9_leaves_nothing, teardown),
         cmocka_unit_test_teardown(test_cache_bound, teardown),
         cmocka_unit_test_teardown(test_section_patterns_and_timeout, teardown),
+        cmocka_unit_test_teardown(test_bearer_token, teardown),
     };
 
     harness_init(argc, argv);
