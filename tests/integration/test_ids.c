@@ -251,15 +251,18 @@ teardown(void **state)
     return 0;
 }
 
-/* GET path: the status, and on 200 the body must be file's bytes. */
+/* GET path from d: the status, and on 200 the body must be file's bytes;
+ * the Cache-Control value goes to cc[256] when cc is not NULL. */
 static long
-fetch(const char *path, const char *file)
+fetch_from(const struct daemon *d, const char *path, const char *file, char *cc)
 {
     struct resp r;
     char src[512];
     long code;
 
-    assert_int_equal(http_request(&srv, "GET", path, NULL, false, &r), 0);
+    assert_int_equal(http_request(d, "GET", path, NULL, false, &r), 0);
+    if (cc != NULL && resp_header(&r, "Cache-Control", cc) == NULL)
+        cc[0] = '\0';
     code = r.code;
     if (code == 200 && file == NULL)
         fail_msg("%s: 200, want a miss", path);
@@ -281,6 +284,12 @@ fetch(const char *path, const char *file)
     }
     resp_free(&r);
     return code;
+}
+
+static long
+fetch(const char *path, const char *file)
+{
+    return fetch_from(&srv, path, file, NULL);
 }
 
 /* One (name, id) pair of Backtrace's and what each URL answers with. */
@@ -444,6 +453,98 @@ test_debuginfod_same_index(void **state)
     fetch(path, "sep.debug");
 }
 
+/* What the index answers may get better (a debug file stored later): it
+ * is cached like a miss, while the file under its own key is for good. */
+static void
+test_cache_control(void **state)
+{
+    char path[400], by_id[256], by_key[256], miss[256];
+
+    (void)state;
+    snprintf(path, sizeof(path), "/plain/%s/plain", plain_debug);
+    fetch_from(&srv, path, "plain", by_id);
+    snprintf(path, sizeof(path), "/plain/elf-buildid-%s/plain", plain_code);
+    fetch_from(&srv, path, "plain", by_key);
+    fetch_from(&srv, "/plain/00/plain", NULL, miss);
+    assert_string_equal(by_id, miss);
+    if (strcmp(by_id, by_key) == 0)
+        fail_msg("index answer cached as long as a keyed one: %s", by_id);
+}
+
+/* A store changed after start: the index follows (symsrv add touches
+ * pingme.txt; the index's thread rescans within about 2 s). */
+static void
+test_index_follows_store(void **state)
+{
+    char path[400], code[129], debug[41];
+    long long until;
+
+    (void)state;
+    if (sh("mkdir -p '%s/late' && cd '%s/late' && "
+           "printf 'int main(void) { return 7; }\n' >c.c && "
+           "gcc -Wl,--build-id=sha1 -o late c.c && rm c.c",
+           in, in) != 0)
+        fail_msg("gcc failed");
+    {
+        char *text, out[512];
+
+        snprintf(out, sizeof(out), "%s/late.txt", srv.dir);
+        if (sh("'%s' key '%s/late/late' >'%s'", SYMSRV_BIN, in, out) != 0)
+            fail_msg("symsrv key failed");
+        text = slurp(out, NULL);
+        assert_non_null(text);
+        after(text, "late/elf-buildid-", code, sizeof(code));
+        free(text);
+    }
+    elf_debug_id(code, debug);
+    snprintf(path, sizeof(path), "/late/%s/late", debug);
+    fetch(path, NULL);
+    if (sh("'%s' add -f '%s/late/late' -s '%s' -t ids >/dev/null", SYMSRV_BIN,
+           in, srv.root) != 0)
+        fail_msg("symsrv add failed");
+    until = now_ms() + 10000;
+    for (;;) {
+        struct resp r;
+
+        assert_int_equal(http_request(&srv, "GET", path, NULL, false, &r), 0);
+        resp_free(&r);
+        if (r.code == 200)
+            break;
+        if (now_ms() > until)
+            fail_msg("%s: still %ld 10 s after the add", path, r.code);
+        sleep_ms(100);
+    }
+    fetch(path, "late/late");
+}
+
+/* A two-tier store (index2.txt): the same answers. */
+static void
+test_two_tier(void **state)
+{
+    struct daemon t;
+    const char *const flags[] = {NULL};
+    char path[400];
+
+    (void)state;
+    memset(&t, 0, sizeof(t));
+    fixture_make(&t);
+    if (sh("'%s' add --two-tier -f '%s/sep' '%s/sep.debug' '%s/macapp' "
+           "'%s/macapp.dwarf' '%s/bp.sym' -s '%s/tt' -t ids >/dev/null",
+           SYMSRV_BIN, in, in, in, in, in, t.dir) != 0)
+        fail_msg("symsrv add --two-tier failed");
+    snprintf(t.root, sizeof(t.root), "%s/tt", t.dir);
+    daemon_start(&t, flags);
+    snprintf(path, sizeof(path), "/sep/%s/sep", sep_debug);
+    fetch_from(&t, path, "sep.debug", NULL);
+    snprintf(path, sizeof(path), "/macapp/%s/macapp", MAC_UUID);
+    fetch_from(&t, path, "macapp.dwarf", NULL);
+    snprintf(path, sizeof(path), "/libbp.so/%s/libbp.so.sym", BP_CODE);
+    fetch_from(&t, path, "bp.sym", NULL);
+    snprintf(path, sizeof(path), "/%.2s/%s/executable", sep_code, sep_code + 2);
+    fetch_from(&t, path, "sep", NULL);
+    daemon_finish(&t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -453,6 +554,9 @@ main(int argc, char **argv)
         cmocka_unit_test(test_backtrace_windows),
         cmocka_unit_test(test_symbolicator_unified),
         cmocka_unit_test(test_debuginfod_same_index),
+        cmocka_unit_test(test_cache_control),
+        cmocka_unit_test(test_two_tier),
+        cmocka_unit_test(test_index_follows_store),
     };
 
     harness_init(argc, argv);
