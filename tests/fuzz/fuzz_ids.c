@@ -48,8 +48,7 @@ check_classify(const char *s)
         return;
     }
     CHECK(strlen(q.name) > 0 && strlen(q.name) <= NAME_MAX);
-    CHECK(strncmp(s, q.name, strlen(q.name)) == 0 &&
-          s[strlen(q.name)] == '/');
+    CHECK(strncmp(s, q.name, strlen(q.name)) == 0 && s[strlen(q.name)] == '/');
 }
 
 static void
