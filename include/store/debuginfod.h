@@ -70,11 +70,27 @@ size_t debuginfod_file_value(const char *rel, char *out, size_t outsz);
 struct debuginfod;
 
 /*
- * Opens the store root and builds the first index, then starts the
- * thread that rebuilds it. Returns NULL with the reason in err. Caller
- * frees with debuginfod_free(). Thread-safe from then on.
+ * A start (or a reload with a new store) waits this long for the first
+ * index; a larger store (a million files takes minutes from a cold disk)
+ * is indexed on in the background, or systemd's start timeout would kill
+ * the daemon before it serves anything.
  */
-struct debuginfod *debuginfod_new(const char *root, char *err, size_t errlen);
+#define DEBUGINFOD_START_BUDGET_MS 10000
+
+/*
+ * Opens the store root and builds the first index for up to budget_ms
+ * (0: not at all), then starts the thread that rebuilds it. A first index
+ * not built within the budget is built by that thread at once; until it
+ * is done the index is empty (identifier and executable lookups miss) and
+ * debuginfod_ready() is false. Returns NULL with the reason in err (the
+ * root cannot be opened, the first scan failed). Caller frees with
+ * debuginfod_free(). Thread-safe from then on.
+ */
+struct debuginfod *debuginfod_new(const char *root, unsigned budget_ms,
+                                  char *err, size_t errlen);
+
+/* Whether a whole index of the store has been built once. */
+bool debuginfod_ready(struct debuginfod *d);
 
 /* Stops the rebuild thread (an unfinished rebuild is abandoned), frees. */
 void debuginfod_free(struct debuginfod *d);

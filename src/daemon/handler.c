@@ -339,6 +339,12 @@ serve_health(const struct handler_env *env, const char *path, struct answer *a)
     } else if (strcmp(path, "readyz") == 0) {
         if (metrics_stopping(env->metrics))
             answer_uncached(a, 503, "stopping\n");
+        else if (env->debuginfod != NULL && !debuginfod_ready(env->debuginfod))
+            /* Breakpad and code ids would miss, and clients remember
+             * misses: a balancer sends them to a node that has its index. */
+            answer_uncached(a, 503,
+                            "starting: the identifier index is "
+                            "being built\n");
         else
             answer_uncached(a, 200, "ready\n");
     } else {

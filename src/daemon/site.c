@@ -153,7 +153,8 @@ site_store_open(const struct config *cfg, struct cachedir *bound,
         goto fail;
     }
     if (!check_only) {
-        ss->debuginfod = debuginfod_new(cfg->root, err, errlen);
+        ss->debuginfod =
+            debuginfod_new(cfg->root, DEBUGINFOD_START_BUDGET_MS, err, errlen);
         if (ss->debuginfod == NULL)
             goto fail;
     }

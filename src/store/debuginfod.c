@@ -20,6 +20,7 @@
 #include "store/debuginfod.h"
 #include "store/ids.h"
 #include "store/layout.h"
+#include "util/clock.h"
 #include "util/log.h"
 #include "util/symname.h"
 
@@ -71,6 +72,10 @@ struct debuginfod {
     pthread_t thread;
     bool started, sync;
     atomic_bool stop; /* set once, at debuginfod_free() */
+    /* CLOCK_MONOTONIC ns at which the scan of debuginfod_new() gives up
+     * (ETIMEDOUT); 0: none. Read by the scanning thread only. */
+    uint64_t deadline_ns;
+    atomic_bool ready; /* a whole index was built once */
     pthread_mutex_t mu;
     pthread_cond_t cv; /* on CLOCK_MONOTONIC */
     /* Under mu: */
@@ -386,6 +391,11 @@ scan_dir(struct debuginfod *d, struct dindex *x, int parent_fd,
             rc = -1;
             break;
         }
+        if (d->deadline_ns != 0 && clock_monotonic_ns() > d->deadline_ns) {
+            errno = ETIMEDOUT;
+            rc = -1;
+            break;
+        }
         rc = fn(d, x, dirfd(dir), w, de->d_name);
         if (rc == -1)
             break;
@@ -653,6 +663,10 @@ rebuild(struct debuginfod *d, bool force)
     }
     pthread_mutex_unlock(&d->mu);
     index_free(old);
+    if (x != NULL && !atomic_exchange(&d->ready, true))
+        log_info("identifier index of %s: built in the background, %zu "
+                 "files",
+                 d->root, x->n);
     return x != NULL && stamp_recent(&now);
 }
 
@@ -663,7 +677,9 @@ builder_main(void *arg)
     bool again;
 
     pthread_mutex_lock(&d->mu);
-    again = stamp_recent(&d->built);
+    /* A first index left undone by debuginfod_new() is built at once. */
+    again = !atomic_load(&d->ready) || stamp_recent(&d->built);
+    d->wake = d->wake || !atomic_load(&d->ready);
     while (!atomic_load(&d->stop)) {
         if (!d->wake) {
             struct timespec until;
@@ -951,8 +967,45 @@ start_builder(struct debuginfod *d)
     return rc;
 }
 
+/*
+ * The first index, built within budget_ms; past it, an empty one for the
+ * builder thread to replace. NULL with errno when the scan failed.
+ */
+static struct dindex *
+first_index(struct debuginfod *d, unsigned budget_ms)
+{
+    struct dindex *x = NULL;
+
+    if (budget_ms > 0) {
+        d->deadline_ns =
+            clock_monotonic_ns() + (uint64_t)budget_ms * CLOCK_NS_PER_MS;
+        x = index_build(d);
+        d->deadline_ns = 0;
+        if (x != NULL) {
+            atomic_store(&d->ready, true);
+            return x;
+        }
+        if (errno != ETIMEDOUT)
+            return NULL;
+        log_warnx("identifier index of %s: not built within %u ms, built "
+                  "in the background: until it is done, Breakpad and code "
+                  "id, unified and debuginfod executable lookups miss",
+                  d->root, budget_ms);
+    }
+    x = calloc(1, sizeof(*x));
+    if (x != NULL)
+        index_finish(x);
+    return x;
+}
+
+bool
+debuginfod_ready(struct debuginfod *d)
+{
+    return atomic_load(&d->ready);
+}
+
 struct debuginfod *
-debuginfod_new(const char *root, char *err, size_t errlen)
+debuginfod_new(const char *root, unsigned budget_ms, char *err, size_t errlen)
 {
     struct debuginfod *d = calloc(1, sizeof(*d));
     int rc;
@@ -974,7 +1027,8 @@ debuginfod_new(const char *root, char *err, size_t errlen)
         goto fail;
     }
     stamp_read(d->root_fd, &d->built);
-    d->idx = index_build(d);
+    atomic_init(&d->ready, false);
+    d->idx = first_index(d, budget_ms);
     if (d->idx == NULL) {
         errbuf_set(err, errlen, "debuginfod index of %s: %s", root,
                    strerror(errno));

@@ -1,4 +1,5 @@
-/* Unit tests for the pure parts of include/debuginfod.h. */
+/* Unit tests for the pure parts of include/debuginfod.h, and for the
+ * first index's start-up budget on a small tree. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -8,8 +9,14 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "store/debuginfod.h"
+#include "util/file.h"
 
 #define ID40 "180a373d6afbabf0eb1f09be1bc45bd796a71085"
 #define ID32 "180a373d6afbabf0eb1f09be1bc45bd7"
@@ -168,6 +175,88 @@ test_file_value_bound(void **state)
     assert_int_equal(debuginfod_file_value(rel, out, sizeof(out) - 1), 0);
 }
 
+/* A tree with one executable, app/elf-buildid-ID40/app; root[] filled. */
+static void
+make_store(char *root, size_t rootsz)
+{
+    char path[512];
+    int fd;
+
+    snprintf(root, rootsz, "/tmp/test_debuginfod.XXXXXX");
+    assert_non_null(mkdtemp(root));
+    snprintf(path, sizeof(path), "%s/app/elf-buildid-" ID40, root);
+    assert_int_equal(file_mkdirs(path, strlen(root)), 0);
+    snprintf(path, sizeof(path), "%s/app/elf-buildid-" ID40 "/app", root);
+    fd = creat(path, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+    /* An old store: a change that has settled forces no rescan. */
+    struct timespec old[2] = {{time(NULL) - 3600, 0}, {time(NULL) - 3600, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, root, old, 0), 0);
+}
+
+static void
+remove_store(const char *root)
+{
+    char cmd[600];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+    assert_int_equal(system(cmd), 0);
+}
+
+static int
+find_app(struct debuginfod *d, char *out, size_t outsz)
+{
+    struct debuginfod_req req;
+
+    assert_int_equal(debuginfod_parse("buildid/" ID40 "/executable", &req),
+                     DEBUGINFOD_EXECUTABLE);
+    return debuginfod_executable(d, &req, out, outsz);
+}
+
+/* Within the budget, the first index is whole when debuginfod_new()
+ * returns. */
+static void
+test_first_index_in_budget(void **state)
+{
+    char root[64], err[256], out[512];
+    struct debuginfod *d;
+
+    (void)state;
+    make_store(root, sizeof(root));
+    d = debuginfod_new(root, DEBUGINFOD_START_BUDGET_MS, err, sizeof(err));
+    assert_non_null(d);
+    assert_true(debuginfod_ready(d));
+    assert_int_equal(find_app(d, out, sizeof(out)), 0);
+    assert_string_equal(out, "app/elf-buildid-" ID40 "/app");
+    debuginfod_free(d);
+    remove_store(root);
+}
+
+/* Past the budget (0: no wait at all) the builder thread makes the first
+ * index by itself, though the store never changes. */
+static void
+test_first_index_in_background(void **state)
+{
+    char root[64], err[256], out[512];
+    struct debuginfod *d;
+    int tries = 0;
+
+    (void)state;
+    make_store(root, sizeof(root));
+    d = debuginfod_new(root, 0, err, sizeof(err));
+    assert_non_null(d);
+    while (!debuginfod_ready(d) && tries++ < 1000) {
+        struct timespec ms = {0, 10000000};
+
+        nanosleep(&ms, NULL);
+    }
+    assert_true(debuginfod_ready(d));
+    assert_int_equal(find_app(d, out, sizeof(out)), 0);
+    debuginfod_free(d);
+    remove_store(root);
+}
+
 int
 main(void)
 {
@@ -175,6 +264,8 @@ main(void)
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_file_value),
         cmocka_unit_test(test_file_value_bound),
+        cmocka_unit_test(test_first_index_in_budget),
+        cmocka_unit_test(test_first_index_in_background),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
