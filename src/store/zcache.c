@@ -372,14 +372,15 @@ make_locked(struct zcache *z, int dir_fd, const char *rel, const char *name,
         return 0;
     if (make_copy(dir_fd, name, src_fd, src, c, &st) == -1)
         return -1;
-    log_debug("compress %s: %lld to %lld bytes in %ld ms", rel,
-              (long long)src->st_size, (long long)st.st_size,
-              (long)((clock_monotonic_ns() - t0) / CLOCK_NS_PER_MS));
     if (z->bound != NULL &&
         !cachedir_add(z->bound, rel, (uint64_t)st.st_ino, (uint64_t)st.st_size))
         log_warnx("compress %s: %lld bytes, over store.cache_max_mib: "
                   "kept alone until the next cached file",
                   rel, (long long)st.st_size);
+    /* Last: once this line is out, the copy is served and counted. */
+    log_debug("compress %s: %lld to %lld bytes in %ld ms", rel,
+              (long long)src->st_size, (long long)st.st_size,
+              (long)((clock_monotonic_ns() - t0) / CLOCK_NS_PER_MS));
     return 0;
 }
 
