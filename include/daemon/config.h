@@ -46,25 +46,25 @@ struct config {
     unsigned workers;         /* 0: one per online CPU */
     unsigned max_connections; /* per worker */
     unsigned max_connections_per_client; /* per client address; 0: none */
-    unsigned timeout;            /* seconds a connection may make no progress */
-    unsigned shutdown_timeout;   /* seconds running downloads get on SIGTERM */
-    unsigned job_threads;        /* the job pool's threads */
-    unsigned job_queue;          /* jobs waiting for a thread, at most */
-    unsigned job_timeout;        /* seconds a request waits for its job */
-    unsigned max_header_size;    /* bytes of request line plus headers */
-    unsigned max_ranges;         /* ranges honoured per request */
-    char *cache_control;         /* Cache-Control of hits */
-    unsigned miss_max_age;       /* max-age of 404s, seconds */
-    bool compress;               /* http.compress: gzip/zstd copies */
-    unsigned compress_min_bytes; /* smaller files are sent as stored */
-    unsigned compress_max_mib;   /* larger files too */
-    char *htpasswd;              /* auth.htpasswd */
-    char *auth_realm;            /* auth.realm */
-    char *tokens;                /* auth.tokens: bearer tokens */
-    unsigned auth_max_failures;  /* failures per window that lock out; 0 off */
-    unsigned auth_window;        /* seconds failures are counted over */
-    unsigned auth_lockout;       /* seconds a lock-out lasts */
-    char *acl[CONFIG_MAX_ACL];   /* access.allow/deny: "+CIDR" or "-CIDR" */
+    unsigned timeout;           /* seconds a connection may make no progress */
+    unsigned shutdown_timeout;  /* seconds running downloads get on SIGTERM */
+    unsigned job_threads;       /* the job pool's threads */
+    unsigned job_queue;         /* jobs waiting for a thread, at most */
+    unsigned job_timeout;       /* seconds a request waits for its job */
+    unsigned max_header_size;   /* bytes of request line plus headers */
+    unsigned max_ranges;        /* ranges honoured per request */
+    char *cache_control;        /* Cache-Control of hits */
+    unsigned miss_max_age;      /* max-age of 404s, seconds */
+    bool compress;              /* http.compress: gzip/zstd copies */
+    unsigned compress_min;      /* http.compress_min_bytes */
+    unsigned compress_max_mib;  /* larger files are sent as stored */
+    char *htpasswd;             /* auth.htpasswd */
+    char *auth_realm;           /* auth.realm */
+    char *tokens;               /* auth.tokens: bearer tokens */
+    unsigned auth_max_failures; /* failures per window that lock out; 0 off */
+    unsigned auth_window;       /* seconds failures are counted over */
+    unsigned auth_lockout;      /* seconds a lock-out lasts */
+    char *acl[CONFIG_MAX_ACL];  /* access.allow/deny: "+CIDR" or "-CIDR" */
     unsigned nacl;
     char *trusted_proxies[CONFIG_MAX_ACL]; /* CIDR text */
     unsigned ntrusted_proxies;

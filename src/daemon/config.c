@@ -126,7 +126,7 @@ static const struct directive directives[] = {
      "that accept them (on/off; off without cache_dir)",
      "on|off"},
     {"http", "compress_min_bytes", 0, "compress-min-bytes", K_UINT,
-     OFF(compress_min_bytes), 0, 1, 4294967295u, "1024",
+     OFF(compress_min), 0, 1, 4294967295u, "1024",
      "smallest file sent compressed, in bytes", "BYTES"},
     {"http", "compress_max_mib", 0, "compress-max-mib", K_UINT,
      OFF(compress_max_mib), 0, 1, 1048576, "1024",

@@ -504,7 +504,7 @@ static int
 open_zcache(struct server *srv, const struct config *cfg, char *err,
             size_t errlen)
 {
-    struct zcache_opts o = {cfg->cache_dir, srv->cache, cfg->compress_min_bytes,
+    struct zcache_opts o = {cfg->cache_dir, srv->cache, cfg->compress_min,
                             (uint64_t)cfg->compress_max_mib << 20};
 
     if (!cfg->compress || cfg->cache_dir == NULL)

@@ -1800,8 +1800,8 @@ describe(const struct config *cfg, char *buf, size_t bufsz)
         append_uint(buf, bufsz, "job_timeout=", cfg->job_timeout);
     if (!cfg->compress)
         append(buf, bufsz, "compress=off", "");
-    if (cfg->compress_min_bytes != 1024)
-        append_uint(buf, bufsz, "compress_min_bytes=", cfg->compress_min_bytes);
+    if (cfg->compress_min != 1024)
+        append_uint(buf, bufsz, "compress_min_bytes=", cfg->compress_min);
     if (cfg->compress_max_mib != 1024)
         append_uint(buf, bufsz, "compress_max_mib=", cfg->compress_max_mib);
     describe_access(cfg, buf, bufsz);
