@@ -370,6 +370,7 @@ make_locked(struct zcache *z, int dir_fd, const char *rel, const char *name,
     if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
         S_ISREG(st.st_mode))
         return 0;
+    log_debug("compress %s: start", rel);
     if (make_copy(dir_fd, name, src_fd, src, c, &st) == -1)
         return -1;
     if (z->bound != NULL &&

@@ -534,6 +534,69 @@ test_bound_evicts(void **state)
     assert_int_equal(copies_in_cache(), 1); /* b's went */
 }
 
+static size_t
+on_count(char *p, size_t size, size_t n, void *arg)
+{
+    (void)p;
+    *(size_t *)arg += size * n;
+    return size * n;
+}
+
+/* GET path offering enc, the body counted and dropped: its length. */
+static size_t
+get_count(const char *path, const char *enc)
+{
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = NULL;
+    char url[512], ca[256], field[128];
+    size_t n = 0;
+
+    assert_non_null(c);
+    snprintf(ca, sizeof(ca), "%s/ca.pem", harness_tls_dir());
+    snprintf(field, sizeof(field), "Accept-Encoding: %s", enc);
+    h = curl_slist_append(h, field);
+    curl_easy_setopt(c, CURLOPT_URL, url_for(&srv, path, url));
+    curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_count);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &n);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return n;
+}
+
+/*
+ * A large file's copy is made on the pool while the one worker goes on
+ * answering: another file is served between the copy's "start" and its
+ * end.
+ */
+static void
+test_worker_not_blocked(void **state)
+{
+    const size_t size = 32u << 20; /* gzip takes seconds over it */
+    unsigned char *big = hex_bytes(size, 21);
+    struct resp r;
+    long long until;
+
+    (void)state;
+    start(NULL, true);
+    fixture_put(&srv, "big.pdb/" KEY "/big.pdb", big, size);
+    free(big);
+    /* The first GET gets the file as stored, and queues the copy. */
+    assert_int_equal(get_count("/big.pdb/" KEY "/big.pdb", "gzip"), size);
+    until = now_ms() + 60000;
+    while (count_lines(": start") < 1 && now_ms() < until)
+        sleep_ms(5);
+    assert_int_equal(count_lines(": start"), 1);
+    get("/" SYM, NULL, NULL, &r);
+    assert_identity(&r, true);
+    resp_free(&r);
+    assert_int_equal(count_lines(" bytes in "), 0); /* still compressing */
+    wait_copies(1);
+    assert_true(get_count("/big.pdb/" KEY "/big.pdb", "gzip") < size);
+}
+
 /* Without cache_dir: identity, no Vary, nothing made. */
 static void
 test_no_cache_dir(void **state)
@@ -562,6 +625,7 @@ main(int argc, char **argv)
         cmocka_unit_test_teardown(test_curl_compressed, teardown),
         cmocka_unit_test_teardown(test_never_recompressed, teardown),
         cmocka_unit_test_teardown(test_bound_evicts, teardown),
+        cmocka_unit_test_teardown(test_worker_not_blocked, teardown),
         cmocka_unit_test_teardown(test_no_cache_dir, teardown),
     };
 
