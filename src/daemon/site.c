@@ -263,8 +263,7 @@ site_restart_only(const struct config *a, const struct config *b)
         ((b->expand_compressed || b->compress) &&
          !same_str(a->cache_dir, b->cache_dir)))
         return "store.cache_max_mib (the bound of cache_dir)";
-    if (a->compress != b->compress ||
-        a->compress_min != b->compress_min ||
+    if (a->compress != b->compress || a->compress_min != b->compress_min ||
         a->compress_max_mib != b->compress_max_mib)
         return "http.compress, compress_min_bytes or compress_max_mib";
     if (a->expand_compressed != b->expand_compressed && b->cache_max_mib > 0)
