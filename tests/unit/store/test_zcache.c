@@ -376,6 +376,14 @@ test_source_changed(void **state)
     assert_int_equal(errno, ESTALE);
     assert_int_equal(zcache_open(z, &src, ZCACHE_GZIP, &st), -1);
     assert_int_equal(errno, ENOENT);
+    /* A stat of part of the file (a window of it): refused, not made from
+     * the file's first bytes. */
+    assert_int_equal(fstat(sfd, &src), 0);
+    src.st_size = 1000;
+    assert_int_equal(zcache_make(z, sfd, &src, ZCACHE_GZIP), -1);
+    assert_int_equal(errno, ESTALE);
+    assert_int_equal(zcache_open(z, &src, ZCACHE_GZIP, &st), -1);
+    assert_int_equal(errno, ENOENT);
     /* Shrunk: the read ends early. */
     assert_int_equal(ftruncate(sfd, 100), 0);
     src.st_size = (off_t)n;
