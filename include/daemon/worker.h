@@ -66,6 +66,11 @@ struct worker_mail {
     struct site *site; /* a reference, given to the worker */
     struct worker_lfd lfds[WORKER_MAX_LISTENERS];
     unsigned nlfds;
+    /* Owned sockets that earlier mails, replaced before the worker took
+     * them, brought and this one no longer lists: the worker closes those
+     * it does not watch (worker_send_mail()). */
+    int orphans[WORKER_MAX_LISTENERS];
+    unsigned norphans;
 };
 
 struct worker {

@@ -5,17 +5,26 @@
  *   /buildid/<hex>/debuginfo   _.debug/elf-buildid-sym-<hex>/_.debug
  *   /buildid/<hex>/executable  <name>/elf-buildid-<hex>/<name>, any name
  *
- * The executable's name is not in the request, so an index maps build-ids
- * to stored paths. It is built at start-up, then rebuilt in a background
- * thread when the store changes, and swapped in whole: requests never scan
- * the tree and never wait for a rebuild. Every other /buildid/ path
- * (source, section, malformed ids) is a miss.
+ * and the store's one identifier index, which answers those executables
+ * and every other client's name for a stored file (ids.h, docs/store.md):
+ * Breakpad debug ids and code ids (Backtrace), symbolicator's unified
+ * layout. It maps ids to stored paths, built from the key directory names
+ * alone (no file is parsed): ELF executables (elf-buildid-), Mach-O
+ * binaries (mach-uuid-), PDBs and Breakpad files (GUID + age keys). Debug
+ * files (_.debug, _.dwarf) are not read: their paths follow from the id.
+ * It is built at start-up, then rebuilt in a background thread when the
+ * store changes, and swapped in whole: requests never scan the tree and
+ * never wait for a rebuild. Every other /buildid/ path (source, section,
+ * malformed ids) is a miss.
  */
 #ifndef SYMSRVD_DEBUGINFOD_H
 #define SYMSRVD_DEBUGINFOD_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "store/ids.h"
 
 /* Longest build-id, in hex digits (64 bytes). */
 #define DEBUGINFOD_HEX_MAX 128
@@ -49,14 +58,6 @@ enum debuginfod_kind debuginfod_parse(const char *canon,
                                       struct debuginfod_req *out);
 
 /*
- * Pure. True when a directory name is an executable's SSQP key,
- * "elf-buildid-<hex>" (letters in any case, even length, 2 to
- * DEBUGINFOD_HEX_MAX digits); writes the hex in lower case into
- * id[DEBUGINFOD_HEX_MAX + 1]. "elf-buildid-sym-..." is not one.
- */
-bool debuginfod_key_id(const char *name, char *id);
-
-/*
  * Pure. The X-DEBUGINFOD-FILE value for a store-relative path: the URL
  * path that serves the same file from this server, "/" + rel, with '%'
  * and every byte outside 0x21-0x7e percent-encoded (a header value must
@@ -88,5 +89,42 @@ void debuginfod_free(struct debuginfod *d);
 int debuginfod_executable(struct debuginfod *d,
                           const struct debuginfod_req *req, char *out,
                           size_t outsz);
+
+/* What an index record is (the key directory it came from). */
+enum debuginfod_ent {
+    DEBUGINFOD_ENT_ELF = 1,  /* <name>/elf-buildid-<id>/<name> */
+    DEBUGINFOD_ENT_MACHO,    /* <name>/mach-uuid-<uuid>/<name> */
+    DEBUGINFOD_ENT_PDB,      /* <name>.pdb/<GUID><age>/<name>.pdb */
+    DEBUGINFOD_ENT_BREAKPAD, /* <name>/<GUID><age>/<symname_breakpad(name)> */
+};
+
+/* Paths a request may be answered with, best first. */
+#define DEBUGINFOD_CANDS 8
+struct debuginfod_cands {
+    size_t n;
+    char path[DEBUGINFOD_CANDS][PATH_MAX];
+};
+
+/*
+ * The stored paths that may answer a request path of form (ids_classify();
+ * IDS_FORM_NONE gives none), best first, into *c. The caller opens them
+ * in order through the store and answers with the first that opens; a
+ * path may name a file that is not there (a debug file is tried, not
+ * indexed). Costs index probes only, under the index's mutex; wakes the
+ * rebuild thread when the store changed, as debuginfod_executable().
+ *  - IDS_FORM_FILE: for an ELF (build-id or debug id) or Mach-O module
+ *    stored under that name (any case): its debug file
+ *    (_.debug/elf-buildid-sym-, _.dwarf/mach-uuid-sym-), then the module;
+ *  - IDS_FORM_SYM: the Breakpad file stored for that name and debug id,
+ *    or for the debug id a code id stands for;
+ *  - IDS_FORM_UNIFIED: executable: the ELF or Mach-O binary of that code
+ *    id (any name); debuginfo: its debug file, or the PDB of that debug
+ *    id; breakpad: the Breakpad file of that debug or code id.
+ */
+void debuginfod_ids(struct debuginfod *d, enum ids_form form,
+                    const struct ids_req *q, struct debuginfod_cands *c);
+
+/* Records in the current index; *bytes: the memory they take. */
+size_t debuginfod_index_size(struct debuginfod *d, size_t *bytes);
 
 #endif

@@ -389,6 +389,33 @@ serve_debuginfod(const struct handler_env *env, struct handler_scratch *s,
     serve_file(env, s, h, now, a);
 }
 
+/*
+ * A store path that missed, asked again through the identifier index
+ * (debuginfod.h, ids.h): Backtrace's Breakpad and code ids, symbolicator's
+ * unified layout. The first candidate that opens answers; its stored path
+ * goes to rel. -1 with errno ENOENT when none does (or the path is none
+ * of those forms), or the error of the first that failed otherwise.
+ */
+static int
+find_by_ids(const struct handler_env *env, struct handler_scratch *s,
+            const char *path, char *rel, size_t relsz, struct answer *a)
+{
+    struct ids_req q;
+    struct debuginfod_cands *c = &s->cands;
+
+    debuginfod_ids(env->debuginfod, ids_classify(path, &q), &q, c);
+    for (size_t i = 0; i < c->n; i++) {
+        int fd = find(env, c->path[i], &a->st, a);
+
+        if (fd != -1 || errno != ENOENT) {
+            snprintf(rel, relsz, "%s", c->path[i]);
+            return fd;
+        }
+    }
+    errno = ENOENT;
+    return -1;
+}
+
 /* A text answer no cache may keep: health, metrics, and answers that
  * depend on who asks (401, 403, 429). */
 static void
@@ -510,10 +537,11 @@ serve_path(const struct handler_env *env, struct handler_scratch *s,
            const struct head *h, enum handler_listener on,
            struct handler_client *cl, time_t now, struct answer *a)
 {
-    char path[PATH_MAX];
+    char path[PATH_MAX], rel[PATH_MAX] = "";
     size_t len;
     struct debuginfod_req dr;
     enum debuginfod_kind kind;
+    int fd;
 
     switch (path_canonicalize(h->target.p, h->target.len, path, sizeof(path),
                               &len)) {
@@ -552,7 +580,14 @@ serve_path(const struct handler_env *env, struct handler_scratch *s,
      * (index2.txt, pingme.txt, 000Admin) may: cached like a miss. */
     a->keyed =
         strchr(path, '/') != NULL && strchr(path, '/') != strrchr(path, '/');
-    if (opened(find(env, path, &a->st, a), path, true, a))
+    fd = find(env, path, &a->st, a);
+    if (fd == -1 && errno == ENOENT && env->debuginfod != NULL) {
+        /* What the index answers may become a better file later (a debug
+         * file stored after the executable): cached like a miss. */
+        a->keyed = false;
+        fd = find_by_ids(env, s, path, rel, sizeof(rel), a);
+    }
+    if (opened(fd, fd == -1 && rel[0] != '\0' ? rel : path, true, a))
         serve_file(env, s, h, now, a);
 }
 

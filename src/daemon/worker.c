@@ -284,6 +284,30 @@ use_listeners(struct worker *w, const struct worker_lfd *lfds, unsigned n)
     }
 }
 
+/* Whether the worker watches fd (and, if owned, will close it). */
+static bool
+watches(const struct worker *w, int fd)
+{
+    for (unsigned i = 0; i < w->nlisteners; i++)
+        if (w->listeners[i].l.fd == fd)
+            return true;
+    return false;
+}
+
+/*
+ * The orphans of m that this worker never took: nobody else will close
+ * them. Those it watches it closes itself when m does not list them
+ * (use_listeners()). Runs on the worker's thread, which alone changes
+ * its listeners.
+ */
+static void
+close_orphans(struct worker *w, const struct worker_mail *m)
+{
+    for (unsigned i = 0; i < m->norphans; i++)
+        if (!watches(w, m->orphans[i]))
+            close(m->orphans[i]);
+}
+
 static void
 take_mail(struct worker *w)
 {
@@ -295,6 +319,7 @@ take_mail(struct worker *w)
     pthread_mutex_unlock(&w->mail_lock);
     if (m == NULL)
         return;
+    close_orphans(w, m);
     use_site(w, m->site);
     use_listeners(w, m->lfds, m->nlfds);
     free(m);
@@ -332,6 +357,41 @@ worker_post(struct worker *w, enum worker_msg msg)
     return write(w->pipe[1], &c, 1) == 1 ? 0 : -1;
 }
 
+/* Adds to orphans[] once; false when it is full. */
+static bool
+add_orphan(struct worker_mail *m, int fd)
+{
+    for (unsigned i = 0; i < m->norphans; i++)
+        if (m->orphans[i] == fd)
+            return true;
+    if (m->norphans == WORKER_MAX_LISTENERS)
+        return false;
+    m->orphans[m->norphans++] = fd;
+    return true;
+}
+
+/*
+ * old is replaced before the worker took it (a second reload came first).
+ * The owned sockets it lists and m does not are either the worker's
+ * already (it closes them on taking m) or new in old, and then nobody's:
+ * closing them here could close one of the worker's, so m carries them
+ * and the worker, which knows its own, closes the rest.
+ */
+static void
+adopt_orphans(struct worker_mail *m, const struct worker_mail *old)
+{
+    bool full = false;
+
+    for (unsigned i = 0; i < old->norphans; i++)
+        if (!has_fd(m->lfds, m->nlfds, old->orphans[i]))
+            full = !add_orphan(m, old->orphans[i]) || full;
+    for (unsigned i = 0; i < old->nlfds; i++)
+        if (old->lfds[i].owned && !has_fd(m->lfds, m->nlfds, old->lfds[i].fd))
+            full = !add_orphan(m, old->lfds[i].fd) || full;
+    if (full) /* a storm of reloads while this worker's loop is stuck */
+        log_warnx("reload: listening sockets of skipped reloads stay open");
+}
+
 int
 worker_send_mail(struct worker *w, struct worker_mail *m)
 {
@@ -341,14 +401,8 @@ worker_send_mail(struct worker *w, struct worker_mail *m)
     old = w->mail; /* not taken yet: the newer one replaces it */
     w->mail = m;
     pthread_mutex_unlock(&w->mail_lock);
-    /*
-     * Known leak, rare: sockets the old mail brought new and m no longer
-     * lists (a second reload dropped them before this worker woke) stay
-     * open. Closing them here could close one the worker already owns;
-     * the fix is for the server to keep removed slots until every worker
-     * has acked.
-     */
     if (old != NULL) {
+        adopt_orphans(m, old);
         site_release(old->site);
         free(old);
     }
@@ -520,13 +574,19 @@ worker_cleanup(struct worker *w)
         conn_env_cleanup(&w->conns);
     }
     offload_box_free(w->conns.box); /* after offload_free(): see server.c */
+    if (w->mail != NULL) {          /* sent, never taken: its new sockets too */
+        for (unsigned i = 0; i < w->mail->nlfds; i++)
+            if (w->mail->lfds[i].owned &&
+                !add_orphan(w->mail, w->mail->lfds[i].fd))
+                break;
+        close_orphans(w, w->mail); /* before the listeners close */
+        site_release(w->mail->site);
+        free(w->mail);
+        w->mail = NULL;
+    }
     for (unsigned i = 0; i < w->nlisteners; i++)
         drop_listener(w, i);
     w->nlisteners = 0;
-    if (w->mail != NULL) { /* sent, never taken */
-        site_release(w->mail->site);
-        free(w->mail);
-    }
     site_release(w->site);
     if (w->pipe_ev != NULL)
         event_free(w->pipe_ev);

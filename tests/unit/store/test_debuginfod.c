@@ -104,54 +104,6 @@ test_parse(void **state)
     }
 }
 
-struct key_case {
-    const char *name;
-    const char *id; /* NULL: not an executable's key */
-};
-
-static const struct key_case key_cases[] = {
-    {"elf-buildid-" ID40, ID40},
-    {"ELF-BUILDID-180A373D6AFBABF0EB1F09BE1BC45BD796A71085", ID40},
-    {"Elf-BuildId-180a373D6AFBABF0eb1f09be1bc45bd796a71085", ID40},
-    {"elf-buildid-ab", "ab"},
-    {"elf-buildid-" HEX128, HEX128},
-    {"elf-buildid-sym-" ID40, NULL},
-    {"elf-buildid-", NULL},
-    {"elf-buildid-a", NULL},
-    {"elf-buildid-abc", NULL},
-    {"elf-buildid-" HEX128 "00", NULL},
-    {"elf-buildid-" ID40 "/", NULL},
-    {"elf-buildid-" ID40 " ", NULL},
-    {"elf-buildid-0x12", NULL},
-    {"elf-buildid--12", NULL},
-    {"elf-buildid-\xc3\xa9\xc3\xa9", NULL},
-    {"elf-buildid", NULL},
-    {"elf-buildi-" ID40, NULL},
-    {"mach-uuid-" ID32, NULL},
-    {"xelf-buildid-" ID40, NULL},
-    {ID40, NULL},
-    {"", NULL},
-    {".", NULL},
-    {"..", NULL},
-};
-
-static void
-test_key_id(void **state)
-{
-    (void)state;
-    for (size_t i = 0; i < sizeof(key_cases) / sizeof(key_cases[0]); i++) {
-        const struct key_case *c = &key_cases[i];
-        char id[DEBUGINFOD_HEX_MAX + 1] = "";
-        bool ok = debuginfod_key_id(c->name, id);
-
-        if (ok != (c->id != NULL))
-            fail_msg("'%s': %s, want %s", c->name, ok ? "a key" : "no key",
-                     c->id != NULL ? "a key" : "no key");
-        if (ok && strcmp(id, c->id) != 0)
-            fail_msg("'%s': id '%s', want '%s'", c->name, id, c->id);
-    }
-}
-
 struct value_case {
     const char *rel;
     size_t outsz;
@@ -221,7 +173,6 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),
-        cmocka_unit_test(test_key_id),
         cmocka_unit_test(test_file_value),
         cmocka_unit_test(test_file_value_bound),
     };
