@@ -11,8 +11,11 @@ set -euo pipefail
 
 # The compiler, CMake and every library the top CMakeLists.txt looks for.
 # libcrypt-dev: crypt_rn() checks the htpasswd hashes (src/daemon/cred.c).
+# zlib1g-dev, libzstd-dev: the gzip and zstd copies of served files
+#   (src/store/zcache.c, docs/http.md "Compressed transfer").
 run_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev libinih-dev
-    libmspack-dev libelf-dev libdw-dev libgcab-dev libsystemd-dev libcrypt-dev)
+    libmspack-dev libelf-dev libdw-dev libgcab-dev libsystemd-dev libcrypt-dev
+    zlib1g-dev libzstd-dev)
 
 # What the tests link, and the commands they run (grep tests/ for them):
 #   libcmocka-dev, libcurl4-openssl-dev: every test program links them

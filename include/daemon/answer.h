@@ -15,6 +15,7 @@
 #include "http/etag.h"
 #include "http/range.h"
 #include "store/store.h"
+#include "store/zcache.h"
 
 /* Longest X-DEBUGINFOD-FILE value kept; a longer one is left out. */
 #define ANSWER_FILE_VALUE_MAX 2048
@@ -60,6 +61,13 @@ struct answer {
     uint64_t body_len; /* Content-Length of the body */
     /* X-DEBUGINFOD-FILE when not empty (then X-DEBUGINFOD-SIZE too). */
     char debuginfod_file[ANSWER_FILE_VALUE_MAX];
+    /* Content negotiation (docs/http.md "Compressed transfer"). */
+    bool vary;            /* "Vary: Accept-Encoding": the file has copies */
+    const char *encoding; /* Content-Encoding of the body; NULL: none */
+    /* After answering: have the copy in this coding made (a GET of a
+     * file with none yet; conn.c gives it to the job pool). */
+    bool compress;
+    enum zcache_coding compress_coding;
     /* No answer yet: job must run off the loop first (an expansion), then
      * the request is handled again. */
     bool pending;

@@ -32,6 +32,7 @@ struct handler_env {
     bool offload; /* an expansion is left pending (a->pending), not made */
     const struct access *access; /* borrowed; NULL: everything open */
     struct guard *guard;         /* borrowed: failure counters, cache */
+    struct zcache *zcache;       /* borrowed (the server's); NULL: no copies */
 };
 
 /* Who asks: in from the connection, out the user for the access log. */

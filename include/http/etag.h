@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 
-/* '"' + 4 x 16 hex digits + 3 separators + '"' + NUL */
-#define ETAG_LEN 72
+/* '"' + 4 x 16 hex digits + 3 separators + "-zstd" + '"' + NUL, rounded */
+#define ETAG_LEN 80
 
 /*
  * A strong validator (RFC 9110 section 8.8.3) for st into buf[ETAG_LEN]:
@@ -14,6 +14,14 @@
  * file by rename changes the tag even within one second.
  */
 void etag_format(const struct stat *st, char *buf);
+
+/*
+ * The strong validator of st's content in a content coding (a compressed
+ * copy: RFC 9110 section 8.8.3 wants a tag of its own for each
+ * representation): etag_format()'s with "-" coding before the closing
+ * quote. coding is a token of at most 4 characters ("gz", "zst").
+ */
+void etag_format_coded(const struct stat *st, const char *coding, char *buf);
 
 /*
  * Does the field value hdr (an If-Match or If-None-Match value: "*" or

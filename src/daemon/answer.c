@@ -21,6 +21,9 @@ answer_reset(struct answer *a)
     a->body_len = 0;
     a->debuginfod_file[0] = '\0';
     a->pending = false;
+    a->vary = false;
+    a->encoding = NULL;
+    a->compress = false;
 }
 
 void

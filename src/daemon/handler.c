@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "daemon/handler.h"
+#include "http/acceptenc.h"
 #include "http/etag.h"
 #include "http/path.h"
 #include "http/precond.h"
@@ -15,6 +16,7 @@
 #include "store/debuginfod.h"
 #include "store/layout.h"
 #include "store/store.h"
+#include "store/zcache.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -155,6 +157,122 @@ list_field(const struct head *h, enum head_known id, char *buf)
     return buf;
 }
 
+/*
+ * The last segment of the request target, without a query (a pointer
+ * into h, up to *len bytes): the name zcache_wants() judges. Percent
+ * escapes stay: a name that hides its extension so is still caught by
+ * its magic bytes when the copy is made.
+ */
+static const char *
+target_name(const struct head *h, size_t *len)
+{
+    const char *p = h->target.p, *end = p + h->target.len, *q, *base = p;
+
+    q = memchr(p, '?', h->target.len);
+    if (q != NULL)
+        end = q;
+    for (const char *c = p; c < end; c++)
+        if (*c == '/')
+            base = c + 1;
+    *len = (size_t)(end - base);
+    return base;
+}
+
+/* Is a->fd a file env compresses? Copies are offered only then. */
+static bool
+compressible(const struct handler_env *env, const struct head *h,
+             const struct answer *a)
+{
+    char name[NAME_MAX + 1];
+    size_t len;
+    const char *base;
+
+    if (env->zcache == NULL)
+        return false;
+    base = target_name(h, &len);
+    if (len > NAME_MAX)
+        len = NAME_MAX;
+    memcpy(name, base, len);
+    name[len] = '\0';
+    return zcache_wants(env->zcache, name, &a->st);
+}
+
+/*
+ * The coding to answer in (RFC 9110 section 12.5.3): identity for a
+ * Range request (ranges are of the file as stored) and for a client that
+ * offers no coding we make; a malformed Accept-Encoding line offers none.
+ */
+static enum acceptenc_coding
+negotiate(const struct head *h)
+{
+    struct acceptenc ae;
+
+    if (head_get(h, HEAD_F_RANGE) != NULL)
+        return ACCEPTENC_IDENTITY;
+    acceptenc_init(&ae);
+    for (size_t i = 0; i < h->nfields; i++)
+        if (h->fields[i].id == HEAD_F_ACCEPT_ENCODING)
+            (void)acceptenc_parse(h->fields[i].value.p, h->fields[i].value.len,
+                                  &ae);
+    return acceptenc_choose(&ae,
+                            (1u << ACCEPTENC_GZIP) | (1u << ACCEPTENC_ZSTD));
+}
+
+/* The copy's body: the whole copy open as fd, of size bytes. */
+static void
+plan_coded(const struct handler_env *env, enum acceptenc_coding c, int fd,
+           uint64_t size, struct answer *a)
+{
+    close(a->fd);
+    a->fd = fd;
+    answer_plan_file(a, 0, env->boundary); /* validators of the file */
+    a->ranges[0].last = size - 1;
+    a->body_len = size;
+    a->encoding = acceptenc_name(c);
+}
+
+/*
+ * The file in coding c (not identity), with its own ETag. True when that
+ * answered: a 304 when If-None-Match names the coded tag (whether or not
+ * the copy is still cached: the same file gives the same bytes), else
+ * the copy when one is made. False to answer identity: preconditions
+ * that do not pass on the coded tag are judged on the file's own, and a
+ * GET of a file with no copy yet asks for one (a->compress).
+ */
+static bool
+serve_coded(const struct handler_env *env, const struct precond_hdrs *p,
+            const struct head *h, time_t now, enum acceptenc_coding c,
+            struct answer *a)
+{
+    enum zcache_coding zc = c == ACCEPTENC_ZSTD ? ZCACHE_ZSTD : ZCACHE_GZIP;
+    char tag[ETAG_LEN];
+    struct stat st;
+    int fd;
+
+    etag_format_coded(&a->st, zc == ZCACHE_ZSTD ? "zst" : "gz", tag);
+    switch (precond_evaluate(p, true, tag, a->st.st_mtime, now)) {
+    case PRECOND_NOT_MODIFIED:
+        memcpy(a->etag, tag, sizeof(tag));
+        a->validators = true;
+        answer_text(a, 304, NULL);
+        return true;
+    case PRECOND_FAILED:
+        return false;
+    case PRECOND_PASS:
+        break;
+    }
+    fd = zcache_open(env->zcache, &a->st, zc, &st);
+    if (fd == -1) {
+        a->compress = errno != ENODATA && h->m == HEAD_M_GET;
+        a->compress_coding = zc;
+        return false;
+    }
+    memcpy(a->etag, tag, sizeof(tag));
+    plan_coded(env, c, fd, (uint64_t)st.st_size, a);
+    a->head_only = h->m == HEAD_M_HEAD;
+    return true;
+}
+
 /* A file that exists (a->fd, a->st): preconditions, ranges, the answer. */
 static void
 serve_file(const struct handler_env *env, struct handler_scratch *s,
@@ -166,8 +284,13 @@ serve_file(const struct handler_env *env, struct handler_scratch *s,
         field(h, HEAD_F_IF_MODIFIED_SINCE),
         field(h, HEAD_F_IF_UNMODIFIED_SINCE),
     };
+    enum acceptenc_coding c;
     long n;
 
+    a->vary = compressible(env, h, a);
+    c = a->vary ? negotiate(h) : ACCEPTENC_IDENTITY;
+    if (c != ACCEPTENC_IDENTITY && serve_coded(env, &p, h, now, c, a))
+        return;
     etag_format(&a->st, a->etag);
     switch (precond_evaluate(&p, true, a->etag, a->st.st_mtime, now)) {
     case PRECOND_NOT_MODIFIED:
