@@ -4,18 +4,22 @@
  *
  *   /buildid/<hex>/debuginfo   _.debug/elf-buildid-sym-<hex>/_.debug
  *   /buildid/<hex>/executable  <name>/elf-buildid-<hex>/<name>, any name
+ *   /buildid/<hex>/section/<s> section <s> of the first of those two that
+ *                              has it with bytes (elfsect.h)
  *
  * The executable's name is not in the request, so an index maps build-ids
  * to stored paths. It is built at start-up, then rebuilt in a background
  * thread when the store changes, and swapped in whole: requests never scan
  * the tree and never wait for a rebuild. Every other /buildid/ path
- * (source, section, malformed ids) is a miss.
+ * (source, malformed ids, unusable section names) is a miss.
  */
 #ifndef SYMSRVD_DEBUGINFOD_H
 #define SYMSRVD_DEBUGINFOD_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "store/elfsect.h"
 
 /* Longest build-id, in hex digits (64 bytes). */
 #define DEBUGINFOD_HEX_MAX 128
@@ -27,6 +31,7 @@ enum debuginfod_kind {
     DEBUGINFOD_OTHER,      /* a debuginfod path symsrvd does not serve: 404 */
     DEBUGINFOD_DEBUGINFO,  /* /buildid/<hex>/debuginfo */
     DEBUGINFOD_EXECUTABLE, /* /buildid/<hex>/executable */
+    DEBUGINFOD_SECTION,    /* /buildid/<hex>/section/<name> */
 };
 
 struct debuginfod_req {
@@ -34,6 +39,9 @@ struct debuginfod_req {
     /* id followed by '0's up to DEBUGINFOD_SSQP_HEX digits, the key SSQP
      * writes for a short build-id; "" when id has 40 digits or more. */
     char padded[DEBUGINFOD_SSQP_HEX + 1];
+    /* DEBUGINFOD_SECTION: the section name, 1 to ELFSECT_NAME_MAX bytes of
+     * 0x21-0x7e except '/'; "" otherwise. */
+    char section[ELFSECT_NAME_MAX + 1];
 };
 
 /*
@@ -42,8 +50,11 @@ struct debuginfod_req {
  * debuginfod clients send it; "BUILDID/..." stays a store path). Then
  * DEBUGINFOD_DEBUGINFO or DEBUGINFOD_EXECUTABLE, with *out filled, for
  * exactly "buildid/<hex>/debuginfo" or ".../executable" where <hex> is
- * lower-case hex of even length from 2 to DEBUGINFOD_HEX_MAX; anything
- * else is DEBUGINFOD_OTHER (*out unspecified).
+ * lower-case hex of even length from 2 to DEBUGINFOD_HEX_MAX;
+ * DEBUGINFOD_SECTION for "buildid/<hex>/section/<name>" with a name as
+ * out->section allows (section names are printable ASCII in practice; a
+ * name with spaces, control bytes or non-ASCII bytes cannot be asked
+ * for); anything else is DEBUGINFOD_OTHER (*out unspecified).
  */
 enum debuginfod_kind debuginfod_parse(const char *canon,
                                       struct debuginfod_req *out);

@@ -15,6 +15,15 @@ etag_format(const struct stat *st, char *buf)
              (unsigned long)st->st_mtim.tv_nsec);
 }
 
+void
+etag_format_window(const struct stat *st, uint64_t off, char *buf)
+{
+    snprintf(buf, ETAG_LEN, "\"%llx-%llx-%llx.%lx-w%llx\"",
+             (unsigned long long)st->st_ino, (unsigned long long)st->st_size,
+             (unsigned long long)st->st_mtim.tv_sec,
+             (unsigned long)st->st_mtim.tv_nsec, (unsigned long long)off);
+}
+
 /* An entity-tag's parts: W/ or not, and opaque-tag with its quotes. */
 struct etag_tag {
     bool weak;
