@@ -546,6 +546,43 @@ test_large_tables(void **state)
     }
 }
 
+/*
+ * ELFSECT_SECTIONS_MAX sections are read, one more is refused: the base
+ * image grown by empty (SHT_NULL, unnamed) entries, counted through
+ * section 0 (extended numbering).
+ */
+static void
+test_section_limit(void **state)
+{
+    (void)state;
+    for (int k = 0; k < 4; k++) {
+        for (uint32_t count = ELFSECT_SECTIONS_MAX;
+             count <= ELFSECT_SECTIONS_MAX + 1; count++) {
+            struct img m;
+            struct elfsect_loc loc;
+            size_t len;
+            unsigned char *big;
+            bool over = count > ELFSECT_SECTIONS_MAX;
+
+            build(&m, k & 1, k & 2, base, NBASE);
+            len = m.shoff + (size_t)count * m.ent;
+            big = calloc(1, len);
+            assert_non_null(big);
+            memcpy(big, m.b, m.len);
+            free(m.b);
+            m.b = big;
+            m.len = len;
+            set(&m, EH_SHNUM, 0, 0);
+            set(&m, SH_SIZE, 0, count);
+            assert_int_equal(find(m.b, m.len, ".nothere", &loc, -1),
+                             over ? ELFSECT_BAD : ELFSECT_ABSENT);
+            assert_int_equal(find(m.b, m.len, ".data", &loc, -1),
+                             over ? ELFSECT_BAD : ELFSECT_FOUND);
+            free(m.b);
+        }
+    }
+}
+
 /* Random bytes changed in good images: answers keep their invariants. */
 static void
 test_random(void **state)
@@ -680,8 +717,11 @@ int
 main(int argc, char **argv)
 {
     static const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),       cmocka_unit_test(test_truncated),
-        cmocka_unit_test(test_read_errors), cmocka_unit_test(test_large_tables),
+        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_read_errors),
+        cmocka_unit_test(test_large_tables),
+        cmocka_unit_test(test_section_limit),
         cmocka_unit_test(test_random),
     };
     static const struct CMUnitTest toolchain_tests[] = {
