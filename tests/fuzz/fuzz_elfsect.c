@@ -18,8 +18,10 @@
 #define READS_MAX (3 + ELFSECT_SECTIONS_MAX / 64 + 1 + ELFSECT_SECTIONS_MAX)
 
 static const char *const names[] = {
-    ".text",       ".data",         ".bss",    ".debug_info",
-    ".shstrtab",   ".gnu_debugdata", ".symtab", ".note.gnu.build-id",
+    ".text",       ".data",
+    ".bss",        ".debug_info",
+    ".shstrtab",   ".gnu_debugdata",
+    ".symtab",     ".note.gnu.build-id",
     ".debug_line", "x",
 };
 
@@ -70,8 +72,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     len = size - 1;
     file = (uint8_t *)fuzz_dup(data + 1, len);
     rc = run(file, len, name, &loc, why);
-    CHECK(rc == ELFSECT_FOUND || rc == ELFSECT_ABSENT ||
-          rc == ELFSECT_NOBITS || rc == ELFSECT_BAD);
+    CHECK(rc == ELFSECT_FOUND || rc == ELFSECT_ABSENT || rc == ELFSECT_NOBITS ||
+          rc == ELFSECT_BAD);
     if (rc == ELFSECT_FOUND) {
         CHECK(loc.size > 0 && loc.off <= len && loc.size <= len - loc.off);
         CHECK(loc.index > 0 && loc.index < ELFSECT_SECTIONS_MAX);
