@@ -956,6 +956,18 @@ test_section_not_elf(void **state)
     daemon_start(&srv, NULL);
     expect_text("/buildid/" FAKE "/section/.text", 404, "not found\n");
     expect_text("/buildid/" FAKE "/executable", 200, NULL);
+    for (int i = 0;; i++) { /* the line is written before the answer */
+        char *err = slurp(srv.stderr_log, NULL);
+        bool said = err != NULL && strstr(err, "section .text: not an ELF "
+                                               "file") != NULL;
+
+        free(err);
+        if (said)
+            break;
+        if (i == 100)
+            fail_msg("no warning about the file that is not ELF");
+        sleep_ms(10);
+    }
 }
 
 /* debuginfod-find section SECTION ID prints a file of want_file's bytes. */
