@@ -278,10 +278,13 @@ open_window(const char *rel, const char *name, struct answer *a)
         log_warnx("%s: section %s: %s", rel,
                   errbuf_printable(name, shown, sizeof(shown)), why);
         break;
-    case ELFSECT_IO:
+    case ELFSECT_IO: {
+        int status = status_for_errno(errno, &text); /* before text is read */
+
         log_warn("%s: read section headers", rel);
-        answer_text(a, status_for_errno(errno, &text), text);
+        answer_text(a, status, text);
         break;
+    }
     case ELFSECT_ABSENT:
     case ELFSECT_NOBITS:
         break;
