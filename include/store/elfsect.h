@@ -8,8 +8,9 @@
  * with libelf because store/ may not use keys/ and the daemon must not
  * map or read a whole debug file to answer: it reads at most the 64-byte
  * header, the section header table (ELFSECT_SECTIONS_MAX entries at most)
- * in 4 KiB pieces and the name table in 4 KiB windows, with every offset
- * checked against the file size before it is read. ELF32 and ELF64, both
+ * in 4 KiB pieces and the name table in 4 KiB windows (at most
+ * ELFSECT_NAME_READS_MAX of them), with every offset checked against the
+ * file size before it is read. ELF32 and ELF64, both
  * byte orders, extended section numbering (e_shnum 0, e_shstrndx
  * SHN_XINDEX).
  */
@@ -24,6 +25,13 @@
 #define ELFSECT_NAME_MAX 255
 /* Most section headers read from one file: 64 K entries, 4 MiB. */
 #define ELFSECT_SECTIONS_MAX 65536u
+/*
+ * Most 4 KiB windows of the section name table read for one search. Real
+ * files keep their names in one window (or in order, a window refilled
+ * once per 4 KiB of names); names scattered to defeat the window would
+ * otherwise cost one read per section (93 ms for 64 K sections here).
+ */
+#define ELFSECT_NAME_READS_MAX 1024u
 
 enum elfsect_rc {
     ELFSECT_FOUND,  /* *out is set */

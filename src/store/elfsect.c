@@ -51,6 +51,7 @@ struct scan {
     unsigned char names[NAMES_WINDOW]; /* name table bytes at names_at */
     uint64_t names_at;
     size_t names_len;
+    unsigned name_reads; /* windows read so far */
     char *why;
     size_t whylen;
 };
@@ -240,6 +241,12 @@ name_is(struct scan *s, uint32_t at, const char *name, size_t len, bool *is)
         uint64_t left = s->names_size - at;
         size_t n = left < NAMES_WINDOW ? (size_t)left : NAMES_WINDOW;
 
+        if (++s->name_reads > ELFSECT_NAME_READS_MAX) {
+            errbuf_set(s->why, s->whylen,
+                       "section names scattered over more than %u reads",
+                       ELFSECT_NAME_READS_MAX);
+            return ELFSECT_BAD;
+        }
         if (read_at(s, s->names_off + at, s->names, n) != 0)
             return ELFSECT_IO;
         s->names_at = at;

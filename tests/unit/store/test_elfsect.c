@@ -583,6 +583,42 @@ test_section_limit(void **state)
     }
 }
 
+/*
+ * Names scattered over a 64 KiB name table, every other one 32 KiB from
+ * the last, so that each needs a window of its own: refused past
+ * ELFSECT_NAME_READS_MAX windows; the same table with the names together
+ * is read.
+ */
+static void
+test_scattered_names(void **state)
+{
+    const size_t names = 65536, count = 2 * ELFSECT_NAME_READS_MAX + 100;
+
+    (void)state;
+    for (int scattered = 0; scattered < 2; scattered++) {
+        struct img m, g;
+        struct elfsect_loc loc;
+
+        build(&m, true, false, base, NBASE);
+        g = m;
+        g.shoff = NAMES_AT + names;
+        g.len = g.shoff + count * g.ent;
+        g.b = calloc(1, g.len);
+        assert_non_null(g.b);
+        memcpy(g.b, m.b, m.shoff);
+        memcpy(g.b + g.shoff, m.b + m.shoff, (NBASE + 2) * m.ent);
+        free(m.b);
+        set(&g, EH_SHOFF, 0, g.shoff);
+        set(&g, EH_SHNUM, 0, count);
+        set(&g, SH_SIZE, g.strndx, names);
+        for (uint32_t k = NBASE + 2; k < count; k++)
+            set(&g, SH_NAME, k, scattered && k % 2 ? names / 2 : 1);
+        assert_int_equal(find(g.b, g.len, ".nothere", &loc, -1),
+                         scattered ? ELFSECT_BAD : ELFSECT_ABSENT);
+        free(g.b);
+    }
+}
+
 /* Random bytes changed in good images: answers keep their invariants. */
 static void
 test_random(void **state)
@@ -722,6 +758,7 @@ main(int argc, char **argv)
         cmocka_unit_test(test_read_errors),
         cmocka_unit_test(test_large_tables),
         cmocka_unit_test(test_section_limit),
+        cmocka_unit_test(test_scattered_names),
         cmocka_unit_test(test_random),
     };
     static const struct CMUnitTest toolchain_tests[] = {
