@@ -15,7 +15,7 @@
 
 #define WHY_LEN 160
 /* Header, section 0, the name table's header, table pieces, name windows. */
-#define READS_MAX (3 + ELFSECT_SECTIONS_MAX / 64 + 1 + ELFSECT_SECTIONS_MAX)
+#define READS_MAX (3 + ELFSECT_SECTIONS_MAX / 64 + 1 + ELFSECT_NAME_READS_MAX)
 
 static const char *const names[] = {
     ".text",       ".data",
