@@ -10,9 +10,8 @@
  * header, the section header table (ELFSECT_SECTIONS_MAX entries at most)
  * in 4 KiB pieces and the name table in 4 KiB windows (at most
  * ELFSECT_NAME_READS_MAX of them), with every offset checked against the
- * file size before it is read. ELF32 and ELF64, both
- * byte orders, extended section numbering (e_shnum 0, e_shstrndx
- * SHN_XINDEX).
+ * file size before it is read. ELF32 and ELF64, both byte orders,
+ * extended section numbering (e_shnum 0, e_shstrndx SHN_XINDEX).
  */
 #ifndef SYMSRVD_ELFSECT_H
 #define SYMSRVD_ELFSECT_H

@@ -254,11 +254,12 @@ opened(int fd, const char *rel, bool warn_unreadable, struct answer *a)
 /*
  * Section name of the file just opened (a->fd, a->st), as a window of it:
  * true when it has bytes there. The locator reads only headers, with
- * pread on this thread: a few KiB for real files (at most
- * ELFSECT_SECTIONS_MAX headers and 4 KiB name windows for hostile ones),
- * no more blocking than the open beside it, so no job is worth a park
- * (offload.c). Otherwise a->fd is closed; a file that is not usable ELF
- * is logged (the store holds something wrong), a read error answered 503.
+ * pread on this thread: 3 or 4 reads of a few KiB for real files (5 to
+ * 20 us warm), no more blocking than the open beside it, so not worth a
+ * job and a park (offload.c); a crafted file is bounded by elfsect.h's
+ * limits (about 4 ms warm, docs/debuginfod.md). Otherwise a->fd is
+ * closed; a file that is not usable ELF is logged (the store holds
+ * something wrong), a read error answered 503.
  */
 static bool
 open_window(const char *rel, const char *name, struct answer *a)
