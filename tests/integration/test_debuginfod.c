@@ -944,6 +944,42 @@ test_section_hostile(void **state)
     }
 }
 
+/*
+ * The debug file stored only as a CAB twin (_.debu_), expanded on demand:
+ * the section request waits for the expansion like any other and is
+ * answered from the expanded copy; NOBITS there still falls back to the
+ * executable.
+ */
+static void
+test_section_cab_twin(void **state)
+{
+    static char cache_flag[300];
+    const char *flags[] = {"--expand-compressed", "on", "--cache-dir",
+                           cache_flag, NULL};
+    struct prog p;
+    char debug[300], dir[400], rel[256], target[256], xdebug[260], xexe[260];
+
+    (void)state;
+    fixture_make(&srv);
+    make_prog("hello", "hello, twin", &p);
+    make_debug_file(&p, debug, sizeof(debug));
+    snprintf(dir, sizeof(dir), "%s/_.debug/elf-buildid-sym-%s", srv.root, p.id);
+    snprintf(cache_flag, sizeof(cache_flag), "%s/cache", srv.dir);
+    sh("mkdir -p '%s' && mkdir -p '%s/twin' && cp '%s' '%s/twin/_.debug' && "
+       "cd '%s/twin' && gcab -c -z -n '%s/_.debu_' _.debug",
+       dir, srv.dir, debug, srv.dir, srv.dir, dir);
+    snprintf(rel, sizeof(rel), "%s/elf-buildid-%s/%s", p.name, p.id, p.name);
+    put_copy(rel, p.stripped);
+    daemon_start(&srv, flags);
+    snprintf(xdebug, sizeof(xdebug), "/_.debug/elf-buildid-sym-%s/_.debug",
+             p.id);
+    snprintf(xexe, sizeof(xexe), "/%s", rel);
+    snprintf(target, sizeof(target), "/buildid/%s/section/.debug_info", p.id);
+    expect_section(target, debug, ".debug_info", xdebug);
+    snprintf(target, sizeof(target), "/buildid/%s/section/.text", p.id);
+    expect_section(target, p.stripped, ".text", xexe);
+}
+
 /* A stored file that is not ELF: a 404, and a warning naming it. */
 static void
 test_section_not_elf(void **state)
@@ -1039,6 +1075,7 @@ main(int argc, char **argv)
         cmocka_unit_test_teardown(test_section_ranges, teardown),
         cmocka_unit_test_teardown(test_section_hostile, teardown),
         cmocka_unit_test_teardown(test_section_not_elf, teardown),
+        cmocka_unit_test_teardown(test_section_cab_twin, teardown),
         /* the real clients last: over HTTPS they are left out */
         cmocka_unit_test_teardown(test_debuginfod_find, teardown),
         cmocka_unit_test_teardown(test_gdb, teardown),
