@@ -23,7 +23,8 @@ run_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev libinih-dev
 #   debuginfod, gdb: debuginfod-find and gdb against the daemon
 #   cabextract, gcab: the CABs of the store and symsrv --compress tests
 #   clang, lld, llvm: PE/PDB fixtures (clang, lld-link, llvm-readobj,
-#       llvm-pdbutil) and make test's clang build
+#       llvm-pdbutil) and make test's clang build; ELF objects of other
+#       targets and llvm-objcopy --dump-section for test_elfsect
 #   binutils: objcopy, readelf, strip for the ELF fixtures
 #   clang-format: make test's format check
 #   libclang-rt-14-dev: clang -fsanitize=fuzzer (make fuzz, make test)

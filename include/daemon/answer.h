@@ -52,6 +52,13 @@ struct answer {
     /* File answers (200, 206, 304) and 416. */
     int fd;         /* owned by the answer while != -1 */
     struct stat st; /* the file's, for size and validators */
+    /* A window of the file (a debuginfod section): the body is the bytes
+     * [window_off, window_off + st.st_size) of fd. The handler sets
+     * st.st_size to the window's length, so ranges, Content-Range, 416
+     * and X-DEBUGINFOD-SIZE all speak of the window; its ETag is
+     * etag_format_window()'s. */
+    bool window;
+    uint64_t window_off;
     char etag[ETAG_LEN];
     /* 206: ranges[0..nranges), multipart when more than one; 200: one
      * range over the whole file. */

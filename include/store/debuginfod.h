@@ -4,6 +4,8 @@
  *
  *   /buildid/<hex>/debuginfo   _.debug/elf-buildid-sym-<hex>/_.debug
  *   /buildid/<hex>/executable  <name>/elf-buildid-<hex>/<name>, any name
+ *   /buildid/<hex>/section/<s> section <s> of the first of those two that
+ *                              has it with bytes (elfsect.h)
  *
  * and the store's one identifier index, which answers those executables
  * and every other client's name for a stored file (ids.h, docs/store.md):
@@ -14,8 +16,8 @@
  * files (_.debug, _.dwarf) are not read: their paths follow from the id.
  * It is built at start-up, then rebuilt in a background thread when the
  * store changes, and swapped in whole: requests never scan the tree and
- * never wait for a rebuild. Every other /buildid/ path (source, section,
- * malformed ids) is a miss.
+ * never wait for a rebuild. Every other /buildid/ path (source, malformed
+ * ids, unusable section names) is a miss.
  */
 #ifndef SYMSRVD_DEBUGINFOD_H
 #define SYMSRVD_DEBUGINFOD_H
@@ -24,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "store/elfsect.h"
 #include "store/ids.h"
 
 /* Longest build-id, in hex digits (64 bytes). */
@@ -36,6 +39,7 @@ enum debuginfod_kind {
     DEBUGINFOD_OTHER,      /* a debuginfod path symsrvd does not serve: 404 */
     DEBUGINFOD_DEBUGINFO,  /* /buildid/<hex>/debuginfo */
     DEBUGINFOD_EXECUTABLE, /* /buildid/<hex>/executable */
+    DEBUGINFOD_SECTION,    /* /buildid/<hex>/section/<name> */
 };
 
 struct debuginfod_req {
@@ -43,6 +47,9 @@ struct debuginfod_req {
     /* id followed by '0's up to DEBUGINFOD_SSQP_HEX digits, the key SSQP
      * writes for a short build-id; "" when id has 40 digits or more. */
     char padded[DEBUGINFOD_SSQP_HEX + 1];
+    /* DEBUGINFOD_SECTION: the section name, 1 to ELFSECT_NAME_MAX bytes of
+     * 0x21-0x7e except '/'; "" otherwise. */
+    char section[ELFSECT_NAME_MAX + 1];
 };
 
 /*
@@ -51,8 +58,11 @@ struct debuginfod_req {
  * debuginfod clients send it; "BUILDID/..." stays a store path). Then
  * DEBUGINFOD_DEBUGINFO or DEBUGINFOD_EXECUTABLE, with *out filled, for
  * exactly "buildid/<hex>/debuginfo" or ".../executable" where <hex> is
- * lower-case hex of even length from 2 to DEBUGINFOD_HEX_MAX; anything
- * else is DEBUGINFOD_OTHER (*out unspecified).
+ * lower-case hex of even length from 2 to DEBUGINFOD_HEX_MAX;
+ * DEBUGINFOD_SECTION for "buildid/<hex>/section/<name>" with a name as
+ * out->section allows (section names are printable ASCII in practice; a
+ * name with spaces, control bytes or non-ASCII bytes cannot be asked
+ * for); anything else is DEBUGINFOD_OTHER (*out unspecified).
  */
 enum debuginfod_kind debuginfod_parse(const char *canon,
                                       struct debuginfod_req *out);

@@ -16,6 +16,8 @@ answer_reset(struct answer *a)
     a->challenge = NULL;
     a->retry_after = 0;
     a->fd = -1;
+    a->window = false;
+    a->window_off = 0;
     a->nranges = 0;
     a->multipart = false;
     a->body_len = 0;

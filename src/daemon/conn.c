@@ -513,7 +513,7 @@ fill_out(struct conn *c)
                 return 0;
             n = x->end - x->off < room ? (size_t)(x->end - x->off) : room;
             do
-                r = pread(x->a.fd, at, n, (off_t)x->off);
+                r = pread(x->a.fd, at, n, (off_t)(x->a.window_off + x->off));
             while (r == -1 && errno == EINTR);
             if (r <= 0) {
                 if (r == 0)
@@ -627,7 +627,7 @@ send_file_data(struct conn *c)
         uint64_t left = x->end - x->off;
         size_t n = 0;
 
-        switch (io_sendfile(c, x->a.fd, x->off,
+        switch (io_sendfile(c, x->a.fd, x->a.window_off + x->off,
                             left > SENDFILE_MAX ? SENDFILE_MAX : (size_t)left,
                             &n)) {
         case IO_OK:

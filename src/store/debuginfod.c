@@ -107,6 +107,27 @@ pad_id(const char *id, size_t n, char *padded)
     padded[DEBUGINFOD_SSQP_HEX] = '\0';
 }
 
+/* "section/<name>": a name of 1 to ELFSECT_NAME_MAX bytes 0x21-0x7e, no
+ * '/' (a further segment), into out->section. */
+static bool
+parse_section(const char *p, struct debuginfod_req *out)
+{
+    size_t n = 0;
+
+    if (strncmp(p, "section/", 8) != 0)
+        return false;
+    for (p += 8; p[n] != '\0'; n++) {
+        unsigned char c = (unsigned char)p[n];
+
+        if (n >= ELFSECT_NAME_MAX || c <= 0x20 || c >= 0x7f || c == '/')
+            return false;
+    }
+    if (n == 0)
+        return false;
+    memcpy(out->section, p, n + 1);
+    return true;
+}
+
 enum debuginfod_kind
 debuginfod_parse(const char *canon, struct debuginfod_req *out)
 {
@@ -125,7 +146,10 @@ debuginfod_parse(const char *canon, struct debuginfod_req *out)
     memcpy(out->id, p, n);
     out->id[n] = '\0';
     pad_id(out->id, n, out->padded);
+    out->section[0] = '\0';
     p += n + 1;
+    if (parse_section(p, out))
+        return DEBUGINFOD_SECTION;
     if (strcmp(p, "debuginfo") == 0)
         return DEBUGINFOD_DEBUGINFO;
     if (strcmp(p, "executable") == 0)

@@ -53,7 +53,6 @@ static const struct parse_case parse_cases[] = {
     {"buildid/" ID40, DEBUGINFOD_OTHER, NULL, NULL},
     {"buildid/" ID40 "/", DEBUGINFOD_OTHER, NULL, NULL},
     {"buildid/" ID40 "/source/usr/src/a.c", DEBUGINFOD_OTHER, NULL, NULL},
-    {"buildid/" ID40 "/section/.debug_info", DEBUGINFOD_OTHER, NULL, NULL},
     {"buildid/" ID40 "/debuginfo/x", DEBUGINFOD_OTHER, NULL, NULL},
     {"buildid/" ID40 "/debuginfox", DEBUGINFOD_OTHER, NULL, NULL},
     {"buildid/" ID40 "/debuginf", DEBUGINFOD_OTHER, NULL, NULL},
@@ -108,6 +107,72 @@ test_parse(void **state)
         if (strcmp(r.id, c->id) != 0 || strcmp(r.padded, c->padded) != 0)
             fail_msg("'%s': id '%s' padded '%s', want '%s' '%s'", c->canon,
                      r.id, r.padded, c->id, c->padded);
+    }
+}
+
+#define NAME255                                                                \
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"         \
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"         \
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"         \
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde"
+
+struct section_case {
+    const char *canon;
+    const char *section; /* NULL: not a section request */
+};
+
+static const struct section_case section_cases[] = {
+    {"buildid/" ID40 "/section/.debug_info", ".debug_info"},
+    {"buildid/" ID40 "/section/.gnu_debugdata", ".gnu_debugdata"},
+    {"buildid/" ID40 "/section/.text", ".text"},
+    {"buildid/" ID40 "/section/x", "x"},
+    {"buildid/" ID40 "/section/%zdebug~!", "%zdebug~!"},
+    {"buildid/ab/section/.text", ".text"},
+    {"buildid/" ID40 "/section/" NAME255, NAME255},
+    /* Hostile or unusable names: a debuginfod path, never served. */
+    {"buildid/" ID40 "/section/" NAME255 "f", NULL},
+    {"buildid/" ID40 "/section/", NULL},
+    {"buildid/" ID40 "/section", NULL},
+    {"buildid/" ID40 "/section/.text/", NULL},
+    {"buildid/" ID40 "/section/.text/x", NULL},
+    {"buildid/" ID40 "/section/.te xt", NULL},
+    {"buildid/" ID40 "/section/.text\t", NULL},
+    {"buildid/" ID40 "/section/.text\r\nX-Evil: 1", NULL},
+    {"buildid/" ID40 "/section/\x7f", NULL},
+    {"buildid/" ID40 "/section/.caf\xc3\xa9", NULL},
+    {"buildid/" ID40 "/section/\xff", NULL},
+    {"buildid/" ID40 "/Section/.text", NULL},
+    {"buildid/" ID40 "/sections/.text", NULL},
+    {"buildid/" ID40 "/sectionx/.text", NULL},
+    {"buildid/AB/section/.text", NULL},
+    {"buildid/abc/section/.text", NULL},
+};
+
+/* DEBUGINFOD_SECTION with the name, or DEBUGINFOD_OTHER. */
+static void
+test_parse_section(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(section_cases) / sizeof(section_cases[0]);
+         i++) {
+        const struct section_case *c = &section_cases[i];
+        struct debuginfod_req r;
+        enum debuginfod_kind kind;
+
+        memset(&r, 'X', sizeof(r));
+        kind = debuginfod_parse(c->canon, &r);
+        if (c->section == NULL) {
+            if (kind != DEBUGINFOD_OTHER)
+                fail_msg("case %zu: kind %d, want OTHER", i, (int)kind);
+            continue;
+        }
+        if (kind != DEBUGINFOD_SECTION)
+            fail_msg("case %zu: kind %d, want SECTION", i, (int)kind);
+        if (strcmp(r.section, c->section) != 0)
+            fail_msg("case %zu: section '%s', want '%s'", i, r.section,
+                     c->section);
+        if (strncmp(c->canon + 8, r.id, strlen(r.id)) != 0)
+            fail_msg("case %zu: id '%s'", i, r.id);
     }
 }
 
@@ -262,6 +327,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_parse_section),
         cmocka_unit_test(test_file_value),
         cmocka_unit_test(test_file_value_bound),
         cmocka_unit_test(test_first_index_in_budget),
