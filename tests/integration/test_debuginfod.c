@@ -945,6 +945,30 @@ test_section_hostile(void **state)
 }
 
 /*
+ * A section offered gzip, with a cache directory (so compression is on):
+ * never coded, nor marked as varying by coding, however often asked (a
+ * copy would be made of the whole file, not the section).
+ */
+static void
+expect_section_not_coded(const char *target)
+{
+    const char *hdrs[] = {"Accept-Encoding: gzip, zstd", NULL};
+    char buf[64];
+
+    for (int i = 0; i < 3; i++) {
+        struct resp r;
+
+        get("GET", target, hdrs, &r);
+        assert_int_equal(r.code, 200);
+        if (resp_header(&r, "Content-Encoding", buf) != NULL ||
+            resp_header(&r, "Vary", buf) != NULL)
+            fail_msg("%s: a section answered with coding headers", target);
+        resp_free(&r);
+        sleep_ms(100); /* time for a copy, had one been queued */
+    }
+}
+
+/*
  * The debug file stored only as a CAB twin (_.debu_), expanded on demand:
  * the section request waits for the expansion like any other and is
  * answered from the expanded copy; NOBITS there still falls back to the
@@ -954,8 +978,11 @@ static void
 test_section_cab_twin(void **state)
 {
     static char cache_flag[300];
-    const char *flags[] = {"--expand-compressed", "on", "--cache-dir",
-                           cache_flag, NULL};
+    /* Any file compressible, so that a section would be offered a copy
+     * if a window were not refused (expect_section_not_coded()). */
+    const char *flags[] = {
+        "--expand-compressed",  "on", "--cache-dir", cache_flag,
+        "--compress-min-bytes", "1",  NULL};
     struct prog p;
     char debug[300], dir[400], rel[256], target[256], xdebug[260], xexe[260];
 
@@ -978,6 +1005,7 @@ test_section_cab_twin(void **state)
     expect_section(target, debug, ".debug_info", xdebug);
     snprintf(target, sizeof(target), "/buildid/%s/section/.text", p.id);
     expect_section(target, p.stripped, ".text", xexe);
+    expect_section_not_coded(target);
 }
 
 /* A stored file that is not ELF: a 404, and a warning naming it. */
