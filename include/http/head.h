@@ -128,4 +128,7 @@ const struct head_str *head_get(const struct head *h, enum head_known id);
 /* True when s equals the NUL-terminated lit, ASCII letters case-blind. */
 bool head_str_ieq(struct head_str s, const char *lit);
 
+/* Pure: whether c may stand in a token (tchar, RFC 9110 section 5.6.2). */
+bool head_tchar(unsigned char c);
+
 #endif

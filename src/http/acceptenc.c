@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "http/acceptenc.h"
+#include "http/head.h"
 
 /* What an element named, beyond the codings we send. */
 #define NAME_IDENTITY ACCEPTENC_IDENTITY
@@ -17,16 +18,6 @@ acceptenc_init(struct acceptenc *ae)
     for (int i = 0; i < ACCEPTENC_CODINGS; i++)
         ae->q[i] = ACCEPTENC_UNSET;
     ae->star = ACCEPTENC_UNSET;
-}
-
-/* tchar, RFC 9110 section 5.6.2. */
-static bool
-is_tchar(unsigned char c)
-{
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-        (c >= 'A' && c <= 'Z'))
-        return true;
-    return c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
 static size_t
@@ -132,7 +123,7 @@ acceptenc_parse(const char *v, size_t len, struct acceptenc *ae)
             i++;
             continue;
         }
-        for (start = i; i < len && is_tchar((unsigned char)v[i]); i++)
+        for (start = i; i < len && head_tchar((unsigned char)v[i]); i++)
             ;
         if (i == start)
             return ACCEPTENC_BAD;
