@@ -11,8 +11,9 @@
  *    written in the URL, so s3url.c writes them already canonical (keys
  *    encoded once, parameters sorted);
  *  - Content-Type of a POST: set by us, so what is sent is what is signed;
- *  - Expect: 100-continue is turned off: one round trip less per PUT, and
- *    a refused PUT costs at most one part of upload.
+ *  - no header may be blanked out ("Expect:" to drop libcurl's
+ *    Expect: 100-continue): 7.88 signs the empty header it then does not
+ *    send, and the server answers 403 SignatureDoesNotMatch.
  * Credentials go as CURLOPT_USERNAME and CURLOPT_PASSWORD (not "key:secret"
  * in one string, so a ':' in a secret is harmless).
  */
@@ -257,7 +258,7 @@ headers_make(const struct s3 *s, const char *sha,
     *hdrs = NULL;
     snprintf(line, sizeof(line), "x-amz-content-sha256: %s",
              sha ? sha : EMPTY_SHA256);
-    if (add_header(hdrs, line) == -1 || add_header(hdrs, "Expect:") == -1)
+    if (add_header(hdrs, line) == -1)
         return -1;
     if (s->token[0] != '\0') {
         snprintf(line, sizeof(line), "x-amz-security-token: %s", s->token);
