@@ -543,7 +543,8 @@ static enum s3_rc
 upload_start(struct s3 *s, const char *rel, char *id, size_t idlen, char *err,
              size_t errlen)
 {
-    char line[] = "Content-Type: application/xml";
+    /* The object's type is the one given here (signed: see above). */
+    char line[] = "Content-Type: application/octet-stream";
     struct curl_slist ct = {line, NULL};
     struct reply r = {.max = 1 << 20};
     enum s3_rc rc =
