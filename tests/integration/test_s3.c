@@ -31,6 +31,9 @@
 
 #include <curl/curl.h>
 
+#include "remote/listindex.h"
+#include "remote/s3index.h"
+
 #ifndef SYMSRV_BIN
 #define SYMSRV_BIN "symsrv"
 #endif
@@ -574,6 +577,71 @@ test_multipart(void **state)
     free(want);
 }
 
+/* A second writer's transactions reach an index by refresh, at the cost
+ * the header states: one GET when nothing changed; per new transaction
+ * one GET and one listing per key directory. Lookups in any case. */
+/* What the index finds for rel, or "(none)". */
+static const char *
+found(const struct listindex *li, const char *rel)
+{
+    const char *f = listindex_find(li, rel, strlen(rel));
+
+    return f != NULL ? f : "(none)";
+}
+
+static void
+test_index_refresh(void **state)
+{
+    struct s3_conf conf = {0};
+    struct s3index_state st = {0};
+    struct listindex *li = listindex_new();
+    char url[64], args[1024], err[512], *e;
+    struct s3 *s;
+
+    (void)state;
+    make_sym("i1.sym", "One.pdb", "0123456789ABCDEF0123456789ABCDEF1", 2);
+    make_sym("i2.sym", "Two.pdb", "0123456789ABCDEF0123456789ABCDEF2", 2);
+    make_sym("i3.sym", "Three.pdb", "0123456789ABCDEF0123456789ABCDEF3", 2);
+    snprintf(args, sizeof(args), "-f '%s/in/i1.sym' -t p --two-tier", s3.dir);
+    assert_int_equal(add_s3(NULL, "idx", args, &e), 0);
+    free(e);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", s3.port);
+    conf.endpoint = url;
+    s = s3_open(&conf, "s3://bkt/idx", err, sizeof(err));
+    assert_non_null(s);
+    assert_int_equal(s3index_full(s, li, &st, err, sizeof(err)), 0);
+    assert_int_equal(st.last_id, 1);
+    assert_true(st.two_tier);
+    assert_string_equal(
+        found(li, "on/one.PDB/0123456789abcdef0123456789abcdef1/ONE.sym"),
+        "On/One.pdb/0123456789ABCDEF0123456789ABCDEF1/One.sym");
+    assert_int_equal(s3index_refresh(s, &li, &st, err, sizeof(err)),
+                     S3INDEX_SAME);
+    assert_int_equal(st.requests, 1);
+    snprintf(args, sizeof(args), "-f '%s/in/i2.sym' '%s/in/i3.sym' -t p",
+             s3.dir, s3.dir);
+    assert_int_equal(add_s3(NULL, "idx", args, &e), 0);
+    free(e);
+    snprintf(args, sizeof(args), "-f '%s/in/i1.sym' -t p", s3.dir);
+    assert_int_equal(add_s3(NULL, "idx", args, &e), 0);
+    free(e);
+    assert_int_equal(s3index_refresh(s, &li, &st, err, sizeof(err)),
+                     S3INDEX_UPDATED);
+    /* lastid, two transaction files, three key directories. */
+    assert_int_equal(st.requests, 1 + 2 + 3);
+    assert_int_equal(st.last_id, 3);
+    assert_string_equal(
+        found(li, "TH/THREE.PDB/0123456789ABCDEF0123456789ABCDEF3/THREE.SYM"),
+        "Th/Three.pdb/0123456789ABCDEF0123456789ABCDEF3/Three.sym");
+    assert_string_equal(
+        found(li, "tw/two.pdb/0123456789abcdef0123456789abcdef2/two.sym"),
+        "Tw/Two.pdb/0123456789ABCDEF0123456789ABCDEF2/Two.sym");
+    /* The three files, index2.txt and pingme.txt. */
+    assert_int_equal(listindex_count(li), 5);
+    listindex_free(li);
+    s3_close(s);
+}
+
 int
 main(void)
 {
@@ -584,6 +652,7 @@ main(void)
         cmocka_unit_test(test_lock_held),
         cmocka_unit_test(test_concurrent_writers),
         cmocka_unit_test(test_multipart),
+        cmocka_unit_test(test_index_refresh),
     };
     const char *why = s3rver_missing();
 
