@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "remote/listindex.h"
+#include "remote/txnfile.h"
 #include "remote/s3.h"
 
 /* Where an index stands: the last transaction it holds. */
@@ -46,17 +47,5 @@ enum s3index_rc { S3INDEX_SAME, S3INDEX_UPDATED, S3INDEX_ERROR };
 enum s3index_rc s3index_refresh(struct s3 *s, struct listindex **li,
                                 struct s3index_state *st, char *err,
                                 size_t errlen);
-
-/*
- * The key directories "file\KEY" of a transaction file's lines
- * ("file\KEY","source" CRLF), pure: fn(arg, file, filelen, key, keylen)
- * per line, in order. A line that is not one (no quotes, no backslash, an
- * empty or over-long part, a '/', a control byte, "." or "..") is skipped.
- * Returns the number of lines given to fn.
- */
-typedef void (*s3index_dir_fn)(void *arg, const char *file, size_t filelen,
-                               const char *key, size_t keylen);
-size_t s3index_txn_dirs(const char *buf, size_t len, s3index_dir_fn fn,
-                        void *arg);
 
 #endif

@@ -12,48 +12,6 @@
 #include "util/errbuf.h"
 #include "util/num.h"
 
-#define PART_MAX 256 /* a file name or key of a transaction line */
-
-static bool
-part_ok(const char *p, size_t n)
-{
-    if (n == 0 || n > PART_MAX || (n == 1 && p[0] == '.') ||
-        (n == 2 && p[0] == '.' && p[1] == '.'))
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)p[i] < 0x20 || p[i] == '/' || p[i] == '\\' ||
-            p[i] == '"' || p[i] == 0x7f)
-            return false;
-    return true;
-}
-
-size_t
-s3index_txn_dirs(const char *buf, size_t len, s3index_dir_fn fn, void *arg)
-{
-    size_t given = 0, i = 0;
-
-    while (i < len) {
-        const char *line = buf + i, *nl = memchr(line, '\n', len - i);
-        size_t n = nl ? (size_t)(nl - line) : len - i;
-        const char *bs, *q;
-
-        i += n + (nl != NULL);
-        if (n < 5 || line[0] != '"')
-            continue;
-        bs = memchr(line + 1, '\\', n - 1);
-        q = memchr(line + 1, '"', n - 1);
-        if (bs == NULL || q == NULL || q < bs)
-            continue;
-        if (!part_ok(line + 1, (size_t)(bs - line - 1)) ||
-            !part_ok(bs + 1, (size_t)(q - bs - 1)))
-            continue;
-        fn(arg, line + 1, (size_t)(bs - line - 1), bs + 1,
-           (size_t)(q - bs - 1));
-        given++;
-    }
-    return given;
-}
-
 static int
 add_one(void *arg, const char *rel, uint64_t size)
 {
@@ -120,7 +78,7 @@ list_dir(void *arg, const char *file, size_t filelen, const char *key,
          size_t keylen)
 {
     struct dir_walk *w = arg;
-    char name[PART_MAX + 1], pp[LAYOUT_TIER_MAX] = "", under[1024];
+    char name[TXNFILE_PART_MAX + 1], pp[LAYOUT_TIER_MAX] = "", under[1024];
 
     if (w->failed)
         return;
@@ -147,7 +105,7 @@ add_txn(struct dir_walk *w, long id)
     rc = s3_get(w->s, rel, &b, w->err, w->errlen);
     w->st->requests++;
     if (rc == S3_OK)
-        s3index_txn_dirs(b.p ? b.p : "", b.len, list_dir, w);
+        txnfile_dirs(b.p ? b.p : "", b.len, list_dir, w);
     file_buf_free(&b);
     if (rc == S3_NOT_FOUND)
         return 1;
