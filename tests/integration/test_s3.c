@@ -177,10 +177,12 @@ static int
 add_s3(const char *env, const char *prefix, const char *rest, char **err)
 {
     char args[4096];
+    int n = snprintf(args, sizeof(args),
+                     "add -s s3://bkt/%s --s3-endpoint http://127.0.0.1:%d %s",
+                     prefix, s3.port, rest);
 
-    snprintf(args, sizeof(args),
-             "add -s s3://bkt/%s --s3-endpoint http://127.0.0.1:%d %s", prefix,
-             s3.port, rest);
+    if (n < 0 || (size_t)n >= sizeof(args))
+        fail_msg("symsrv arguments too long");
     return symsrv(env, args, err);
 }
 
