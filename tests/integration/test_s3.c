@@ -644,6 +644,113 @@ test_index_refresh(void **state)
     s3_close(s);
 }
 
+/* Runs c on a multi handle, as the daemon's event loop would (non-
+ * blocking: curl_multi_perform() and curl_multi_poll()). */
+static CURLcode
+run_on_multi(CURL *c)
+{
+    CURLM *m = curl_multi_init();
+    CURLMsg *msg;
+    int running = 1, left;
+    CURLcode rc = CURLE_FAILED_INIT;
+
+    curl_multi_add_handle(m, c);
+    while (running > 0) {
+        assert_int_equal(curl_multi_perform(m, &running), CURLM_OK);
+        if (running > 0)
+            assert_int_equal(curl_multi_poll(m, NULL, 0, 1000, NULL), CURLM_OK);
+    }
+    while ((msg = curl_multi_info_read(m, &left)) != NULL)
+        if (msg->msg == CURLMSG_DONE)
+            rc = msg->data.result;
+    curl_multi_remove_handle(m, c);
+    curl_multi_cleanup(m);
+    return rc;
+}
+
+/* s3_prepare(), the daemon's way in: a signed GET (whole, and a Range
+ * passed to the bucket) and HEAD on a multi handle; a wrong secret 403. */
+static void
+test_prepare_on_multi(void **state)
+{
+    static const char rel[] = "a.pdb/0123456789ABCDEF0123456789ABCDEF1/a.sym";
+    struct s3_conf conf = {0};
+    char url[64], args[512], err[512], path[300], *e, *want;
+    struct curl_slist *hdrs = NULL;
+    struct body got = {NULL, 0};
+    struct s3 *s;
+    size_t len;
+    long code = 0;
+    CURL *c;
+
+    (void)state;
+    make_sym("a.sym", "a.pdb", "0123456789ABCDEF0123456789ABCDEF1", 40);
+    snprintf(args, sizeof(args), "-f '%s/in/a.sym' -t p", s3.dir);
+    assert_int_equal(add_s3(NULL, "multi", args, &e), 0);
+    free(e);
+    snprintf(path, sizeof(path), "%s/in/a.sym", s3.dir);
+    want = slurp(path, &len);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", s3.port);
+    conf.endpoint = url;
+    s = s3_open(&conf, "s3://bkt/multi", err, sizeof(err));
+    assert_non_null(s);
+
+    c = curl_easy_init();
+    assert_int_equal(s3_prepare(s, c, S3_GET, rel, NULL, NULL, NULL, &hdrs, err,
+                                sizeof(err)),
+                     0);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &got);
+    assert_int_equal(run_on_multi(c), CURLE_OK);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    assert_int_equal(code, 200);
+    assert_int_equal(got.len, len);
+    assert_memory_equal(got.p, want, len);
+    free(got.p);
+    got = (struct body){NULL, 0};
+
+    curl_easy_setopt(c, CURLOPT_RANGE, "10-19");
+    assert_int_equal(run_on_multi(c), CURLE_OK);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    assert_int_equal(code, 206);
+    assert_int_equal(got.len, 10);
+    assert_memory_equal(got.p, want + 10, 10);
+    free(got.p);
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(c);
+
+    c = curl_easy_init();
+    assert_int_equal(s3_prepare(s, c, S3_HEAD, "a.pdb/NOPE/a.sym", NULL, NULL,
+                                NULL, &hdrs, err, sizeof(err)),
+                     0);
+    assert_int_equal(run_on_multi(c), CURLE_OK);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    assert_int_equal(code, 404);
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(c);
+    s3_close(s);
+
+    setenv("AWS_SECRET_ACCESS_KEY", "wrong", 1);
+    s = s3_open(&conf, "s3://bkt/multi", err, sizeof(err));
+    setenv("AWS_SECRET_ACCESS_KEY", "S3RVER", 1);
+    assert_non_null(s);
+    c = curl_easy_init();
+    got = (struct body){NULL, 0};
+    assert_int_equal(s3_prepare(s, c, S3_GET, rel, NULL, NULL, NULL, &hdrs, err,
+                                sizeof(err)),
+                     0);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &got);
+    assert_int_equal(run_on_multi(c), CURLE_OK);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    assert_int_equal(code, 403);
+    free(got.p);
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(c);
+    s3_close(s);
+    free(want);
+}
+
 int
 main(void)
 {
@@ -655,6 +762,7 @@ main(void)
         cmocka_unit_test(test_concurrent_writers),
         cmocka_unit_test(test_multipart),
         cmocka_unit_test(test_index_refresh),
+        cmocka_unit_test(test_prepare_on_multi),
     };
     const char *why = s3rver_missing();
 
