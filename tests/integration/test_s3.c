@@ -644,6 +644,48 @@ test_index_refresh(void **state)
     s3_close(s);
 }
 
+/* Without the AWS_* variables, the credentials file's profile signs; a
+ * missing profile is an error naming where credentials were looked for. */
+static void
+test_credentials_file(void **state)
+{
+    char creds[300], env[800], args[512], *e;
+    FILE *f;
+
+    (void)state;
+    snprintf(creds, sizeof(creds), "%s/credentials", s3.dir);
+    f = fopen(creds, "w");
+    assert_non_null(f);
+    fputs("[default]\naws_access_key_id = S3RVER\n"
+          "aws_secret_access_key = not-this-one\n\n"
+          "[ci]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n",
+          f);
+    fclose(f);
+    make_sym("a.sym", "a.pdb", "0123456789ABCDEF0123456789ABCDEF1", 3);
+    snprintf(args, sizeof(args), "-f '%s/in/a.sym' -t p", s3.dir);
+    snprintf(env, sizeof(env),
+             "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "
+             "AWS_SHARED_CREDENTIALS_FILE='%s' AWS_PROFILE=ci",
+             creds);
+    assert_int_equal(add_s3(env, "creds", args, &e), 0);
+    free(e);
+    snprintf(env, sizeof(env),
+             "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_PROFILE "
+             "AWS_SHARED_CREDENTIALS_FILE='%s'",
+             creds);
+    assert_int_equal(add_s3(env, "creds", args, &e), 1);
+    assert_non_null(strstr(e, "HTTP 403 SignatureDoesNotMatch"));
+    free(e);
+    snprintf(env, sizeof(env),
+             "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY "
+             "AWS_SHARED_CREDENTIALS_FILE='%s' AWS_PROFILE=nobody",
+             creds);
+    assert_int_equal(add_s3(env, "creds", args, &e), 1);
+    assert_non_null(strstr(e, "no S3 credentials: set AWS_ACCESS_KEY_ID"));
+    assert_non_null(strstr(e, "[nobody] in "));
+    free(e);
+}
+
 /* Runs c on a multi handle, as the daemon's event loop would (non-
  * blocking: curl_multi_perform() and curl_multi_poll()). */
 static CURLcode
@@ -763,6 +805,7 @@ main(void)
         cmocka_unit_test(test_multipart),
         cmocka_unit_test(test_index_refresh),
         cmocka_unit_test(test_prepare_on_multi),
+        cmocka_unit_test(test_credentials_file),
     };
     const char *why = s3rver_missing();
 

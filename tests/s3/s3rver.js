@@ -59,6 +59,12 @@ S3rver.prototype.run = async function () {
   return addr
 }
 
+// A test that crashes cannot stop the server: it goes when its parent does.
+const parent = process.ppid
+setInterval(() => {
+  if (process.ppid !== parent) process.exit(0)
+}, 500).unref()
+
 const argv = [process.argv[0], 's3rver'].concat(process.argv.slice(3))
 require(path.join(base, 'cli.js'))
   .parseAsync(argv)
