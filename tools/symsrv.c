@@ -566,6 +566,30 @@ parse_id(const char *s)
     return (long)v;
 }
 
+/* del of a bucket store (symstore/s3store.h). */
+static int
+run_del_s3(const struct opts *o, long id)
+{
+    struct s3_conf c;
+    struct s3store *b;
+    char err[SYMSRV_WHY];
+    int rc = s3_conf_of(o, &c);
+
+    if (rc != 0)
+        return rc;
+    b = s3store_open(&c, o->store, false,
+                     (unsigned)env_number("SYMSRV_S3_LOCK_WAIT", 86400, 60),
+                     err, sizeof(err));
+    if (b == NULL || s3store_delete(b, id, err, sizeof(err)) == -1) {
+        log_warnx("%s", err);
+        s3store_close(b);
+        return 1;
+    }
+    s3store_close(b);
+    printf("deleted transaction %010ld\n", id);
+    return 0;
+}
+
 static int
 cmd_del(int argc, char **argv)
 {
@@ -579,15 +603,11 @@ cmd_del(int argc, char **argv)
         return rc == -1 ? 0 : rc;
     if (o.id == NULL || o.store == NULL)
         return usage_error("del needs -i ID and -s STORE");
-    if (s3url_is_store(o.store)) {
-        /* Not yet: a delete rewrites every refs.ptr of the transaction and
-         * removes files no other one refers to (docs/filling-a-store.md). */
-        log_warnx("%s: del of a bucket store is not supported yet", o.store);
-        return 1;
-    }
     id = parse_id(o.id);
     if (id == -1)
         return usage_error("-i '%s' is not a transaction id", o.id);
+    if (s3url_is_store(o.store))
+        return run_del_s3(&o, id);
     s = symstore_open(o.store, false, false, err, sizeof(err));
     if (s == NULL || symstore_delete(s, id, err, sizeof(err)) == -1) {
         log_warnx("%s", err);

@@ -68,6 +68,18 @@ long s3store_commit(struct s3store *b, char *err, size_t errlen);
 /* Drops the transaction and releases the lock. */
 void s3store_abort(struct s3store *b);
 
+/*
+ * Deletes transaction id as symstore_delete() does on disk, under the
+ * lock: the key directories its transaction file names are staged (their
+ * refs.ptr, and an empty stand-in for each other object, which is all the
+ * disk writer looks at), symstore_delete() runs there, and the difference
+ * is applied to the bucket: objects it removed are deleted, refs.ptr
+ * rewritten; then 000Admin/NNNNNNNNNN.deleted, the transaction file
+ * deleted, server.txt, history.txt, lastid.txt, pingme.txt. 0, or -1
+ * with err.
+ */
+int s3store_delete(struct s3store *b, long id, char *err, size_t errlen);
+
 /* Removes the staging directory; frees b. */
 void s3store_close(struct s3store *b);
 

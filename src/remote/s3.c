@@ -468,18 +468,14 @@ s3_get(struct s3 *s, const char *rel, struct file_buf *out, char *err,
        size_t errlen)
 {
     struct reply r = {.max = S3_GET_MAX};
+    size_t had = out->len;
     enum s3_rc rc;
 
     r.body = *out;
     rc = request(s, S3_GET, rel, NULL, NULL, 0, NULL, &r, err, errlen);
-    if (rc == S3_OK) {
-        *out = r.body;
-        return rc;
-    }
-    if (r.body.p != out->p) /* what an error answer brought */
-        file_buf_free(&r.body);
-    else
-        out->len = r.body.len;
+    if (rc != S3_OK)
+        r.body.len = had; /* what an error answer brought goes */
+    *out = r.body;        /* (it may have moved) */
     return rc;
 }
 

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "remote/txnfile.h"
 #include "store/layout.h"
 #include "util/errbuf.h"
 #include "util/file.h"
@@ -454,4 +455,161 @@ s3store_abort(struct s3store *b)
         b->disk = NULL;
     }
     lock_release(b);
+}
+
+/* The key directories of the transaction being deleted, staged. */
+struct del_dirs {
+    struct s3store *b;
+    struct file_buf names; /* "dir/object\0" of every object listed */
+    char *err;
+    size_t errlen;
+    bool failed;
+};
+
+/* An object of a key directory: an empty stand-in in the staging tree. */
+static int
+stand_in(void *arg, const char *rel, uint64_t size)
+{
+    struct del_dirs *d = arg;
+    char path[PATH_MAX];
+    int fd;
+
+    (void)size;
+    if (strcmp(strrchr(rel, '/') ? strrchr(rel, '/') + 1 : rel,
+               LAYOUT_REFS_PTR) == 0)
+        return file_buf_add(&d->names, rel, strlen(rel) + 1) == -1;
+    if (staged(d->b, rel, path, sizeof(path)) == -1 ||
+        file_buf_add(&d->names, rel, strlen(rel) + 1) == -1)
+        return 1;
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd == -1)
+        return 1;
+    close(fd);
+    return 0;
+}
+
+/* Stages one key directory: its refs.ptr and stand-ins of the rest. */
+static void
+stage_dir(void *arg, const char *file, size_t filelen, const char *key,
+          size_t keylen)
+{
+    struct del_dirs *d = arg;
+    struct keys_entry e;
+    char rel[PATH_MAX], dir[PATH_MAX];
+    bool found;
+
+    if (d->failed || filelen >= sizeof(e.file) || keylen >= sizeof(e.key))
+        return;
+    memcpy(e.file, file, filelen);
+    e.file[filelen] = '\0';
+    memcpy(e.key, key, keylen);
+    e.key[keylen] = '\0';
+    if (entry_rel(d->b, &e, NULL, rel, sizeof(rel)) == -1 ||
+        fetch(d->b, rel, &found, d->err, d->errlen) == -1) {
+        d->failed = true;
+        return;
+    }
+    /* "<dir>/refs.ptr" -> "<dir>/": the key directory's listing */
+    snprintf(dir, sizeof(dir), "%.*s", (int)(strrchr(rel, '/') - rel + 1), rel);
+    if (s3_list(d->b->s3, dir, stand_in, d, d->err, d->errlen) != S3_OK)
+        d->failed = true;
+}
+
+/* Deletes the objects whose stand-ins the disk writer removed, and
+ * uploads (or deletes) each refs.ptr it rewrote (or removed). */
+static int
+apply_removals(struct s3store *b, const struct file_buf *names, char *err,
+               size_t errlen)
+{
+    for (size_t o = 0; o < names->len; o += strlen(names->p + o) + 1) {
+        const char *rel = names->p + o;
+        char path[PATH_MAX];
+        struct stat st;
+
+        if (staged(b, rel, path, sizeof(path)) == -1)
+            return -1;
+        if (stat(path, &st) == 0) {
+            if (strcmp(strrchr(rel, '/') + 1, LAYOUT_REFS_PTR) == 0 &&
+                upload(b, rel, err, errlen) == -1)
+                return -1;
+        } else if (s3_delete(b->s3, rel, err, errlen) != S3_OK) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The admin objects a delete changed, the point of publication last. */
+static int
+publish_delete(struct s3store *b, long id, char *err, size_t errlen)
+{
+    char rel[40];
+
+    snprintf(rel, sizeof(rel), "000Admin/%010ld.deleted", id);
+    if (upload(b, rel, err, errlen) == -1)
+        return -1;
+    snprintf(rel, sizeof(rel), "000Admin/%010ld", id);
+    if (s3_delete(b->s3, rel, err, errlen) != S3_OK ||
+        upload(b, admin_logs[0], err, errlen) == -1 ||
+        upload(b, admin_logs[1], err, errlen) == -1 ||
+        upload(b, "000Admin/lastid.txt", err, errlen) == -1 ||
+        upload(b, LAYOUT_PINGME, err, errlen) == -1)
+        return -1;
+    return 0;
+}
+
+static int
+delete_locked(struct s3store *b, long id, char *err, size_t errlen)
+{
+    struct del_dirs d = {b, {0}, err, errlen, false};
+    char rel[32], path[PATH_MAX];
+    struct file_buf txn = {0};
+    bool exists, found;
+    int rc = -1;
+
+    snprintf(rel, sizeof(rel), "000Admin/%010ld", id);
+    if (stage_admin(b, &exists, err, errlen) == -1 ||
+        fetch(b, rel, &found, err, errlen) == -1)
+        return -1;
+    if (!exists || !found) {
+        errbuf_set(err, errlen,
+                   "transaction %ld: no such transaction (or "
+                   "deleted)",
+                   id);
+        return -1;
+    }
+    if (staged(b, rel, path, sizeof(path)) == -1 ||
+        file_read_all(path, false, &txn) == -1) {
+        errbuf_set(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    txnfile_dirs(txn.p ? txn.p : "", txn.len, stage_dir, &d);
+    file_buf_free(&txn);
+    b->disk =
+        d.failed ? NULL : symstore_open(b->root, false, false, err, errlen);
+    if (b->disk != NULL && symstore_delete(b->disk, id, err, errlen) == 0 &&
+        apply_removals(b, &d.names, err, errlen) == 0 &&
+        publish_delete(b, id, err, errlen) == 0)
+        rc = 0;
+    if (b->disk != NULL)
+        symstore_close(b->disk);
+    b->disk = NULL;
+    file_buf_free(&d.names);
+    return rc;
+}
+
+int
+s3store_delete(struct s3store *b, long id, char *err, size_t errlen)
+{
+    int rc;
+
+    if (b->disk != NULL) {
+        errbuf_set(err, errlen, "a transaction is open");
+        return -1;
+    }
+    if (lock_take(b, err, errlen) == -1)
+        return -1;
+    rc = delete_locked(b, id, err, errlen);
+    lock_release(b);
+    return rc;
 }

@@ -418,6 +418,46 @@ test_add_matches_disk(void **state)
     }
 }
 
+/* symsrv del on a bucket store does what it does on a disk store: the
+ * same objects remain, with the same bytes. */
+static void
+test_del_matches_disk(void **state)
+{
+    char disk[300], files[1024], args[1024], *err;
+
+    (void)state;
+    make_sym("a.sym", "a.pdb", "0123456789ABCDEF0123456789ABCDEF1", 3);
+    make_sym("b.sym", "b.pdb", "0123456789ABCDEF0123456789ABCDEF2", 5);
+    make_sym("c.sym", "a.pdb", "0123456789ABCDEF0123456789ABCDEF3", 7);
+    snprintf(disk, sizeof(disk), "%s/disk-del", s3.dir);
+    snprintf(files, sizeof(files), "-f '%s/in/a.sym' '%s/in/b.sym'", s3.dir,
+             s3.dir);
+    add_both(disk, "del", files, "--two-tier");
+    snprintf(files, sizeof(files), "-f '%s/in/a.sym' '%s/in/c.sym'", s3.dir,
+             s3.dir);
+    add_both(disk, "del", files, "");
+    /* 1: a.sym stays (2 refers to it), b.sym goes. */
+    snprintf(args, sizeof(args), "del -i 1 -s '%s'", disk);
+    assert_int_equal(symsrv(NULL, args, &err), 0);
+    free(err);
+    snprintf(args, sizeof(args),
+             "del -i 1 -s s3://bkt/del --s3-endpoint http://127.0.0.1:%d",
+             s3.port);
+    assert_int_equal(symsrv(NULL, args, &err), 0);
+    assert_string_equal(err, "");
+    free(err);
+    assert_same_store(disk, "del");
+    assert_int_equal(
+        bucket_get("del", "b/b.pdb/0123456789ABCDEF0123456789ABCDEF2/b.sym",
+                   NULL),
+        404);
+    /* Again: no such transaction, nothing changed. */
+    assert_int_equal(symsrv(NULL, args, &err), 1);
+    assert_non_null(strstr(err, "transaction 1: no such transaction"));
+    free(err);
+    assert_same_store(disk, "del");
+}
+
 /* A wrong secret: the server's 403 and its reason, and nothing written. */
 static void
 test_wrong_secret(void **state)
@@ -798,6 +838,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_add_matches_disk),
+        cmocka_unit_test(test_del_matches_disk),
         cmocka_unit_test(test_wrong_secret),
         cmocka_unit_test(test_missing_bucket),
         cmocka_unit_test(test_lock_held),
