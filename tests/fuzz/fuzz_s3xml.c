@@ -61,8 +61,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (data[0] % 3 == 1) {
         s3xml_parse_error(p, size - 1, a, sizeof(a), b, sizeof(b));
         CHECK(memchr(a, '\0', sizeof(a)) && memchr(b, '\0', sizeof(b)));
-    } else if (s3xml_parse_upload_id(p, size - 1, b, sizeof(b), a,
-                                     sizeof(a)) == S3XML_OK) {
+    } else if (s3xml_parse_upload_id(p, size - 1, b, sizeof(b), a, sizeof(a)) ==
+               S3XML_OK) {
         CHECK(b[0] != '\0' && memchr(b, '\0', sizeof(b)));
     }
     free(p);
