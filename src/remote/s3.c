@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <ini.h>
 #include <openssl/evp.h>
@@ -413,44 +414,64 @@ refused(const struct s3 *s, const char *rel, struct reply *r, char *err,
     return S3_ERROR;
 }
 
-/*
- * One blocking request on s->easy. body (len bytes) is sent for PUT and
- * POST; the answer goes into r (r->max bounds its body).
- */
+/* What one request sends. */
+struct req {
+    enum s3_method m;
+    const char *rel, *query;
+    const void *body;
+    size_t len;
+    const struct curl_slist *extra;
+};
+
+/* Whether a failed attempt is worth another: a transfer cut or timed out,
+ * or 500, 502, 503 (S3's SlowDown), 504. */
+static bool
+transient(CURLcode cc, long status)
+{
+    if (cc == CURLE_OPERATION_TIMEDOUT || cc == CURLE_RECV_ERROR ||
+        cc == CURLE_SEND_ERROR || cc == CURLE_GOT_NOTHING ||
+        cc == CURLE_PARTIAL_FILE)
+        return true;
+    return cc == CURLE_OK &&
+           (status == 500 || status == 502 || status == 503 || status == 504);
+}
+
+/* One attempt of q on s->easy; *again: the failure is transient. */
 static enum s3_rc
-request(struct s3 *s, enum s3_method m, const char *rel, const char *query,
-        const void *body, size_t len, const struct curl_slist *extra,
-        struct reply *r, char *err, size_t errlen)
+attempt(struct s3 *s, const struct req *q, const char *sha, struct reply *r,
+        bool *again, char *err, size_t errlen)
 {
     struct curl_slist *hdrs = NULL;
-    struct upload u = {body, len};
-    char sha[65], cerr[CURL_ERROR_SIZE] = "";
+    struct upload u = {q->body, q->len};
+    char cerr[CURL_ERROR_SIZE] = "";
     CURLcode cc;
 
     curl_easy_reset(s->easy);
-    sha256_hex(body ? body : "", body ? len : 0, sha);
-    if (s3_prepare(s, s->easy, m, rel, query, sha, extra, &hdrs, err, errlen) ==
-        -1)
+    *again = false;
+    if (s3_prepare(s, s->easy, q->m, q->rel, q->query, sha, q->extra, &hdrs,
+                   err, errlen) == -1)
         return S3_ERROR;
     curl_easy_setopt(s->easy, CURLOPT_ERRORBUFFER, cerr);
     curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, r);
     curl_easy_setopt(s->easy, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(s->easy, CURLOPT_HEADERDATA, r);
-    if (m == S3_PUT) {
+    if (q->m == S3_PUT) {
         curl_easy_setopt(s->easy, CURLOPT_READFUNCTION, on_read);
         curl_easy_setopt(s->easy, CURLOPT_READDATA, &u);
-        curl_easy_setopt(s->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
-    } else if (m == S3_POST) {
-        curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, body ? body : "");
-        curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+        curl_easy_setopt(s->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)q->len);
+    } else if (q->m == S3_POST) {
+        curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, q->body ? q->body : "");
+        curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)q->len);
     }
     cc = curl_easy_perform(s->easy);
     curl_slist_free_all(hdrs);
     curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &r->status);
+    *again = transient(cc, r->status);
     if (r->over) {
         errbuf_set(err, errlen, "%s: larger than %" PRIu64 " bytes",
-                   rel ? rel : "(listing)", r->max);
+                   q->rel ? q->rel : "(listing)", r->max);
         return S3_ERROR;
     }
     if (cc != CURLE_OK) {
@@ -460,7 +481,43 @@ request(struct s3 *s, enum s3_method m, const char *rel, const char *query,
     }
     if (r->status >= 200 && r->status < 300)
         return S3_OK;
-    return refused(s, rel, r, err, errlen);
+    return refused(s, q->rel, r, err, errlen);
+}
+
+/*
+ * One blocking request on s->easy. body (len bytes) is sent for PUT and
+ * POST; the answer goes into r (r->max bounds its body). A transient
+ * failure is tried again, up to S3_ATTEMPTS in all, 0.2 s then 0.8 s
+ * apart, except for a POST (a second "start an upload" would start
+ * another) and a request with extra fields (a conditional PUT: the first
+ * attempt may have written, and the second would then lose to itself).
+ */
+#define S3_ATTEMPTS 3
+static enum s3_rc
+request(struct s3 *s, enum s3_method m, const char *rel, const char *query,
+        const void *body, size_t len, const struct curl_slist *extra,
+        struct reply *r, char *err, size_t errlen)
+{
+    struct req q = {m, rel, query, body, len, extra};
+    size_t had = r->body.len;
+    char sha[65];
+    enum s3_rc rc;
+    bool again;
+
+    sha256_hex(body ? body : "", body ? len : 0, sha);
+    for (int i = 0;; i++) {
+        struct timespec pause = {0, (long)(200000000L << (2 * i))};
+
+        r->body.len = had;
+        r->over = false;
+        r->etag[0] = '\0';
+        r->length = 0;
+        rc = attempt(s, &q, sha, r, &again, err, errlen);
+        if (rc == S3_OK || !again || m == S3_POST || extra != NULL ||
+            i + 1 >= S3_ATTEMPTS)
+            return rc;
+        nanosleep(&pause, NULL);
+    }
 }
 
 enum s3_rc

@@ -458,6 +458,45 @@ test_del_matches_disk(void **state)
     assert_same_store(disk, "del");
 }
 
+/* How many times the server logged what. */
+static int
+logged(const char *what)
+{
+    char path[300], *log, *p;
+    int n = 0;
+
+    snprintf(path, sizeof(path), "%s/s3rver.log", s3.dir);
+    log = slurp(path, NULL);
+    assert_non_null(log);
+    for (p = log; (p = strstr(p, what)) != NULL; p++)
+        n++;
+    free(log);
+    return n;
+}
+
+/* Every third request answered 503 SlowDown: the transient failures are
+ * tried again, and the bucket still ends as the disk store. */
+static void
+test_slowdown_retried(void **state)
+{
+    char disk[300], files[1024];
+    int before = logged("503 SlowDown injected");
+
+    (void)state;
+    make_sym("a.sym", "a.pdb", "0123456789ABCDEF0123456789ABCDEF1", 3);
+    make_sym("b.sym", "b.pdb", "0123456789ABCDEF0123456789ABCDEF2", 5);
+    make_sym("c.sym", "c.pdb", "0123456789ABCDEF0123456789ABCDEF3", 7);
+    snprintf(disk, sizeof(disk), "%s/disk-flaky", s3.dir);
+    snprintf(files, sizeof(files),
+             "-f '%s/in/a.sym' '%s/in/b.sym' '%s/in/c.sym'", s3.dir, s3.dir,
+             s3.dir);
+    kill(s3.pid, SIGUSR2);
+    add_both(disk, "flaky", files, "");
+    kill(s3.pid, SIGUSR2);
+    assert_true(logged("503 SlowDown injected") - before >= 5);
+    assert_same_store(disk, "flaky");
+}
+
 /* A wrong secret: the server's 403 and its reason, and nothing written. */
 static void
 test_wrong_secret(void **state)
@@ -839,6 +878,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_add_matches_disk),
         cmocka_unit_test(test_del_matches_disk),
+        cmocka_unit_test(test_slowdown_retried),
         cmocka_unit_test(test_wrong_secret),
         cmocka_unit_test(test_missing_bucket),
         cmocka_unit_test(test_lock_held),

@@ -13,6 +13,12 @@
 // writers' lock of `symsrv add -s s3://`. It is added here, checked when
 // the object is stored (so after the signature check), with a set of keys
 // being written so that two concurrent PUTs cannot both win.
+//
+// And one fault for the tests: after SIGUSR2 (again: off), every third
+// GET, HEAD, PUT or DELETE without If-None-Match is answered 503 SlowDown,
+// as S3 does under load, and "s3rver.js: 503 SlowDown injected" is logged.
+// POSTs and conditional PUTs are left alone: the client does not repeat
+// those (remote/s3.c says why).
 'use strict'
 const fs = require('node:fs')
 const path = require('node:path')
@@ -47,12 +53,34 @@ function precondition() {
   )
 }
 
+let flaky = false
+let seen = 0
+process.on('SIGUSR2', () => {
+  flaky = !flaky
+  seen = 0
+})
+
+async function slowDown(ctx, next) {
+  const kind = ['GET', 'HEAD', 'PUT', 'DELETE'].includes(ctx.method) && !ctx.get('if-none-match')
+  if (flaky && kind && ++seen % 3 === 0) {
+    console.error('s3rver.js: 503 SlowDown injected')
+    ctx.status = 503
+    ctx.type = 'application/xml'
+    ctx.body =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>' +
+      '<Message>Please reduce your request rate.</Message></Error>'
+    return
+  }
+  return next()
+}
+
 const run = S3rver.prototype.run
 S3rver.prototype.run = async function () {
   this.middleware.unshift(async (ctx, next) => {
     if (ctx.method === 'PUT' && ctx.get('if-none-match') === '*') ctx.store = ifAbsent(ctx.store)
     return next()
   })
+  this.middleware.unshift(slowDown)
   const addr = await run.call(this)
   fs.writeFileSync(portfile + '.tmp', String(addr.port))
   fs.renameSync(portfile + '.tmp', portfile)
