@@ -474,6 +474,26 @@ logged(const char *what)
     return n;
 }
 
+/* Whether the server is answering every third request 503. */
+static bool flaky;
+
+static void
+flaky_set(bool on)
+{
+    if (flaky != on)
+        kill(s3.pid, SIGUSR2);
+    flaky = on;
+}
+
+/* A failed test_slowdown_retried() must not leave the server failing. */
+static int
+flaky_off(void **state)
+{
+    (void)state;
+    flaky_set(false);
+    return 0;
+}
+
 /* Every third request answered 503 SlowDown: the transient failures are
  * tried again, and the bucket still ends as the disk store. */
 static void
@@ -490,9 +510,9 @@ test_slowdown_retried(void **state)
     snprintf(files, sizeof(files),
              "-f '%s/in/a.sym' '%s/in/b.sym' '%s/in/c.sym'", s3.dir, s3.dir,
              s3.dir);
-    kill(s3.pid, SIGUSR2);
+    flaky_set(true);
     add_both(disk, "flaky", files, "");
-    kill(s3.pid, SIGUSR2);
+    flaky_set(false);
     assert_true(logged("503 SlowDown injected") - before >= 5);
     assert_same_store(disk, "flaky");
 }
@@ -878,7 +898,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_add_matches_disk),
         cmocka_unit_test(test_del_matches_disk),
-        cmocka_unit_test(test_slowdown_retried),
+        cmocka_unit_test_teardown(test_slowdown_retried, flaky_off),
         cmocka_unit_test(test_wrong_secret),
         cmocka_unit_test(test_missing_bucket),
         cmocka_unit_test(test_lock_held),
