@@ -33,6 +33,7 @@
 #include "remote/s3xml.h"
 #include "util/errbuf.h"
 #include "util/hex.h"
+#include "util/num.h"
 
 #define CRED_MAX 256
 #define EMPTY_SHA256                                                           \
@@ -353,7 +354,12 @@ on_header(char *p, size_t size, size_t n, void *arg)
             skip++;
         snprintf(r->etag, sizeof(r->etag), "%.*s", (int)(len - skip), p + skip);
     } else if (len > 15 && strncasecmp(p, "Content-Length:", 15) == 0) {
-        r->length = strtoull(p + 15, NULL, 10);
+        size_t skip = 15;
+
+        while (skip < len && p[skip] == ' ')
+            skip++;
+        if (num_parse_u64(p + skip, len - skip, UINT64_MAX, &r->length) == -1)
+            r->length = 0;
     }
     (void)size;
     return n;

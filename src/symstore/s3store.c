@@ -23,6 +23,7 @@
 #include "store/layout.h"
 #include "util/errbuf.h"
 #include "util/file.h"
+#include "util/log.h"
 
 struct s3store {
     struct s3 *s3;
@@ -163,7 +164,7 @@ lock_release(struct s3store *b)
     if (b->locked &&
         s3_delete(b->s3, S3STORE_LOCK, err, sizeof(err)) != S3_OK) {
         /* The next writer will wait and then name this lock. */
-        fprintf(stderr, "symsrv: releasing the lock: %s\n", err);
+        log_warnx("releasing the lock: %s", err);
     }
     b->locked = false;
 }

@@ -783,6 +783,13 @@ test_credentials_file(void **state)
     assert_non_null(strstr(e, "no S3 credentials: set AWS_ACCESS_KEY_ID"));
     assert_non_null(strstr(e, "[nobody] in "));
     free(e);
+    f = fopen(creds, "w");
+    assert_non_null(f);
+    fputs("[ci]\naws_access_key_id = S3RVER\nthis is no INI line\n", f);
+    fclose(f);
+    assert_int_equal(add_s3(env, "creds", args, &e), 1);
+    assert_non_null(strstr(e, "/credentials:3: not an INI line"));
+    free(e);
 }
 
 /* Runs c on a multi handle, as the daemon's event loop would (non-
