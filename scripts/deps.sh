@@ -11,11 +11,13 @@ set -euo pipefail
 
 # The compiler, CMake and every library the top CMakeLists.txt looks for.
 # libcrypt-dev: crypt_rn() checks the htpasswd hashes (src/daemon/cred.c).
+# zlib1g-dev, libzstd-dev: the gzip and zstd copies of served files
+#   (src/store/zcache.c, docs/http.md "Compressed transfer").
 # libcurl4-openssl-dev, libexpat1-dev: src/remote/ (S3 buckets: libcurl's
 #   SigV4 requests, expat for the XML answers), used by symsrv add -s s3://
 run_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev libinih-dev
     libmspack-dev libelf-dev libdw-dev libgcab-dev libsystemd-dev libcrypt-dev
-    libcurl4-openssl-dev libexpat1-dev)
+    zlib1g-dev libzstd-dev libcurl4-openssl-dev libexpat1-dev)
 
 # What the tests link, and the commands they run (grep tests/ for them):
 #   libcmocka-dev, libcurl4-openssl-dev: every test program links them
@@ -23,7 +25,8 @@ run_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev libinih-dev
 #   debuginfod, gdb: debuginfod-find and gdb against the daemon
 #   cabextract, gcab: the CABs of the store and symsrv --compress tests
 #   clang, lld, llvm: PE/PDB fixtures (clang, lld-link, llvm-readobj,
-#       llvm-pdbutil) and make test's clang build
+#       llvm-pdbutil) and make test's clang build; ELF objects of other
+#       targets and llvm-objcopy --dump-section for test_elfsect
 #   binutils: objcopy, readelf, strip for the ELF fixtures
 #   clang-format: make test's format check
 #   libclang-rt-14-dev: clang -fsanitize=fuzzer (make fuzz, make test)

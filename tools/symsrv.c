@@ -33,7 +33,9 @@
 #include <unistd.h>
 
 #include "keys/detect.h"
+#include "store/ids.h"
 #include "util/errbuf.h"
+#include "util/hex.h"
 #include "util/log.h"
 #include "util/num.h"
 #include "remote/s3url.h"
@@ -261,6 +263,60 @@ input_close(struct input *in)
     in->map = NULL;
 }
 
+/* The id of an ELF or Mach-O key ("elf-buildid-[sym-]<hex>",
+ * "mach-uuid-[sym-]<hex>") into id[IDS_ID_MAX]; its length, 0 if none. */
+static size_t
+binary_id(const char *key, bool *elf, unsigned char *id)
+{
+    static const char *const prefixes[] = {"elf-buildid-sym-", "elf-buildid-",
+                                           "mach-uuid-sym-", "mach-uuid-"};
+    size_t n = 0;
+
+    for (size_t i = 0; i < 4; i++) {
+        size_t pl = strlen(prefixes[i]);
+
+        if (strncmp(key, prefixes[i], pl) == 0) {
+            *elf = i < 2;
+            return ids_parse_hex(key + pl, strlen(key + pl), id, &n) ? n : 0;
+        }
+    }
+    return 0;
+}
+
+/*
+ * "symsrv key": after the store paths, the identifiers other clients ask
+ * with (docs/store.md): for ELF and Mach-O the Breakpad debug id and the
+ * code id Backtrace and symbolicator use; PE, PDB and Breakpad keys are
+ * those ids already. One line per distinct id.
+ */
+static void
+print_ids(const char *path, const struct keys_entry *e, size_t n)
+{
+    const char *base =
+        strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+    unsigned char prev[IDS_ID_MAX], id[IDS_ID_MAX];
+    size_t prevlen = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        struct ids_debug dbg = {.age = 0};
+        char dtext[IDS_DEBUG_TEXT_MAX + 1], hex[2 * IDS_ID_MAX + 1];
+        bool elf = false;
+        size_t len = binary_id(e[i].key, &elf, id);
+
+        if (len == 0 || (len == prevlen && memcmp(id, prev, len) == 0))
+            continue;
+        if (elf)
+            ids_elf_guid(id, len, dbg.guid);
+        else
+            memcpy(dbg.guid, id, IDS_GUID_LEN);
+        ids_debug_text(&dbg, dtext);
+        hex_encode(id, len, false, hex);
+        printf("%s: debug id %s, code id %s\n", base, dtext, hex);
+        memcpy(prev, id, len);
+        prevlen = len;
+    }
+}
+
 /* symstore_add() under the absolute path, as symstore.exe records it in
  * the transaction file and refs.ptr. */
 static int
@@ -318,6 +374,7 @@ add_file(struct run *r, const char *path, bool found)
     } else if (r->s == NULL && r->b == NULL) {
         for (size_t i = 0; i < n; i++)
             printf("%s/%s/%s\n", e[i].file, e[i].key, e[i].name);
+        print_ids(path, e, n);
         r->stored++;
     } else if (store_file(r, path, &in, e, n, why, sizeof(why)) == -1) {
         log_warnx("%s: %s", path, why);

@@ -14,8 +14,8 @@
 #include "daemon/answer.h"
 #include "daemon/metrics.h"
 #include "http/head.h"
+#include "store/debuginfod.h"
 
-struct debuginfod;
 struct store;
 
 /* Longest If-Match or If-None-Match list joined from repeated lines. */
@@ -32,6 +32,7 @@ struct handler_env {
     bool offload; /* an expansion is left pending (a->pending), not made */
     const struct access *access; /* borrowed; NULL: everything open */
     struct guard *guard;         /* borrowed: failure counters, cache */
+    struct zcache *zcache;       /* borrowed (the server's); NULL: no copies */
 };
 
 /* Who asks: in from the connection, out the user for the access log. */
@@ -51,6 +52,7 @@ enum handler_listener { HANDLER_SERVING, HANDLER_METRICS };
 struct handler_scratch {
     char list[2][HANDLER_LIST_MAX]; /* joined If-Match, If-None-Match */
     char metrics[METRICS_TEXT_MAX]; /* the /metrics text being sent */
+    struct debuginfod_cands cands;  /* paths the identifier index gave */
 };
 
 /*

@@ -50,6 +50,7 @@ enum head_known {
     HEAD_F_CONTENT_LENGTH,
     HEAD_F_TRANSFER_ENCODING,
     HEAD_F_EXPECT,
+    HEAD_F_ACCEPT_ENCODING,
     HEAD_F_KNOWN, /* the number of known fields; also "not one of them" */
 };
 

@@ -27,6 +27,7 @@ static const struct {
     K("Content-Length"),
     K("Transfer-Encoding"),
     K("Expect"),
+    K("Accept-Encoding"),
 #undef K
 };
 
