@@ -13,9 +13,11 @@ set -euo pipefail
 # libcrypt-dev: crypt_rn() checks the htpasswd hashes (src/daemon/cred.c).
 # zlib1g-dev, libzstd-dev: the gzip and zstd copies of served files
 #   (src/store/zcache.c, docs/http.md "Compressed transfer").
+# libcurl4-openssl-dev, libexpat1-dev: src/remote/ (S3 buckets: libcurl's
+#   SigV4 requests, expat for the XML answers), used by symsrv add -s s3://
 run_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev libinih-dev
     libmspack-dev libelf-dev libdw-dev libgcab-dev libsystemd-dev libcrypt-dev
-    zlib1g-dev libzstd-dev)
+    zlib1g-dev libzstd-dev libcurl4-openssl-dev libexpat1-dev)
 
 # What the tests link, and the commands they run (grep tests/ for them):
 #   libcmocka-dev, libcurl4-openssl-dev: every test program links them
@@ -34,9 +36,13 @@ run_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev libinih-dev
 #   dpkg-dev: as for deb below (tests/packaging/deb.sh builds the .deb)
 #   prometheus: promtool check metrics on a /metrics scrape (test_metrics;
 #       skipped without it)
+#   nodejs, npm: the S3 server of tests/integration/test_s3.c
+#       (@20minutes/s3rver, pinned in tests/s3/package-lock.json, installed
+#       below into tests/s3/node_modules; skipped without it). A machine
+#       whose node comes from elsewhere (node >= 20) keeps it
 test_pkgs=(libcmocka-dev libcurl4-openssl-dev openssl debuginfod gdb
     cabextract gcab clang lld llvm binutils clang-format libclang-rt-14-dev
-    lintian man-db logrotate dpkg-dev prometheus apache2-utils)
+    lintian man-db logrotate dpkg-dev prometheus apache2-utils nodejs npm)
 
 # make deb: dpkg-shlibdeps computes the package's Depends (CPack).
 deb_pkgs=(dpkg-dev)
@@ -60,12 +66,30 @@ esac
 
 missing=()
 for p in "${want[@]}"; do
+    # node and npm installed some other way (nodesource's nodejs carries
+    # npm) count as there.
+    if [ "$p" = npm ] || [ "$p" = nodejs ]; then
+        command -v "${p/nodejs/node}" >/dev/null && continue
+    fi
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
         grep -q 'install ok installed'; then
         missing+=("$p")
     fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+
+# The test S3 server, exactly as tests/s3/package-lock.json pins it.
+s3rver() {
+    local dir
+    dir="$(dirname "$0")/../tests/s3"
+    [ -f "$dir/node_modules/@20minutes/s3rver/lib/cli.js" ] && return 0
+    echo "deps: npm ci in $dir (@20minutes/s3rver)" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+    [ "${1:-run}" = test ] && s3rver
+    exit 0
+fi
 
 echo "deps: installing ${missing[*]}" >&2
 sudo=
@@ -75,3 +99,5 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -q
 $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+[ "${1:-run}" = test ] && s3rver
+exit 0
