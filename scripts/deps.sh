@@ -83,7 +83,9 @@ s3rver() {
     dir="$(dirname "$0")/../tests/s3"
     [ -f "$dir/node_modules/@20minutes/s3rver/lib/cli.js" ] && return 0
     echo "deps: npm ci in $dir (@20minutes/s3rver)" >&2
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    # Without the registry the S3 tests report Skipped; the rest still run.
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) ||
+        echo "deps: npm ci failed: integration.s3 will be skipped" >&2
 }
 
 if [ ${#missing[@]} -eq 0 ]; then
