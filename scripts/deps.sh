@@ -11,11 +11,15 @@ set -euo pipefail
 
 # The compiler, CMake and every library the top CMakeLists.txt looks for.
 # libcrypt-dev: crypt_rn() checks the htpasswd hashes (src/daemon/cred.c).
-# libcurl4-openssl-dev: the upstream caching proxy fetches with libcurl's
-#   multi interface (src/daemon/fetch.c, docs/remote.md).
+# zlib1g-dev, libzstd-dev: the gzip and zstd copies of served files
+#   (src/store/zcache.c, docs/http.md "Compressed transfer").
+# libcurl4-openssl-dev, libexpat1-dev: src/remote/ (S3 buckets: libcurl's
+#   SigV4 requests, expat for the XML answers), used by symsrv add -s s3://;
+#   libcurl's multi interface also fetches from upstreams in the daemon
+#   (src/daemon/fetch.c, docs/remote.md)
 run_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev libinih-dev
     libmspack-dev libelf-dev libdw-dev libgcab-dev libsystemd-dev libcrypt-dev
-    libcurl4-openssl-dev)
+    zlib1g-dev libzstd-dev libcurl4-openssl-dev libexpat1-dev)
 
 # What the tests link, and the commands they run (grep tests/ for them):
 #   libcmocka-dev, libcurl4-openssl-dev: every test program links them
@@ -23,7 +27,8 @@ run_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev libinih-dev
 #   debuginfod, gdb: debuginfod-find and gdb against the daemon
 #   cabextract, gcab: the CABs of the store and symsrv --compress tests
 #   clang, lld, llvm: PE/PDB fixtures (clang, lld-link, llvm-readobj,
-#       llvm-pdbutil) and make test's clang build
+#       llvm-pdbutil) and make test's clang build; ELF objects of other
+#       targets and llvm-objcopy --dump-section for test_elfsect
 #   binutils: objcopy, readelf, strip for the ELF fixtures
 #   clang-format: make test's format check
 #   libclang-rt-14-dev: clang -fsanitize=fuzzer (make fuzz, make test)
@@ -35,9 +40,13 @@ run_pkgs=(gcc make cmake pkg-config libevent-dev libssl-dev libinih-dev
 #       skipped without it)
 #   python3: tests/integration/upstream_server.py, the upstream of
 #       test_upstream (skipped without it)
+#   nodejs, npm: the S3 server of tests/integration/test_s3.c
+#       (@20minutes/s3rver, pinned in tests/s3/package-lock.json, installed
+#       below into tests/s3/node_modules; skipped without it). A machine
+#       whose node comes from elsewhere (node >= 20) keeps it
 test_pkgs=(libcmocka-dev libcurl4-openssl-dev openssl debuginfod gdb
     cabextract gcab clang lld llvm binutils clang-format libclang-rt-14-dev
-    lintian man-db logrotate dpkg-dev prometheus apache2-utils python3)
+    lintian man-db logrotate dpkg-dev prometheus apache2-utils nodejs npm python3)
 
 # make deb: dpkg-shlibdeps computes the package's Depends (CPack).
 deb_pkgs=(dpkg-dev)
@@ -61,12 +70,32 @@ esac
 
 missing=()
 for p in "${want[@]}"; do
+    # node and npm installed some other way (nodesource's nodejs carries
+    # npm) count as there.
+    if [ "$p" = npm ] || [ "$p" = nodejs ]; then
+        command -v "${p/nodejs/node}" >/dev/null && continue
+    fi
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
         grep -q 'install ok installed'; then
         missing+=("$p")
     fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+
+# The test S3 server, exactly as tests/s3/package-lock.json pins it.
+s3rver() {
+    local dir
+    dir="$(dirname "$0")/../tests/s3"
+    [ -f "$dir/node_modules/@20minutes/s3rver/lib/cli.js" ] && return 0
+    echo "deps: npm ci in $dir (@20minutes/s3rver)" >&2
+    # Without the registry the S3 tests report Skipped; the rest still run.
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) ||
+        echo "deps: npm ci failed: integration.s3 will be skipped" >&2
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+    [ "${1:-run}" = test ] && s3rver
+    exit 0
+fi
 
 echo "deps: installing ${missing[*]}" >&2
 sudo=
@@ -76,3 +105,5 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -q
 $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+[ "${1:-run}" = test ] && s3rver
+exit 0

@@ -11,9 +11,10 @@ declare -A allowed=(
     [http]="http util"
     [keys]="keys util"
     [store]="store util"
-    [symstore]="symstore store keys util"
-    [daemon]="daemon http store util"
-    [tools]="symstore store keys util"
+    [remote]="remote store util"
+    [symstore]="symstore remote store keys util"
+    [daemon]="daemon http remote store util"
+    [tools]="symstore remote store keys util"
 )
 
 bad=0

@@ -5,6 +5,8 @@
  *
  *   symsrv add [-r] -f PATH... -s STORE -t PRODUCT [-v VERSION] [-c COMMENT]
  *              [--compress] [--two-tier]
+ *              [--s3-endpoint URL] [--s3-region NAME] [--s3-addressing
+ *              path|virtual]   (STORE: a directory, or s3://BUCKET/PREFIX)
  *   symsrv del -i ID -s STORE
  *   symsrv key FILE...
  *   symsrv --version
@@ -31,9 +33,13 @@
 #include <unistd.h>
 
 #include "keys/detect.h"
+#include "store/ids.h"
 #include "util/errbuf.h"
+#include "util/hex.h"
 #include "util/log.h"
 #include "util/num.h"
+#include "remote/s3url.h"
+#include "symstore/s3store.h"
 #include "symstore/symstore.h"
 
 /* The largest input. PDBs are the largest symbol files, and MSF 7.00 with
@@ -47,10 +53,12 @@ struct opts {
     const char **paths; /* -f, in argv; not owned */
     size_t npaths;
     const char *store, *product, *version, *comment, *id;
+    const char *s3_endpoint, *s3_region, *s3_addressing;
 };
 
 struct run {
-    struct symstore *s; /* NULL for "key" */
+    struct symstore *s; /* NULL for "key" and a bucket */
+    struct s3store *b;  /* a bucket store (s3://), or NULL */
     unsigned stored, errors, ignored;
     dev_t store_dev; /* the store's root, which -r never walks into */
     ino_t store_ino;
@@ -69,6 +77,9 @@ usage(FILE *fp)
     fputs("usage: symsrv add [-r] -f PATH... -s STORE -t PRODUCT "
           "[-v VERSION] [-c COMMENT]\n"
           "                  [--compress] [--two-tier]\n"
+          "                  [--s3-endpoint URL] [--s3-region NAME]\n"
+          "                  [--s3-addressing path|virtual]\n"
+          "       (STORE: a directory, or s3://BUCKET/PREFIX)\n"
           "       symsrv del -i ID -s STORE\n"
           "       symsrv key FILE...\n"
           "       symsrv -h | --help\n"
@@ -96,7 +107,8 @@ usage_error(const char *fmt, ...)
 
 /*
  * The option arg spells, as one letter ('r', 'f', 's', 't', 'v', 'c',
- * 'i', 'h'; 'Z' for --compress, 'T' for --two-tier), '?' for an unknown
+ * 'i', 'h'; 'Z' for --compress, 'T' for --two-tier, 'E', 'R' and 'A' for
+ * --s3-endpoint, --s3-region and --s3-addressing), '?' for an unknown
  * option, or 0 when arg is no option (a path or a value). symstore.exe's
  * "/x" forms match in any case; any other word starting with '/' is a
  * path, so a path that is exactly "/s" must be written "/s/".
@@ -112,6 +124,12 @@ option_of(const char *arg)
         return 'T';
     if (strcmp(arg, "--help") == 0)
         return 'h';
+    if (strcmp(arg, "--s3-endpoint") == 0)
+        return 'E';
+    if (strcmp(arg, "--s3-region") == 0)
+        return 'R';
+    if (strcmp(arg, "--s3-addressing") == 0)
+        return 'A';
     if ((arg[0] == '-' || arg[0] == '/') && arg[1] != '\0' && arg[2] == '\0') {
         int c = arg[1] >= 'A' && arg[1] <= 'Z' ? arg[1] - 'A' + 'a' : arg[1];
 
@@ -152,6 +170,9 @@ take_value(int argc, char **argv, int *i, struct opts *o, int c)
                         : c == 't' ? &o->product
                         : c == 'v' ? &o->version
                         : c == 'c' ? &o->comment
+                        : c == 'E' ? &o->s3_endpoint
+                        : c == 'R' ? &o->s3_region
+                        : c == 'A' ? &o->s3_addressing
                                    : &o->id;
 
     if (v == NULL)
@@ -242,15 +263,71 @@ input_close(struct input *in)
     in->map = NULL;
 }
 
+/* The id of an ELF or Mach-O key ("elf-buildid-[sym-]<hex>",
+ * "mach-uuid-[sym-]<hex>") into id[IDS_ID_MAX]; its length, 0 if none. */
+static size_t
+binary_id(const char *key, bool *elf, unsigned char *id)
+{
+    static const char *const prefixes[] = {"elf-buildid-sym-", "elf-buildid-",
+                                           "mach-uuid-sym-", "mach-uuid-"};
+    size_t n = 0;
+
+    for (size_t i = 0; i < 4; i++) {
+        size_t pl = strlen(prefixes[i]);
+
+        if (strncmp(key, prefixes[i], pl) == 0) {
+            *elf = i < 2;
+            return ids_parse_hex(key + pl, strlen(key + pl), id, &n) ? n : 0;
+        }
+    }
+    return 0;
+}
+
+/*
+ * "symsrv key": after the store paths, the identifiers other clients ask
+ * with (docs/store.md): for ELF and Mach-O the Breakpad debug id and the
+ * code id Backtrace and symbolicator use; PE, PDB and Breakpad keys are
+ * those ids already. One line per distinct id.
+ */
+static void
+print_ids(const char *path, const struct keys_entry *e, size_t n)
+{
+    const char *base =
+        strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+    unsigned char prev[IDS_ID_MAX], id[IDS_ID_MAX];
+    size_t prevlen = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        struct ids_debug dbg = {.age = 0};
+        char dtext[IDS_DEBUG_TEXT_MAX + 1], hex[2 * IDS_ID_MAX + 1];
+        bool elf = false;
+        size_t len = binary_id(e[i].key, &elf, id);
+
+        if (len == 0 || (len == prevlen && memcmp(id, prev, len) == 0))
+            continue;
+        if (elf)
+            ids_elf_guid(id, len, dbg.guid);
+        else
+            memcpy(dbg.guid, id, IDS_GUID_LEN);
+        ids_debug_text(&dbg, dtext);
+        hex_encode(id, len, false, hex);
+        printf("%s: debug id %s, code id %s\n", base, dtext, hex);
+        memcpy(prev, id, len);
+        prevlen = len;
+    }
+}
+
 /* symstore_add() under the absolute path, as symstore.exe records it in
  * the transaction file and refs.ptr. */
 static int
-store_file(struct symstore *s, const char *path, const struct input *in,
+store_file(const struct run *r, const char *path, const struct input *in,
            const struct keys_entry *e, size_t n, char *why, size_t whylen)
 {
     char *abs = realpath(path, NULL);
-    int rc = symstore_add(s, abs != NULL ? abs : path, in->buf, in->len, e, n,
-                          why, whylen);
+    int rc = r->b != NULL ? s3store_add(r->b, abs != NULL ? abs : path, in->buf,
+                                        in->len, e, n, why, whylen)
+                          : symstore_add(r->s, abs != NULL ? abs : path,
+                                         in->buf, in->len, e, n, why, whylen);
 
     free(abs);
     return rc;
@@ -294,11 +371,12 @@ add_file(struct run *r, const char *path, bool found)
     } else if (rc != KEYS_OK) {
         log_warnx("%s: %s", path, why);
         r->errors++;
-    } else if (r->s == NULL) {
+    } else if (r->s == NULL && r->b == NULL) {
         for (size_t i = 0; i < n; i++)
             printf("%s/%s/%s\n", e[i].file, e[i].key, e[i].name);
+        print_ids(path, e, n);
         r->stored++;
-    } else if (store_file(r->s, path, &in, e, n, why, sizeof(why)) == -1) {
+    } else if (store_file(r, path, &in, e, n, why, sizeof(why)) == -1) {
         log_warnx("%s: %s", path, why);
         r->errors++;
     } else {
@@ -367,7 +445,7 @@ add_path(struct run *r, const char *path, bool recurse, bool found)
         add_dir(r, path);
     } else if (S_ISDIR(st.st_mode)) {
         log_warnx("%s: is a directory%s", path,
-                  r->s != NULL ? " (add -r to walk it)" : "");
+                  r->s != NULL || r->b != NULL ? " (add -r to walk it)" : "");
         r->errors++;
     } else if (!S_ISREG(st.st_mode) && found) {
         r->ignored++;
@@ -385,16 +463,102 @@ summary(const struct run *r)
     printf("SYMSTORE: Number of files ignored = %u\n", r->ignored);
 }
 
+/* The settings of a bucket store from the options (the rest from the
+ * environment and the credentials file: remote/s3.h). 0, or 2 on a usage
+ * error. */
+static int
+s3_conf_of(const struct opts *o, struct s3_conf *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->endpoint = o->s3_endpoint;
+    c->region = o->s3_region;
+    if (o->s3_addressing == NULL)
+        c->addressing = S3_ADDR_AUTO;
+    else if (strcmp(o->s3_addressing, "path") == 0)
+        c->addressing = S3_ADDR_PATH;
+    else if (strcmp(o->s3_addressing, "virtual") == 0)
+        c->addressing = S3_ADDR_VIRTUAL;
+    else
+        return usage_error("--s3-addressing is path or virtual, not '%s'",
+                           o->s3_addressing);
+    return 0;
+}
+
+/* A whole number of the environment (tests and tuning), or dflt. */
+static uint64_t
+env_number(const char *name, uint64_t max, uint64_t dflt)
+{
+    const char *v = getenv(name);
+    uint64_t n;
+
+    if (v == NULL || num_parse_u64(v, strlen(v), max, &n) == -1)
+        return dflt;
+    return n;
+}
+
+/*
+ * Publishes the transaction r holds: the id (> 0), 0 when nothing was
+ * added, -1 when it failed (the reason printed).
+ */
+static long
+run_commit(struct run *r)
+{
+    char err[SYMSRV_WHY];
+    long id = r->b != NULL ? s3store_commit(r->b, err, sizeof(err))
+                           : symstore_commit(r->s, err, sizeof(err));
+
+    if (id == -1)
+        log_warnx("%s", err);
+    return id;
+}
+
+/* One transaction into a bucket store (symstore/s3store.h). */
+static int
+run_add_s3(const struct opts *o)
+{
+    struct symstore_txn t = {o->product, o->version, o->comment, o->compress};
+    struct run r = {NULL, NULL, 0, 0, 0, 0, 0};
+    struct s3_conf c;
+    char err[SYMSRV_WHY];
+    long id;
+    int rc = s3_conf_of(o, &c);
+
+    if (rc != 0)
+        return rc;
+    /* SYMSRV_S3_PART_SIZE: multipart above it (tests set it low). */
+    c.part_size = env_number("SYMSRV_S3_PART_SIZE", UINT32_MAX, 0);
+    r.b = s3store_open(&c, o->store, o->two_tier,
+                       (unsigned)env_number("SYMSRV_S3_LOCK_WAIT", 86400, 60),
+                       err, sizeof(err));
+    if (r.b == NULL || s3store_begin(r.b, &t, err, sizeof(err)) == -1) {
+        log_warnx("%s", err);
+        s3store_close(r.b);
+        return 1;
+    }
+    for (size_t i = 0; i < o->npaths; i++)
+        add_path(&r, o->paths[i], o->recurse, false);
+    id = run_commit(&r);
+    if (id == -1)
+        r.errors++;
+    else if (id > 0)
+        printf("transaction %010ld\n", id);
+    s3store_close(r.b);
+    summary(&r);
+    return r.errors == 0 ? 0 : 1;
+}
+
 /* Opens the store, runs one transaction over every path. */
 static int
 run_add(const struct opts *o)
 {
     struct symstore_txn t = {o->product, o->version, o->comment, o->compress};
-    struct run r = {NULL, 0, 0, 0, 0, 0};
+    struct run r = {NULL, NULL, 0, 0, 0, 0, 0};
     char err[SYMSRV_WHY];
     struct stat st;
     long id;
 
+    if (s3url_is_store(o->store))
+        return run_add_s3(o);
     r.s = symstore_open(o->store, true, o->two_tier, err, sizeof(err));
     if (r.s == NULL) {
         log_warnx("%s", err);
@@ -411,9 +575,8 @@ run_add(const struct opts *o)
     }
     for (size_t i = 0; i < o->npaths; i++)
         add_path(&r, o->paths[i], o->recurse, false);
-    id = symstore_commit(r.s, err, sizeof(err));
+    id = run_commit(&r);
     if (id == -1) {
-        log_warnx("%s", err);
         r.errors++;
     } else if (id > 0) {
         printf("transaction %010ld\n", id);
@@ -434,7 +597,7 @@ cmd_add(int argc, char **argv)
         log_warnx("out of memory");
         return 1;
     }
-    rc = parse_opts(argc, argv, &o, "rfstvcZT");
+    rc = parse_opts(argc, argv, &o, "rfstvcZTERA");
     if (rc == 0 && o.npaths == 0)
         rc = usage_error("add needs -f PATH");
     else if (rc == 0 && o.store == NULL)
@@ -460,6 +623,30 @@ parse_id(const char *s)
     return (long)v;
 }
 
+/* del of a bucket store (symstore/s3store.h). */
+static int
+run_del_s3(const struct opts *o, long id)
+{
+    struct s3_conf c;
+    struct s3store *b;
+    char err[SYMSRV_WHY];
+    int rc = s3_conf_of(o, &c);
+
+    if (rc != 0)
+        return rc;
+    b = s3store_open(&c, o->store, false,
+                     (unsigned)env_number("SYMSRV_S3_LOCK_WAIT", 86400, 60),
+                     err, sizeof(err));
+    if (b == NULL || s3store_delete(b, id, err, sizeof(err)) == -1) {
+        log_warnx("%s", err);
+        s3store_close(b);
+        return 1;
+    }
+    s3store_close(b);
+    printf("deleted transaction %010ld\n", id);
+    return 0;
+}
+
 static int
 cmd_del(int argc, char **argv)
 {
@@ -467,7 +654,7 @@ cmd_del(int argc, char **argv)
     struct symstore *s;
     char err[SYMSRV_WHY];
     long id;
-    int rc = parse_opts(argc, argv, &o, "is");
+    int rc = parse_opts(argc, argv, &o, "isERA");
 
     if (rc != 0)
         return rc == -1 ? 0 : rc;
@@ -476,6 +663,8 @@ cmd_del(int argc, char **argv)
     id = parse_id(o.id);
     if (id == -1)
         return usage_error("-i '%s' is not a transaction id", o.id);
+    if (s3url_is_store(o.store))
+        return run_del_s3(&o, id);
     s = symstore_open(o.store, false, false, err, sizeof(err));
     if (s == NULL || symstore_delete(s, id, err, sizeof(err)) == -1) {
         log_warnx("%s", err);
@@ -491,7 +680,7 @@ cmd_del(int argc, char **argv)
 static int
 cmd_key(int argc, char **argv)
 {
-    struct run r = {NULL, 0, 0, 0, 0, 0};
+    struct run r = {NULL, NULL, 0, 0, 0, 0, 0};
 
     if (argc < 3)
         return usage_error("key needs FILE...");

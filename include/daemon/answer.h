@@ -15,6 +15,7 @@
 #include "http/etag.h"
 #include "http/range.h"
 #include "store/store.h"
+#include "store/zcache.h"
 
 /* Longest X-DEBUGINFOD-FILE value kept; a longer one is left out. */
 #define ANSWER_FILE_VALUE_MAX 2048
@@ -51,6 +52,13 @@ struct answer {
     /* File answers (200, 206, 304) and 416. */
     int fd;         /* owned by the answer while != -1 */
     struct stat st; /* the file's, for size and validators */
+    /* A window of the file (a debuginfod section): the body is the bytes
+     * [window_off, window_off + st.st_size) of fd. The handler sets
+     * st.st_size to the window's length, so ranges, Content-Range, 416
+     * and X-DEBUGINFOD-SIZE all speak of the window; its ETag is
+     * etag_format_window()'s. */
+    bool window;
+    uint64_t window_off;
     char etag[ETAG_LEN];
     /* 206: ranges[0..nranges), multipart when more than one; 200: one
      * range over the whole file. */
@@ -60,6 +68,13 @@ struct answer {
     uint64_t body_len; /* Content-Length of the body */
     /* X-DEBUGINFOD-FILE when not empty (then X-DEBUGINFOD-SIZE too). */
     char debuginfod_file[ANSWER_FILE_VALUE_MAX];
+    /* Content negotiation (docs/http.md "Compressed transfer"). */
+    bool vary;            /* "Vary: Accept-Encoding": the file has copies */
+    const char *encoding; /* Content-Encoding of the body; NULL: none */
+    /* After answering: have the copy in this coding made (a GET of a
+     * file with none yet; conn.c gives it to the job pool). */
+    bool compress;
+    enum zcache_coding compress_coding;
     /* No answer yet: job must run off the loop first (an expansion), then
      * the request is handled again. */
     bool pending;

@@ -75,6 +75,9 @@ struct config {
     unsigned max_ranges;        /* ranges honoured per request */
     char *cache_control;        /* Cache-Control of hits */
     unsigned miss_max_age;      /* max-age of 404s, seconds */
+    bool compress;              /* http.compress: gzip/zstd copies */
+    unsigned compress_min;      /* http.compress_min_bytes */
+    unsigned compress_max_mib;  /* larger files are sent as stored */
     char *htpasswd;             /* auth.htpasswd */
     char *auth_realm;           /* auth.realm */
     char *tokens;               /* auth.tokens: bearer tokens */

@@ -14,8 +14,8 @@
 #include "daemon/answer.h"
 #include "daemon/metrics.h"
 #include "http/head.h"
+#include "store/debuginfod.h"
 
-struct debuginfod;
 struct fetch_hub;
 struct store;
 
@@ -33,6 +33,7 @@ struct handler_env {
     bool offload; /* an expansion is left pending (a->pending), not made */
     const struct access *access; /* borrowed; NULL: everything open */
     struct guard *guard;         /* borrowed: failure counters, cache */
+    struct zcache *zcache;       /* borrowed (the server's); NULL: no copies */
     struct fetch_hub *upstream;  /* borrowed; NULL: no upstreams */
 };
 
@@ -53,6 +54,7 @@ enum handler_listener { HANDLER_SERVING, HANDLER_METRICS };
 struct handler_scratch {
     char list[2][HANDLER_LIST_MAX]; /* joined If-Match, If-None-Match */
     char metrics[METRICS_TEXT_MAX]; /* the /metrics text being sent */
+    struct debuginfod_cands cands;  /* paths the identifier index gave */
 };
 
 /*

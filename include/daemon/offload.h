@@ -1,7 +1,8 @@
 /*
- * Work that must not run on a worker's event loop (a CAB expansion today),
- * run on the job pool (util/jobpool.h) and delivered back to the loops of
- * the workers whose connections wait for it.
+ * Work that must not run on a worker's event loop, run on the job pool
+ * (util/jobpool.h): CAB expansions, delivered back to the loops of the
+ * workers whose connections wait for them, and compressed copies of
+ * served files (zcache.h), which nobody waits for.
  *
  * One task per expansion: requests for the same CAB twin, on any worker,
  * share the running task (across processes the store's lock file still
@@ -23,7 +24,10 @@
 
 #include <stddef.h>
 
+#include <sys/stat.h>
+
 #include "store/store.h"
+#include "store/zcache.h"
 
 struct event_base;
 struct offload;
@@ -66,6 +70,20 @@ void offload_box_free(struct offload_box *b);
 struct offload_task *offload_expand(struct offload *o, struct store *store,
                                     const struct store_job *job,
                                     struct offload_box *box);
+
+/*
+ * Has the copy of the file open as fd (stat src) in coding c made in z
+ * (zcache_make()) on the pool, unless the same copy is being made
+ * already; the task takes a duplicate of fd. Nobody waits for it: the
+ * request that asked is answered with the file as stored, later ones
+ * find the copy. At most half the pool's threads (at least one) make
+ * copies at once, so that expansions always find a thread. 0 when
+ * queued or running; -1 with errno EAGAIN (the queue or the copies'
+ * share of threads is full: a later request asks again), EMFILE,
+ * ENOMEM. z must outlive the pool (offload_free()).
+ */
+int offload_compress(struct offload *o, struct zcache *z, int fd,
+                     const struct stat *src, enum zcache_coding c);
 
 /* Once ready: 0, or the errno store_expand() failed with. */
 int offload_task_error(const struct offload_task *t);

@@ -34,6 +34,7 @@ struct site_shared {
     struct metrics *metrics; /* counters and health state */
     struct cachedir *bound;  /* the bound of cache_dir, or NULL */
     struct guard *guard;     /* failed logins and the check cache */
+    struct zcache *zcache;   /* compressed copies in cache_dir, or NULL */
     /* The upstreams (fetch.h), or NULL. */
     struct fetch_hub *upstream;
 };

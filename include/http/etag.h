@@ -3,10 +3,12 @@
 #define SYMSRVD_ETAG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
-/* '"' + 4 x 16 hex digits + 3 separators + '"' + NUL */
-#define ETAG_LEN 72
+/* The longest, a window's: '"' + 5 x 16 hex digits + 4 separators + '"'
+ * + NUL (a coded tag, 4 x 16 + 3 + "-zstd" + 2, is shorter) */
+#define ETAG_LEN 88
 
 /*
  * A strong validator (RFC 9110 section 8.8.3) for st into buf[ETAG_LEN]:
@@ -14,6 +16,22 @@
  * file by rename changes the tag even within one second.
  */
 void etag_format(const struct stat *st, char *buf);
+
+/*
+ * The strong validator of st's content in a content coding (a compressed
+ * copy: RFC 9110 section 8.8.3 wants a tag of its own for each
+ * representation): etag_format()'s with "-" coding before the closing
+ * quote. coding is a token of at most 4 characters ("gz", "zst").
+ */
+void etag_format_coded(const struct stat *st, const char *coding, char *buf);
+
+/*
+ * The validator of the bytes [off, off + st->st_size) of the file st
+ * describes (st_size already the window's length): etag_format()'s
+ * fields, then "-w" and off in hex. It differs from the whole file's tag
+ * (which has no fifth field) and from every other window of the file.
+ */
+void etag_format_window(const struct stat *st, uint64_t off, char *buf);
 
 /*
  * Does the field value hdr (an If-Match or If-None-Match value: "*" or

@@ -50,6 +50,7 @@ enum head_known {
     HEAD_F_CONTENT_LENGTH,
     HEAD_F_TRANSFER_ENCODING,
     HEAD_F_EXPECT,
+    HEAD_F_ACCEPT_ENCODING,
     HEAD_F_KNOWN, /* the number of known fields; also "not one of them" */
 };
 
@@ -126,5 +127,8 @@ const struct head_str *head_get(const struct head *h, enum head_known id);
 
 /* True when s equals the NUL-terminated lit, ASCII letters case-blind. */
 bool head_str_ieq(struct head_str s, const char *lit);
+
+/* Pure: whether c may stand in a token (tchar, RFC 9110 section 5.6.2). */
+bool head_tchar(unsigned char c);
 
 #endif

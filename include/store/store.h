@@ -121,4 +121,20 @@ enum store_ptr {
 enum store_ptr store_parse_ptr(const char *buf, size_t len, const char **value,
                                size_t *vlen);
 
+/*
+ * For other makers of cached files (zcache.h), the cache's rules (one
+ * implementation: cachedir_open_parent(), which fetch.c calls): the
+ * directory that holds rel beneath the cache directory cache_fd, made and
+ * opened one segment at a time, never through a symlink (*base is set to
+ * rel's last segment); caller closes it. -1 with errno.
+ */
+int store_cache_dir_of(int cache_fd, const char *rel, const char **base);
+
+/*
+ * The lock file name.lock in dir_fd (made if missing, a planted symlink
+ * replaced), held with flock(LOCK_EX): once across threads and processes.
+ * Returns its descriptor (closing it releases the lock), or -1 with errno.
+ */
+int store_cache_lock(int dir_fd, const char *name);
+
 #endif

@@ -16,11 +16,16 @@ answer_reset(struct answer *a)
     a->challenge = NULL;
     a->retry_after = 0;
     a->fd = -1;
+    a->window = false;
+    a->window_off = 0;
     a->nranges = 0;
     a->multipart = false;
     a->body_len = 0;
     a->debuginfod_file[0] = '\0';
     a->pending = false;
+    a->vary = false;
+    a->encoding = NULL;
+    a->compress = false;
     a->fetch = false;
 }
 

@@ -141,6 +141,18 @@ static const struct directive directives[] = {
      "Cache-Control of files (a file under its key never changes)", "VALUE"},
     {"http", "miss_max_age", 0, "miss-max-age", K_UINT, OFF(miss_max_age), 0, 0,
      31536000, "300", "seconds caches may keep a 404", "SECONDS"},
+    {"http", "compress", 0, "compress", K_BOOL, OFF(compress), 0, 0, 0, "on",
+     "send gzip or zstd copies, made once in store.cache_dir, to clients "
+     "that accept them (on/off; off without cache_dir)",
+     "on|off"},
+    {"http", "compress_min_bytes", 0, "compress-min-bytes", K_UINT,
+     OFF(compress_min), 0, 1, 4294967295u, "1024",
+     "smallest file sent compressed, in bytes", "BYTES"},
+    {"http", "compress_max_mib", 0, "compress-max-mib", K_UINT,
+     OFF(compress_max_mib), 0, 1, 1048576, "1024",
+     "largest file sent compressed, in MiB (each copy is one job of the "
+     "pool)",
+     "MIB"},
     {"auth", "htpasswd", 0, "htpasswd", K_STR, OFF(htpasswd), 0, 0, 0, NULL,
      "htpasswd file: HTTP Basic users (bcrypt, SHA-crypt, APR1)", "FILE"},
     {"auth", "realm", 0, "auth-realm", K_STR, OFF(auth_realm), 0, 0, 0,

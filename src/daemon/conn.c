@@ -780,7 +780,7 @@ fill_out(struct conn *c)
                 return 0;
             n = end - x->off < room ? (size_t)(end - x->off) : room;
             do
-                r = pread(x->a.fd, at, n, (off_t)x->off);
+                r = pread(x->a.fd, at, n, (off_t)(x->a.window_off + x->off));
             while (r == -1 && errno == EINTR);
             if (r <= 0) {
                 if (r == 0)
@@ -898,7 +898,7 @@ send_file_data(struct conn *c)
         uint64_t left = end - x->off;
         size_t n = 0;
 
-        switch (io_sendfile(c, x->a.fd, x->off,
+        switch (io_sendfile(c, x->a.fd, x->a.window_off + x->off,
                             left > SENDFILE_MAX ? SENDFILE_MAX : (size_t)left,
                             &n)) {
         case IO_OK:
@@ -1141,6 +1141,25 @@ park(struct conn *c, const struct head *h)
 }
 
 /*
+ * The answer goes out identity while a compressed copy is made for later
+ * requests, off the loop (offload_compress()). A full queue is no error:
+ * a later request asks again.
+ */
+static void
+ask_copy(struct conn *c)
+{
+    struct conn_env *env = c->env;
+    struct answer *a = &c->x->a;
+
+    if (env->offload == NULL || env->handler->zcache == NULL || a->fd == -1)
+        return;
+    if (offload_compress(env->offload, env->handler->zcache, a->fd, &a->st,
+                         a->compress_coding) == -1 &&
+        errno != EAGAIN)
+        log_warn("%s: compress", c->peer);
+}
+
+/*
  * Asks the handler (again, after a job: job_err is its outcome, 0 when
  * it made what was asked) and answers, or parks the connection.
  */
@@ -1171,6 +1190,8 @@ decide(struct conn *c, const struct head *h, time_t now, int job_err)
         return STEP_WAIT;
     }
     x->a.close = x->a.close || must_close(c, h);
+    if (x->a.compress)
+        ask_copy(c);
     return start_answer(c, !x->a.close && h->minor == 0, now);
 }
 

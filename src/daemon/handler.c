@@ -9,14 +9,18 @@
 
 #include "daemon/fetch.h"
 #include "daemon/handler.h"
+#include "http/acceptenc.h"
 #include "http/etag.h"
 #include "http/path.h"
 #include "http/precond.h"
 #include "http/range.h"
 #include "store/debuginfod.h"
+#include "store/elfsect.h"
 #include "store/layout.h"
 #include "store/store.h"
+#include "store/zcache.h"
 #include "util/clock.h"
+#include "util/errbuf.h"
 #include "util/log.h"
 
 /* 405 for methods of RFC 9110 we refuse, 501 for tokens we do not know. */
@@ -156,6 +160,126 @@ list_field(const struct head *h, enum head_known id, char *buf)
     return buf;
 }
 
+/*
+ * The last segment of the request target, without a query (a pointer
+ * into h, up to *len bytes): the name zcache_wants() judges. Percent
+ * escapes stay: a name that hides its extension so is still caught by
+ * its magic bytes when the copy is made.
+ */
+static const char *
+target_name(const struct head *h, size_t *len)
+{
+    const char *p = h->target.p, *end = p + h->target.len, *q, *base = p;
+
+    q = memchr(p, '?', h->target.len);
+    if (q != NULL)
+        end = q;
+    for (const char *c = p; c < end; c++)
+        if (*c == '/')
+            base = c + 1;
+    *len = (size_t)(end - base);
+    return base;
+}
+
+/*
+ * Is a->fd a file env compresses? Copies are offered only then. Never a
+ * debuginfod section: a window of its file, whose copy would be made of
+ * the whole file.
+ */
+static bool
+compressible(const struct handler_env *env, const struct head *h,
+             const struct answer *a)
+{
+    char name[NAME_MAX + 1];
+    size_t len;
+    const char *base;
+
+    if (env->zcache == NULL || a->window)
+        return false;
+    base = target_name(h, &len);
+    if (len > NAME_MAX)
+        len = NAME_MAX;
+    memcpy(name, base, len);
+    name[len] = '\0';
+    return zcache_wants(env->zcache, name, &a->st);
+}
+
+/*
+ * The coding to answer in (RFC 9110 section 12.5.3): identity for a
+ * Range request (ranges are of the file as stored) and for a client that
+ * offers no coding we make; a malformed Accept-Encoding line offers none.
+ */
+static enum acceptenc_coding
+negotiate(const struct head *h)
+{
+    struct acceptenc ae;
+
+    if (head_get(h, HEAD_F_RANGE) != NULL)
+        return ACCEPTENC_IDENTITY;
+    acceptenc_init(&ae);
+    for (size_t i = 0; i < h->nfields; i++)
+        if (h->fields[i].id == HEAD_F_ACCEPT_ENCODING)
+            (void)acceptenc_parse(h->fields[i].value.p, h->fields[i].value.len,
+                                  &ae);
+    return acceptenc_choose(&ae,
+                            (1u << ACCEPTENC_GZIP) | (1u << ACCEPTENC_ZSTD));
+}
+
+/* The copy's body: the whole copy open as fd, of size bytes. */
+static void
+plan_coded(const struct handler_env *env, enum acceptenc_coding c, int fd,
+           uint64_t size, struct answer *a)
+{
+    close(a->fd);
+    a->fd = fd;
+    answer_plan_file(a, 0, env->boundary); /* validators of the file */
+    a->ranges[0].last = size - 1;
+    a->body_len = size;
+    a->encoding = acceptenc_name(c);
+}
+
+/*
+ * The file in coding c (not identity), with its own ETag. True when that
+ * answered: a 304 when If-None-Match names the coded tag (whether or not
+ * the copy is still cached: the same file gives the same bytes), else
+ * the copy when one is made. False to answer identity: preconditions
+ * that do not pass on the coded tag are judged on the file's own, and a
+ * GET of a file with no copy yet asks for one (a->compress).
+ */
+static bool
+serve_coded(const struct handler_env *env, const struct precond_hdrs *p,
+            const struct head *h, time_t now, enum acceptenc_coding c,
+            struct answer *a)
+{
+    enum zcache_coding zc = c == ACCEPTENC_ZSTD ? ZCACHE_ZSTD : ZCACHE_GZIP;
+    char tag[ETAG_LEN];
+    struct stat st;
+    int fd;
+
+    etag_format_coded(&a->st, zc == ZCACHE_ZSTD ? "zst" : "gz", tag);
+    switch (precond_evaluate(p, true, tag, a->st.st_mtime, now)) {
+    case PRECOND_NOT_MODIFIED:
+        memcpy(a->etag, tag, sizeof(tag));
+        a->validators = true;
+        answer_text(a, 304, NULL);
+        return true;
+    case PRECOND_FAILED:
+        return false;
+    case PRECOND_PASS:
+        break;
+    }
+    fd = zcache_open(env->zcache, &a->st, zc, &st);
+    if (fd == -1) {
+        a->compress = errno != ENODATA && h->m == HEAD_M_GET;
+        a->compress_coding = zc;
+        return false;
+    }
+    memcpy(a->etag, tag, sizeof(tag));
+    plan_coded(env, c, fd, (uint64_t)st.st_size, a);
+    a->head_only = h->m == HEAD_M_HEAD;
+    return true;
+}
+
 /* A file that exists (a->fd, a->st): preconditions, ranges, the answer. */
 static void
 serve_file(const struct handler_env *env, struct handler_scratch *s,
@@ -167,9 +291,17 @@ serve_file(const struct handler_env *env, struct handler_scratch *s,
         field(h, HEAD_F_IF_MODIFIED_SINCE),
         field(h, HEAD_F_IF_UNMODIFIED_SINCE),
     };
+    enum acceptenc_coding c;
     long n;
 
-    etag_format(&a->st, a->etag);
+    a->vary = compressible(env, h, a);
+    c = a->vary ? negotiate(h) : ACCEPTENC_IDENTITY;
+    if (c != ACCEPTENC_IDENTITY && serve_coded(env, &p, h, now, c, a))
+        return;
+    if (a->window)
+        etag_format_window(&a->st, a->window_off, a->etag);
+    else
+        etag_format(&a->st, a->etag);
     switch (precond_evaluate(&p, true, a->etag, a->st.st_mtime, now)) {
     case PRECOND_NOT_MODIFIED:
         a->validators = true;
@@ -199,20 +331,23 @@ find(const struct handler_env *env, const char *rel, struct stat *st,
 }
 
 /*
- * A store path: the store's file, else (a keyed path, upstreams
- * configured) the cached copy of an upstream's, else a fetch to make
- * (a->fetch, answered as EINPROGRESS so that opened() leaves the answer
- * undecided), else the store's error. Only <file>/<key>/<file> paths go
- * upstream: index2.txt, pingme.txt and the like are this server's own.
+ * A keyed store path neither the store nor its identifier index has:
+ * with upstreams configured, the cached copy of an upstream's file, else
+ * a fetch to make (a->fetch, answered as EINPROGRESS so that opened()
+ * leaves the answer undecided), else ENOENT. Only <file>/<key>/<file>
+ * paths go upstream: index2.txt, pingme.txt and the like are this
+ * server's own.
  */
 static int
-find_or_fetch(const struct handler_env *env, const char *path, struct answer *a)
+fetch_upstream(const struct handler_env *env, const char *path,
+               struct answer *a)
 {
-    int fd = find(env, path, &a->st, a);
+    int fd;
 
-    if (fd != -1 || errno != ENOENT || env->upstream == NULL || !a->keyed ||
-        a->route != ANSWER_ROUTE_SYMBOL)
-        return fd;
+    if (env->upstream == NULL || a->route != ANSWER_ROUTE_SYMBOL) {
+        errno = ENOENT;
+        return -1;
+    }
     fd = fetch_hub_cached(env->upstream, path, &a->st);
     if (fd != -1 || errno != ENOENT)
         return fd;
@@ -275,6 +410,83 @@ opened(int fd, const char *rel, bool warn_unreadable, struct answer *a)
     return false;
 }
 
+/*
+ * Section name of the file just opened (a->fd, a->st), as a window of it:
+ * true when it has bytes there. The locator reads only headers, with
+ * pread on this thread: 3 or 4 reads of a few KiB for real files (5 to
+ * 20 us warm), no more blocking than the open beside it, so not worth a
+ * job and a park (offload.c); a crafted file is bounded by elfsect.h's
+ * limits (about 4 ms warm, docs/debuginfod.md). Otherwise a->fd is
+ * closed; a file that is not usable ELF is logged (the store holds
+ * something wrong), a read error answered 503.
+ */
+static bool
+open_window(const char *rel, const char *name, struct answer *a)
+{
+    struct elfsect_loc loc;
+    char why[160], shown[64];
+    const char *text;
+
+    switch (elfsect_find_fd(a->fd, (uint64_t)a->st.st_size, name, &loc, why,
+                            sizeof(why))) {
+    case ELFSECT_FOUND:
+        a->window = true;
+        a->window_off = loc.off;
+        a->st.st_size = (off_t)loc.size;
+        return true;
+    case ELFSECT_BAD:
+        log_warnx("%s: section %s: %s", rel,
+                  errbuf_printable(name, shown, sizeof(shown)), why);
+        break;
+    case ELFSECT_IO: {
+        int status = status_for_errno(errno, &text); /* before text is read */
+
+        log_warn("%s: read section headers", rel);
+        answer_text(a, status, text);
+        break;
+    }
+    case ELFSECT_ABSENT:
+    case ELFSECT_NOBITS:
+        break;
+    }
+    close(a->fd);
+    a->fd = -1;
+    return false;
+}
+
+/*
+ * /buildid/<id>/section/<name>, as debuginfod(8) answers it: the section
+ * from the debuginfo file, else (not stored, no such section, or one
+ * without bytes there: SHT_NOBITS, size 0) from the executable; in
+ * neither, 404. Bytes as stored, SHF_COMPRESSED ones too (debuginfod
+ * sends elf_rawdata()). X-DEBUGINFOD-FILE names the file the section
+ * comes from, X-DEBUGINFOD-SIZE is the section's size.
+ */
+static bool
+open_section(const struct handler_env *env, const struct debuginfod_req *dr,
+             char *rel, size_t relsz, struct answer *a)
+{
+    static const enum debuginfod_kind from[2] = {DEBUGINFOD_DEBUGINFO,
+                                                 DEBUGINFOD_EXECUTABLE};
+    const char *why;
+
+    for (int i = 0; i < 2; i++) {
+        int fd = open_debuginfod(env, from[i], dr, rel, relsz, a);
+
+        if (fd == -1 && errno != EINPROGRESS &&
+            status_for_errno(errno, &why) == 404)
+            continue; /* not stored: the next */
+        if (!opened(fd, rel, false, a))
+            return false;
+        if (open_window(rel, dr->section, a))
+            return true;
+        if (a->status != 0)
+            return false; /* a read error, answered */
+    }
+    answer_text(a, 404, "not found\n");
+    return false;
+}
+
 static void
 serve_debuginfod(const struct handler_env *env, struct handler_scratch *s,
                  const struct head *h, time_t now, enum debuginfod_kind kind,
@@ -283,16 +495,48 @@ serve_debuginfod(const struct handler_env *env, struct handler_scratch *s,
     char rel[PATH_MAX] = "";
     int fd = -1;
 
-    errno = ENOENT; /* DEBUGINFOD_OTHER: source, section, bad build-ids */
-    if (kind != DEBUGINFOD_OTHER)
-        fd = open_debuginfod(env, kind, dr, rel, sizeof(rel), a);
-    if (!opened(fd, rel, false, a))
-        return;
+    if (kind == DEBUGINFOD_SECTION) {
+        if (!open_section(env, dr, rel, sizeof(rel), a))
+            return;
+    } else {
+        errno = ENOENT; /* DEBUGINFOD_OTHER: source, bad build-ids */
+        if (kind != DEBUGINFOD_OTHER)
+            fd = open_debuginfod(env, kind, dr, rel, sizeof(rel), a);
+        if (!opened(fd, rel, false, a))
+            return;
+    }
     a->keyed = true; /* a build-id names one file for good */
     if (debuginfod_file_value(rel, a->debuginfod_file,
                               sizeof(a->debuginfod_file)) == 0)
         a->debuginfod_file[0] = '\0';
     serve_file(env, s, h, now, a);
+}
+
+/*
+ * A store path that missed, asked again through the identifier index
+ * (debuginfod.h, ids.h): Backtrace's Breakpad and code ids, symbolicator's
+ * unified layout. The first candidate that opens answers; its stored path
+ * goes to rel. -1 with errno ENOENT when none does (or the path is none
+ * of those forms), or the error of the first that failed otherwise.
+ */
+static int
+find_by_ids(const struct handler_env *env, struct handler_scratch *s,
+            const char *path, char *rel, size_t relsz, struct answer *a)
+{
+    struct ids_req q;
+    struct debuginfod_cands *c = &s->cands;
+
+    debuginfod_ids(env->debuginfod, ids_classify(path, &q), &q, c);
+    for (size_t i = 0; i < c->n; i++) {
+        int fd = find(env, c->path[i], &a->st, a);
+
+        if (fd != -1 || errno != ENOENT) {
+            snprintf(rel, relsz, "%s", c->path[i]);
+            return fd;
+        }
+    }
+    errno = ENOENT;
+    return -1;
 }
 
 /* A text answer no cache may keep: health, metrics, and answers that
@@ -352,6 +596,12 @@ serve_health(const struct handler_env *env, const char *path, struct answer *a)
     } else if (strcmp(path, "readyz") == 0) {
         if (metrics_stopping(env->metrics))
             answer_uncached(a, 503, "stopping\n");
+        else if (env->debuginfod != NULL && !debuginfod_ready(env->debuginfod))
+            /* Breakpad and code ids would miss, and clients remember
+             * misses: a balancer sends them to a node that has its index. */
+            answer_uncached(a, 503,
+                            "starting: the identifier index is "
+                            "being built\n");
         else
             answer_uncached(a, 200, "ready\n");
     } else {
@@ -427,10 +677,12 @@ serve_path(const struct handler_env *env, struct handler_scratch *s,
            const struct head *h, enum handler_listener on,
            struct handler_client *cl, time_t now, struct answer *a)
 {
-    char path[PATH_MAX];
+    char path[PATH_MAX], rel[PATH_MAX] = "";
     size_t len;
     struct debuginfod_req dr;
     enum debuginfod_kind kind;
+    bool keyed;
+    int fd;
 
     switch (path_canonicalize(h->target.p, h->target.len, path, sizeof(path),
                               &len)) {
@@ -469,7 +721,19 @@ serve_path(const struct handler_env *env, struct handler_scratch *s,
      * (index2.txt, pingme.txt, 000Admin) may: cached like a miss. */
     a->keyed =
         strchr(path, '/') != NULL && strchr(path, '/') != strrchr(path, '/');
-    if (opened(find_or_fetch(env, path, a), path, true, a))
+    keyed = a->keyed;
+    fd = find(env, path, &a->st, a);
+    if (fd == -1 && errno == ENOENT && env->debuginfod != NULL) {
+        /* What the index answers may become a better file later (a debug
+         * file stored after the executable): cached like a miss. */
+        a->keyed = false;
+        fd = find_by_ids(env, s, path, rel, sizeof(rel), a);
+    }
+    if (fd == -1 && errno == ENOENT && keyed) { /* local miss: upstreams */
+        a->keyed = true;
+        fd = fetch_upstream(env, path, a);
+    }
+    if (opened(fd, fd == -1 && rel[0] != '\0' ? rel : path, true, a))
         serve_file(env, s, h, now, a);
 }
 

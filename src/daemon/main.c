@@ -78,6 +78,9 @@ log_settings(const struct config *cfg)
               cfg->cache_dir != NULL ? cfg->cache_dir : "none");
     for (unsigned i = 0; i < cfg->npointer_roots; i++)
         log_debug("store.pointer_roots %s", cfg->pointer_roots[i]);
+    log_debug("http.compress %s (%u bytes to %u MiB)",
+              cfg->compress && cfg->cache_dir != NULL ? "on" : "off",
+              cfg->compress_min, cfg->compress_max_mib);
     for (unsigned i = 0; i < cfg->nlisten; i++)
         log_debug("server.listen %s", cfg->listen[i]);
     for (unsigned i = 0; i < cfg->ntls_listen; i++)

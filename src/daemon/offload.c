@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* eventfd */
 #include <errno.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -16,11 +17,20 @@
 #include "util/jobpool.h"
 #include "util/log.h"
 
+/* The kinds of job: a CAB expansion that requests wait for, or a
+ * compressed copy that nobody waits for (they are sent identity). */
+enum task_kind { TASK_EXPAND, TASK_COMPRESS };
+
 struct offload_task {
     struct jobpool_job j; /* first: the pool hands back &j */
     struct offload *o;
-    struct store *store; /* a reference */
+    enum task_kind kind;
+    struct store *store; /* TASK_EXPAND: a reference */
     struct store_job job;
+    struct zcache *zc; /* TASK_COMPRESS: borrowed (the server's) */
+    int src_fd;        /* TASK_COMPRESS: a duplicate, owned; else -1 */
+    struct stat src;   /* of src_fd when the request opened it */
+    enum zcache_coding coding;
     _Atomic unsigned refs;
     int err;                    /* set before the task is posted */
     struct offload_task *next;  /* in o->running while not done */
@@ -32,6 +42,7 @@ struct offload {
     struct jobpool *pool;
     pthread_mutex_t lock; /* running, and each task's boxes */
     struct offload_task *running;
+    unsigned compress_max; /* TASK_COMPRESS in running, at most */
 };
 
 struct offload_box {
@@ -50,6 +61,8 @@ offload_task_put(struct offload_task *t)
     if (atomic_fetch_sub(&t->refs, 1) != 1)
         return;
     store_free(t->store); /* drops the task's reference */
+    if (t->src_fd != -1)
+        close(t->src_fd);
     free(t->boxes);
     free(t);
 }
@@ -96,7 +109,14 @@ task_run(struct jobpool_job *j)
 {
     struct offload_task *t = (struct offload_task *)j;
 
-    t->err = store_expand(t->store, &t->job) == 0 ? 0 : errno;
+    if (t->kind == TASK_EXPAND) {
+        t->err = store_expand(t->store, &t->job) == 0 ? 0 : errno;
+        return;
+    }
+    t->err = zcache_make(t->zc, t->src_fd, &t->src, t->coding) == 0 ? 0 : errno;
+    if (t->err != 0 && t->err != ESTALE)
+        log_warnx("compress %llx:%llx: %s", (unsigned long long)t->src.st_dev,
+                  (unsigned long long)t->src.st_ino, strerror(t->err));
 }
 
 /* The task leaves the running list (later requests start a new one, which
@@ -154,6 +174,8 @@ task_start(struct offload *o, struct store *store, const struct store_job *job,
     t->j.run = task_run;
     t->j.done = task_done;
     t->o = o;
+    t->kind = TASK_EXPAND;
+    t->src_fd = -1;
     t->store = store;
     t->job = *job;
     atomic_init(&t->refs, 2); /* the caller's and the pool's */
@@ -180,7 +202,8 @@ offload_expand(struct offload *o, struct store *store,
 
     pthread_mutex_lock(&o->lock);
     for (t = o->running; t != NULL; t = t->next)
-        if (t->store == store && strcmp(t->job.twin, job->twin) == 0)
+        if (t->kind == TASK_EXPAND && t->store == store &&
+            strcmp(t->job.twin, job->twin) == 0)
             break;
     if (t != NULL && task_add_box(t, box) == 0) {
         atomic_fetch_add(&t->refs, 1);
@@ -194,6 +217,78 @@ offload_expand(struct offload *o, struct store *store,
     return t;
 }
 
+/* Is the copy of src in coding c being made, and how many copies are
+ * (o->lock held)? */
+static bool
+compress_running(const struct offload *o, const struct zcache *z,
+                 const struct stat *src, enum zcache_coding c, unsigned *n)
+{
+    *n = 0;
+    for (const struct offload_task *t = o->running; t != NULL; t = t->next) {
+        if (t->kind != TASK_COMPRESS)
+            continue;
+        if (t->zc == z && t->coding == c && t->src.st_dev == src->st_dev &&
+            t->src.st_ino == src->st_ino && t->src.st_size == src->st_size &&
+            t->src.st_mtim.tv_sec == src->st_mtim.tv_sec &&
+            t->src.st_mtim.tv_nsec == src->st_mtim.tv_nsec)
+            return true;
+        (*n)++;
+    }
+    return false;
+}
+
+/* A new compression task, queued (o->lock held). */
+static int
+compress_start(struct offload *o, struct zcache *z, int fd,
+               const struct stat *src, enum zcache_coding c)
+{
+    struct offload_task *t = calloc(1, sizeof(*t));
+
+    if (t == NULL)
+        return -1;
+    t->j.run = task_run;
+    t->j.done = task_done;
+    t->o = o;
+    t->kind = TASK_COMPRESS;
+    t->zc = z;
+    t->src = *src;
+    t->coding = c;
+    atomic_init(&t->refs, 1); /* the pool's: nobody waits */
+    t->src_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (t->src_fd == -1 || jobpool_submit(o->pool, &t->j) == -1) {
+        int e = t->src_fd == -1 ? errno : EAGAIN;
+
+        if (t->src_fd != -1)
+            close(t->src_fd);
+        free(t);
+        errno = e;
+        return -1;
+    }
+    t->next = o->running;
+    o->running = t;
+    return 0;
+}
+
+int
+offload_compress(struct offload *o, struct zcache *z, int fd,
+                 const struct stat *src, enum zcache_coding c)
+{
+    unsigned n;
+    int rc = 0;
+
+    pthread_mutex_lock(&o->lock);
+    if (!compress_running(o, z, src, c, &n)) {
+        if (n >= o->compress_max) {
+            errno = EAGAIN;
+            rc = -1;
+        } else {
+            rc = compress_start(o, z, fd, src, c);
+        }
+    }
+    pthread_mutex_unlock(&o->lock);
+    return rc;
+}
+
 struct offload *
 offload_new(unsigned threads, unsigned queue_max, char *err, size_t errlen)
 {
@@ -204,6 +299,9 @@ offload_new(unsigned threads, unsigned queue_max, char *err, size_t errlen)
         return NULL;
     }
     pthread_mutex_init(&o->lock, NULL);
+    /* Copies are made when the pool has room: at most half its threads,
+     * so that expansions, which requests wait for, always find one. */
+    o->compress_max = threads > 1 ? threads / 2 : 1;
     o->pool = jobpool_new(threads, queue_max);
     if (o->pool == NULL) {
         errbuf_set(err, errlen, "job pool: %s", strerror(errno));

@@ -121,6 +121,8 @@ put_common(struct out *o, const struct answer *a, const struct reply_env *env,
         PUT_LIT(o, "Connection: keep-alive\r\n");
     if (a->allow)
         PUT_LIT(o, "Allow: GET, HEAD, OPTIONS\r\n");
+    if (a->vary) /* caches keep each coding apart, identity too */
+        PUT_LIT(o, "Vary: Accept-Encoding\r\n");
 }
 
 /* Last-Modified, ETag, Cache-Control of a file answer or its 304. */
@@ -160,6 +162,8 @@ put_file_body_fields(struct out *o, const struct answer *a,
         put_u64(o, size);
         PUT_LIT(o, "\r\n");
     }
+    if (a->encoding != NULL)
+        put_field(o, "Content-Encoding", a->encoding);
     PUT_LIT(o, "Content-Length: ");
     put_u64(o, a->body_len);
     PUT_LIT(o, "\r\n");

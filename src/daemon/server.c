@@ -28,6 +28,7 @@
 #include "daemon/access.h"
 #include "daemon/guard.h"
 #include "store/cachedir.h"
+#include "store/zcache.h"
 #include "util/clock.h"
 #include "util/errbuf.h"
 #include "util/log.h"
@@ -57,7 +58,8 @@ struct server {
     struct site *site; /* what new requests get */
     /* Made once at start and kept across reloads (not a site's): */
     struct cachedir *cache;  /* the bound of cache_dir, or NULL */
-    struct offload *offload; /* the job pool (CAB expansions) */
+    struct offload *offload; /* the job pool (CAB expansions, copies) */
+    struct zcache *zcache;   /* compressed copies in cache_dir, or NULL */
     /* The upstreams (fetch.h), or NULL. */
     struct fetch_hub *upstream;
     struct accesslog *log;
@@ -499,6 +501,23 @@ set_worker_params(struct server *srv)
 #define CACHE_FILES_MAX 262144
 
 /*
+ * The compressed copies (http.compress), in cache_dir under its bound:
+ * none without a cache_dir (docs/http.md).
+ */
+static int
+open_zcache(struct server *srv, const struct config *cfg, char *err,
+            size_t errlen)
+{
+    struct zcache_opts o = {cfg->cache_dir, srv->cache, cfg->compress_min,
+                            (uint64_t)cfg->compress_max_mib << 20};
+
+    if (!cfg->compress || cfg->cache_dir == NULL)
+        return 0;
+    srv->zcache = zcache_new(&o, err, errlen);
+    return srv->zcache != NULL ? 0 : -1;
+}
+
+/*
  * The job pool and the cache bound, before the first site: owned by the
  * server, so that every site's store shares them (a reload that changes
  * job_threads, job_queue or cache_max_mib takes effect on restart).
@@ -509,7 +528,7 @@ open_jobs(struct server *srv, const struct config *cfg, char *err,
 {
     if (site_check_cache_dir(cfg, err, errlen) == -1)
         return -1;
-    if ((cfg->expand_compressed || cfg->nupstreams > 0) &&
+    if ((cfg->expand_compressed || cfg->compress || cfg->nupstreams > 0) &&
         cfg->cache_dir != NULL && cfg->cache_max_mib > 0) {
         srv->cache =
             cachedir_new(cfg->cache_dir, (uint64_t)cfg->cache_max_mib << 20,
@@ -522,6 +541,8 @@ open_jobs(struct server *srv, const struct config *cfg, char *err,
         if (srv->upstream == NULL)
             return -1;
     }
+    if (open_zcache(srv, cfg, err, errlen) == -1)
+        return -1;
     srv->offload = offload_new(cfg->job_threads, cfg->job_queue, err, errlen);
     return srv->offload != NULL ? 0 : -1;
 }
@@ -563,7 +584,7 @@ server_open(struct server *srv, struct config *cfg, char *err, size_t errlen)
         return -1;
     }
     srv->shared = (struct site_shared){srv->boundary, srv->metrics, srv->cache,
-                                       srv->guard, srv->upstream};
+                                       srv->guard, srv->zcache, srv->upstream};
     srv->site = site_new(cfg, NULL, &srv->shared, false, err, errlen);
     if (srv->site == NULL)
         return -1;
@@ -1018,6 +1039,7 @@ server_free(struct server *srv)
         event_base_free(srv->base);
     accesslog_close(srv->log);
     site_release(srv->site);
+    zcache_free(srv->zcache);   /* after the pool that makes copies */
     /* After the workers' fetchers, before the bound it records in. */
     fetch_hub_free(srv->upstream);
     cachedir_free(srv->cache);  /* after the stores that record in it */

@@ -99,7 +99,7 @@ site_check_cache_dir(const struct config *cfg, char *err, size_t errlen)
 {
     char cache[PATH_MAX], other[PATH_MAX];
 
-    if ((!cfg->expand_compressed && cfg->nupstreams == 0) ||
+    if ((!cfg->expand_compressed && !cfg->compress && cfg->nupstreams == 0) ||
         cfg->cache_dir == NULL)
         return 0;
     if (realpath(cfg->cache_dir, cache) == NULL) {
@@ -154,7 +154,8 @@ site_store_open(const struct config *cfg, struct cachedir *bound,
         goto fail;
     }
     if (!check_only) {
-        ss->debuginfod = debuginfod_new(cfg->root, err, errlen);
+        ss->debuginfod =
+            debuginfod_new(cfg->root, DEBUGINFOD_START_BUDGET_MS, err, errlen);
         if (ss->debuginfod == NULL)
             goto fail;
     }
@@ -169,7 +170,7 @@ site_new(struct config *cfg, const struct site *prev,
          const struct site_shared *sh, bool check_only, char *err,
          size_t errlen)
 {
-    static const struct site_shared none = {"", NULL, NULL, NULL, NULL};
+    static const struct site_shared none = {"", NULL, NULL, NULL, NULL, NULL};
     struct site *s = calloc(1, sizeof(*s));
 
     if (s == NULL) {
@@ -214,6 +215,7 @@ site_new(struct config *cfg, const struct site *prev,
         .offload = !check_only,
         .access = s->access,
         .guard = sh->guard,
+        .zcache = sh->zcache,
         .upstream = sh->upstream,
     };
     return s;
@@ -292,8 +294,12 @@ site_restart_only(const struct config *a, const struct config *b)
     if (a->job_queue != b->job_queue)
         return "server.job_queue";
     if (a->cache_max_mib != b->cache_max_mib ||
-        (b->expand_compressed && !same_str(a->cache_dir, b->cache_dir)))
+        ((b->expand_compressed || b->compress) &&
+         !same_str(a->cache_dir, b->cache_dir)))
         return "store.cache_max_mib (the bound of cache_dir)";
+    if (a->compress != b->compress || a->compress_min != b->compress_min ||
+        a->compress_max_mib != b->compress_max_mib)
+        return "http.compress, compress_min_bytes or compress_max_mib";
     if (a->expand_compressed != b->expand_compressed && b->cache_max_mib > 0)
         return "store.expand_compressed (the bound of cache_dir)";
     if (!same_upstreams(a, b))

@@ -6,13 +6,38 @@
 
 #include "http/etag.h"
 
+/* etag_format()'s fields, then suffix before the closing quote. */
+static void
+format_tag(const struct stat *st, const char *suffix, char *buf)
+{
+    snprintf(buf, ETAG_LEN, "\"%llx-%llx-%llx.%lx%s\"",
+             (unsigned long long)st->st_ino, (unsigned long long)st->st_size,
+             (unsigned long long)st->st_mtim.tv_sec,
+             (unsigned long)st->st_mtim.tv_nsec, suffix);
+}
+
 void
 etag_format(const struct stat *st, char *buf)
 {
-    snprintf(buf, ETAG_LEN, "\"%llx-%llx-%llx.%lx\"",
-             (unsigned long long)st->st_ino, (unsigned long long)st->st_size,
-             (unsigned long long)st->st_mtim.tv_sec,
-             (unsigned long)st->st_mtim.tv_nsec);
+    format_tag(st, "", buf);
+}
+
+void
+etag_format_coded(const struct stat *st, const char *coding, char *buf)
+{
+    char suffix[8];
+
+    snprintf(suffix, sizeof(suffix), "-%.4s", coding);
+    format_tag(st, suffix, buf);
+}
+
+void
+etag_format_window(const struct stat *st, uint64_t off, char *buf)
+{
+    char suffix[20];
+
+    snprintf(suffix, sizeof(suffix), "-w%llx", (unsigned long long)off);
+    format_tag(st, suffix, buf);
 }
 
 /* An entity-tag's parts: W/ or not, and opaque-tag with its quotes. */

@@ -27,12 +27,12 @@ static const struct {
     K("Content-Length"),
     K("Transfer-Encoding"),
     K("Expect"),
+    K("Accept-Encoding"),
 #undef K
 };
 
-/* RFC 9110 section 5.6.2: tchar. */
-static bool
-is_tchar(unsigned char c)
+bool
+head_tchar(unsigned char c)
 {
     if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
         (c >= 'A' && c <= 'Z'))
@@ -46,7 +46,7 @@ is_token(struct head_str s)
     if (s.len == 0)
         return false;
     for (size_t i = 0; i < s.len; i++)
-        if (!is_tchar((unsigned char)s.p[i]))
+        if (!head_tchar((unsigned char)s.p[i]))
             return false;
     return true;
 }

@@ -16,10 +16,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "util/hex.h"
 #include "util/errbuf.h"
+#include "util/symname.h"
 #include "keys/keys.h"
 
 #define BP_MAGIC "MODULE "
@@ -102,18 +102,15 @@ static enum keys_rc
 set_entry(const struct bp_field *id, const struct bp_field *name,
           struct keys_entry *out, char *why, size_t whylen)
 {
-    size_t stem = name->len;
-
-    if (stem >= 4 && strncasecmp(name->p + stem - 4, ".pdb", 4) == 0)
-        stem -= 4;
-    if (name->len >= sizeof(out->file) || stem + 4 >= sizeof(out->name)) {
+    if (name->len >= sizeof(out->file) ||
+        symname_breakpad(name->p, name->len, out->name, sizeof(out->name)) ==
+            0) {
         errbuf_set(why, whylen, "Breakpad module name of %zu bytes is too long",
                    name->len);
         return KEYS_BAD;
     }
     snprintf(out->file, sizeof(out->file), "%.*s", (int)name->len, name->p);
     snprintf(out->key, sizeof(out->key), "%.*s", (int)id->len, id->p);
-    snprintf(out->name, sizeof(out->name), "%.*s.sym", (int)stem, name->p);
     return KEYS_OK;
 }
 

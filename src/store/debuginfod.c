@@ -18,8 +18,11 @@
 #include "util/hex.h"
 #include "util/errbuf.h"
 #include "store/debuginfod.h"
+#include "store/ids.h"
 #include "store/layout.h"
+#include "util/clock.h"
 #include "util/log.h"
+#include "util/symname.h"
 
 /*
  * The rebuild thread also looks at the store this often by itself, so a
@@ -44,10 +47,23 @@ struct stamp {
     struct timespec root_m;         /* a name directory added or removed */
 };
 
-/* Build-ids to paths: entries "id\0path", sorted by id, one per id. */
+/*
+ * The identifier index: every indexed stored file as one record in a
+ * chunk of the index's arena, "<kind><idlen><id bytes><path>\0", and a
+ * sorted array of pointers to the records. One record costs its path, its
+ * id's bytes, two bytes and a pointer; there is no allocation per entry.
+ */
+struct chunk {
+    struct chunk *next;
+    size_t used;
+    unsigned char data[];
+};
+
 struct dindex {
-    char **ents;
+    const unsigned char **ents;
     size_t n, cap;
+    struct chunk *chunks; /* newest first */
+    size_t bytes;         /* allocated for chunks and ents */
 };
 
 struct debuginfod {
@@ -56,6 +72,10 @@ struct debuginfod {
     pthread_t thread;
     bool started, sync;
     atomic_bool stop; /* set once, at debuginfod_free() */
+    /* CLOCK_MONOTONIC ns at which the scan of debuginfod_new() gives up
+     * (ETIMEDOUT); 0: none. Read by the scanning thread only. */
+    uint64_t deadline_ns;
+    atomic_bool ready; /* a whole index was built once */
     pthread_mutex_t mu;
     pthread_cond_t cv; /* on CLOCK_MONOTONIC */
     /* Under mu: */
@@ -87,6 +107,27 @@ pad_id(const char *id, size_t n, char *padded)
     padded[DEBUGINFOD_SSQP_HEX] = '\0';
 }
 
+/* "section/<name>": a name of 1 to ELFSECT_NAME_MAX bytes 0x21-0x7e, no
+ * '/' (a further segment), into out->section. */
+static bool
+parse_section(const char *p, struct debuginfod_req *out)
+{
+    size_t n = 0;
+
+    if (strncmp(p, "section/", 8) != 0)
+        return false;
+    for (p += 8; p[n] != '\0'; n++) {
+        unsigned char c = (unsigned char)p[n];
+
+        if (n >= ELFSECT_NAME_MAX || c <= 0x20 || c >= 0x7f || c == '/')
+            return false;
+    }
+    if (n == 0)
+        return false;
+    memcpy(out->section, p, n + 1);
+    return true;
+}
+
 enum debuginfod_kind
 debuginfod_parse(const char *canon, struct debuginfod_req *out)
 {
@@ -105,32 +146,15 @@ debuginfod_parse(const char *canon, struct debuginfod_req *out)
     memcpy(out->id, p, n);
     out->id[n] = '\0';
     pad_id(out->id, n, out->padded);
+    out->section[0] = '\0';
     p += n + 1;
+    if (parse_section(p, out))
+        return DEBUGINFOD_SECTION;
     if (strcmp(p, "debuginfo") == 0)
         return DEBUGINFOD_DEBUGINFO;
     if (strcmp(p, "executable") == 0)
         return DEBUGINFOD_EXECUTABLE;
     return DEBUGINFOD_OTHER;
-}
-
-bool
-debuginfod_key_id(const char *name, char *id)
-{
-    static const char prefix[] = "elf-buildid-";
-    size_t n;
-
-    if (strncasecmp(name, prefix, sizeof(prefix) - 1) != 0)
-        return false;
-    name += sizeof(prefix) - 1;
-    for (n = 0; name[n] != '\0'; n++) {
-        if (n >= DEBUGINFOD_HEX_MAX || hex_value((unsigned char)name[n]) < 0)
-            return false;
-        id[n] = (char)tolower((unsigned char)name[n]);
-    }
-    if (n < 2 || n % 2 != 0)
-        return false;
-    id[n] = '\0';
-    return true;
 }
 
 size_t
@@ -162,94 +186,174 @@ debuginfod_file_value(const char *rel, char *out, size_t outsz)
 
 /* The index. */
 
+/* Big enough for any record: 2 + IDS_ID_MAX + PATH_MAX bytes. */
+#define CHUNK_SIZE ((size_t)1 << 20)
+#define REC_ID 2 /* a record's id starts here, after kind and idlen */
+
 static void
 index_free(struct dindex *x)
 {
     if (x == NULL)
         return;
-    for (size_t i = 0; i < x->n; i++)
-        free(x->ents[i]);
+    while (x->chunks != NULL) {
+        struct chunk *c = x->chunks;
+
+        x->chunks = c->next;
+        free(c);
+    }
     free(x->ents);
     free(x);
 }
 
-static int
-index_add(struct dindex *x, const char *id, const char *path)
+/* Room for need bytes in the newest chunk, starting a new one if full. */
+static unsigned char *
+arena_take(struct dindex *x, size_t need)
 {
-    size_t il = strlen(id), pl = strlen(path);
-    char *e;
+    struct chunk *c = x->chunks;
+
+    if (c == NULL || CHUNK_SIZE - c->used < need) {
+        c = malloc(sizeof(*c) + CHUNK_SIZE);
+        if (c == NULL)
+            return NULL;
+        c->next = x->chunks;
+        c->used = 0;
+        x->chunks = c;
+        x->bytes += sizeof(*c) + CHUNK_SIZE;
+    }
+    c->used += need;
+    return c->data + c->used - need;
+}
+
+static int
+index_add(struct dindex *x, enum debuginfod_ent kind, const unsigned char *id,
+          size_t idlen, const char *path)
+{
+    size_t pl = strlen(path) + 1;
+    unsigned char *r;
 
     if (x->n == x->cap) {
-        size_t cap = x->cap > 0 ? 2 * x->cap : 64;
-        char **ents = realloc(x->ents, cap * sizeof(*ents));
+        size_t cap = x->cap > 0 ? 2 * x->cap : 1024;
+        const unsigned char **ents = realloc(x->ents, cap * sizeof(*ents));
 
         if (ents == NULL)
             return -1;
+        x->bytes += (cap - x->cap) * sizeof(*ents);
         x->ents = ents;
         x->cap = cap;
     }
-    e = malloc(il + pl + 2);
-    if (e == NULL)
+    r = arena_take(x, REC_ID + idlen + pl);
+    if (r == NULL)
         return -1;
-    memcpy(e, id, il + 1);
-    memcpy(e + il + 1, path, pl + 1);
-    x->ents[x->n++] = e;
+    r[0] = (unsigned char)kind;
+    r[1] = (unsigned char)idlen;
+    memcpy(r + REC_ID, id, idlen);
+    memcpy(r + REC_ID + idlen, path, pl);
+    x->ents[x->n++] = r;
     return 0;
 }
 
 static const char *
-ent_path(const char *e)
+rec_path(const unsigned char *r)
 {
-    return e + strlen(e) + 1;
+    return (const char *)r + REC_ID + r[1];
+}
+
+/* Orders by kind, then id (a shorter id before the longer ones it
+ * starts), then path. */
+static int
+rec_key_cmp(const unsigned char *r, enum debuginfod_ent kind,
+            const unsigned char *id, size_t n)
+{
+    size_t m = r[1] < n ? r[1] : n;
+    int c;
+
+    if (r[0] != (unsigned char)kind)
+        return r[0] < (unsigned char)kind ? -1 : 1;
+    c = memcmp(r + REC_ID, id, m);
+    if (c != 0)
+        return c;
+    return r[1] == n ? 0 : (r[1] < n ? -1 : 1);
 }
 
 static int
 ent_cmp(const void *a, const void *b)
 {
-    const char *x = *(const char *const *)a;
-    const char *y = *(const char *const *)b;
-    int c = strcmp(x, y);
+    const unsigned char *x = *(const unsigned char *const *)a;
+    const unsigned char *y = *(const unsigned char *const *)b;
+    int c = rec_key_cmp(x, (enum debuginfod_ent)y[0], y + REC_ID, y[1]);
 
-    return c != 0 ? c : strcmp(ent_path(x), ent_path(y));
+    return c != 0 ? c : strcmp(rec_path(x), rec_path(y));
 }
 
 /*
- * Sorts by id, then path, and keeps the first entry of each id: when
- * several names hold one build-id, the path that sorts first byte by byte
- * wins, whatever order readdir() gave.
+ * Sorts the records. Every record stays: one build-id may be stored
+ * under several names, and Backtrace asks by name. Among the records of
+ * one id, paths sort byte by byte, so the answer that names no name (a
+ * debuginfod executable) is the path that sorts first, whatever order
+ * readdir() gave.
  */
 static void
 index_finish(struct dindex *x)
 {
-    size_t k = 0;
-
     if (x->n > 1)
         qsort(x->ents, x->n, sizeof(*x->ents), ent_cmp);
-    for (size_t i = 0; i < x->n; i++) {
-        if (k > 0 && strcmp(x->ents[k - 1], x->ents[i]) == 0) {
-            free(x->ents[i]);
-            continue;
-        }
-        x->ents[k++] = x->ents[i];
+}
+
+/* The index of the first record not ordered before (kind, id[0..n)). */
+static size_t
+lower_bound(const struct dindex *x, enum debuginfod_ent kind,
+            const unsigned char *id, size_t n)
+{
+    size_t lo = 0, hi = x->n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+
+        if (rec_key_cmp(x->ents[mid], kind, id, n) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    x->n = k;
+    return lo;
 }
 
-static int
-key_cmp(const void *key, const void *ent)
+/* The name segment of a stored path "[tier/]name/key/file". */
+static bool
+rec_name_is(const char *path, const char *name)
 {
-    return strcmp(key, *(const char *const *)ent);
+    const char *file = strrchr(path, '/'), *key, *start;
+    size_t len;
+
+    if (file == NULL)
+        return false;
+    for (key = file; key > path && key[-1] != '/'; key--)
+        ;
+    if (key == path)
+        return false;
+    for (start = key - 1; start > path && start[-1] != '/'; start--)
+        ;
+    len = (size_t)(key - 1 - start);
+    return strlen(name) == len && strncasecmp(start, name, len) == 0;
 }
 
-static const char *
-index_find(const struct dindex *x, const char *id)
+/*
+ * The first record of kind whose id is id[0..n) (prefix: starts with
+ * it) and, name not NULL, whose name segment is name, case-blind.
+ */
+static const unsigned char *
+index_find(const struct dindex *x, enum debuginfod_ent kind,
+           const unsigned char *id, size_t n, bool prefix, const char *name)
 {
-    char *const *e;
+    for (size_t i = lower_bound(x, kind, id, n); i < x->n; i++) {
+        const unsigned char *r = x->ents[i];
 
-    if (x->n == 0 || id[0] == '\0')
-        return NULL;
-    e = bsearch(id, x->ents, x->n, sizeof(*x->ents), key_cmp);
-    return e != NULL ? ent_path(*e) : NULL;
+        if (r[0] != (unsigned char)kind || r[1] < n ||
+            memcmp(r + REC_ID, id, n) != 0 || (!prefix && r[1] != n))
+            break;
+        if (name == NULL || rec_name_is(rec_path(r), name))
+            return r;
+    }
+    return NULL;
 }
 
 /* Scanning the tree (rebuild thread, or start-up). */
@@ -311,6 +415,11 @@ scan_dir(struct debuginfod *d, struct dindex *x, int parent_fd,
             rc = -1;
             break;
         }
+        if (d->deadline_ns != 0 && clock_monotonic_ns() > d->deadline_ns) {
+            errno = ETIMEDOUT;
+            rc = -1;
+            break;
+        }
         rc = fn(d, x, dirfd(dir), w, de->d_name);
         if (rc == -1)
             break;
@@ -347,29 +456,91 @@ key_holds(int dir_fd, const char *key, const char *name)
             has_file(dir_fd, key, twin));
 }
 
-/* An entry of a name directory: indexed if a key holding <name>. */
+/* Adds kind's record for the stored file <prefix><name>/<key>/<file>. */
+static int
+add_stored(struct dindex *x, const struct where *w, const char *key,
+           const char *file, enum debuginfod_ent kind, const unsigned char *id,
+           size_t idlen)
+{
+    char rel[PATH_MAX];
+
+    if (snprintf(rel, sizeof(rel), "%s%s/%s/%s", w->prefix, w->name, key,
+                 file) >= (int)sizeof(rel) ||
+        layout_is_hidden(rel, false))
+        return 0;
+    return index_add(x, kind, id, idlen, rel);
+}
+
+/* A debug id as record bytes: the GUID, then the age big-endian. */
+static size_t
+debug_bytes(const struct ids_debug *dbg, unsigned char *out)
+{
+    memcpy(out, dbg->guid, IDS_GUID_LEN);
+    for (int i = 0; i < 4; i++)
+        out[IDS_GUID_LEN + i] = (unsigned char)(dbg->age >> (24 - 8 * i));
+    return IDS_GUID_LEN + 4;
+}
+
+/*
+ * A key directory named like a debug id (GUID + age): a PDB when the name
+ * ends in .pdb and the key holds it, a Breakpad file when the key holds
+ * the name symsrv add gives one (both may be there).
+ */
+static int
+on_debug_key(struct dindex *x, int dir_fd, const struct where *w,
+             const char *entry, const struct ids_debug *dbg)
+{
+    unsigned char id[IDS_ID_MAX];
+    size_t idlen = debug_bytes(dbg, id), n = strlen(w->name);
+    char sym[NAME_MAX + 1];
+
+    if (n > 4 && strcasecmp(w->name + n - 4, ".pdb") == 0 &&
+        key_holds(dir_fd, entry, w->name) &&
+        add_stored(x, w, entry, w->name, DEBUGINFOD_ENT_PDB, id, idlen) == -1)
+        return -1;
+    if (symname_breakpad(w->name, n, sym, sizeof(sym)) > 0 &&
+        has_file(dir_fd, entry, sym))
+        return add_stored(x, w, entry, sym, DEBUGINFOD_ENT_BREAKPAD, id, idlen);
+    return 0;
+}
+
+/* An entry of a name directory: indexed if a key the index knows. */
 static int
 on_key(struct debuginfod *d, struct dindex *x, int dir_fd,
        const struct where *w, const char *entry)
 {
-    char id[DEBUGINFOD_HEX_MAX + 1], rel[PATH_MAX];
+    unsigned char id[IDS_ID_MAX];
+    size_t idlen = 0;
+    struct ids_debug dbg;
 
     (void)d;
-    if (!debuginfod_key_id(entry, id) || !key_holds(dir_fd, entry, w->name))
-        return 0;
-    if (snprintf(rel, sizeof(rel), "%s%s/%s/%s", w->prefix, w->name, entry,
-                 w->name) >= (int)sizeof(rel) ||
-        layout_is_hidden(rel, false))
-        return 0;
-    return index_add(x, id, rel);
+    switch (ids_key_parse(entry, id, &idlen, &dbg)) {
+    case IDS_KEY_ELF:
+        if (!key_holds(dir_fd, entry, w->name))
+            return 0;
+        return add_stored(x, w, entry, w->name, DEBUGINFOD_ENT_ELF, id, idlen);
+    case IDS_KEY_MACHO:
+        if (!key_holds(dir_fd, entry, w->name))
+            return 0;
+        return add_stored(x, w, entry, w->name, DEBUGINFOD_ENT_MACHO, id,
+                          idlen);
+    case IDS_KEY_DEBUG:
+        return on_debug_key(x, dir_fd, w, entry, &dbg);
+    case IDS_KEY_NONE:
+        break;
+    }
+    return 0;
 }
 
-/* Names never worth opening: hidden ones, and the debug files' name. */
+/* Names never worth opening: hidden ones, and the debug files' names
+ * (found by their key alone: _.debug/elf-buildid-sym-<id>/_.debug,
+ * _.dwarf/mach-uuid-sym-<uuid>/_.dwarf). */
 static bool
 indexable(const char *name)
 {
     return strcmp(name, ".") != 0 && strcmp(name, "..") != 0 &&
-           !layout_is_hidden(name, false) && strcasecmp(name, "_.debug") != 0;
+           !layout_is_hidden(name, false) && strcasecmp(name, "_.debug") != 0 &&
+           strcasecmp(name, "_.dwarf") != 0;
 }
 
 /* An entry of a two-tier prefix directory: a name directory. */
@@ -516,6 +687,10 @@ rebuild(struct debuginfod *d, bool force)
     }
     pthread_mutex_unlock(&d->mu);
     index_free(old);
+    if (x != NULL && !atomic_exchange(&d->ready, true))
+        log_info("identifier index of %s: built in the background, %zu "
+                 "files",
+                 d->root, x->n);
     return x != NULL && stamp_recent(&now);
 }
 
@@ -526,7 +701,9 @@ builder_main(void *arg)
     bool again;
 
     pthread_mutex_lock(&d->mu);
-    again = stamp_recent(&d->built);
+    /* A first index left undone by debuginfod_new() is built at once. */
+    again = !atomic_load(&d->ready) || stamp_recent(&d->built);
+    d->wake = d->wake || !atomic_load(&d->ready);
     while (!atomic_load(&d->stop)) {
         if (!d->wake) {
             struct timespec until;
@@ -546,32 +723,233 @@ builder_main(void *arg)
     return NULL;
 }
 
+/* Under d->mu: wakes the rebuild thread when the store changed. */
+static void
+wake_if_changed(struct debuginfod *d, const struct stamp *now)
+{
+    if (!stamp_equal(now, &d->built) && !d->wake) {
+        d->wake = true;
+        pthread_cond_signal(&d->cv);
+    }
+}
+
+/* An ELF record by whole build-id: as asked, then SSQP's zero-padded id. */
+static const unsigned char *
+find_elf(const struct dindex *x, const unsigned char *id, size_t n,
+         const char *name)
+{
+    unsigned char padded[IDS_SSQP_LEN] = {0};
+    const unsigned char *r =
+        index_find(x, DEBUGINFOD_ENT_ELF, id, n, false, name);
+
+    if (r == NULL && n < IDS_SSQP_LEN) {
+        memcpy(padded, id, n);
+        r = index_find(x, DEBUGINFOD_ENT_ELF, padded, IDS_SSQP_LEN, false,
+                       name);
+    }
+    return r;
+}
+
 int
 debuginfod_executable(struct debuginfod *d, const struct debuginfod_req *req,
                       char *out, size_t outsz)
 {
+    unsigned char id[IDS_ID_MAX];
+    size_t n = 0;
     struct stamp now;
-    const char *path;
+    const unsigned char *r = NULL;
     int err = ENOENT;
 
     stamp_read(d->root_fd, &now);
     pthread_mutex_lock(&d->mu);
-    if (!stamp_equal(&now, &d->built) && !d->wake) {
-        d->wake = true;
-        pthread_cond_signal(&d->cv);
-    }
-    path = index_find(d->idx, req->id);
-    if (path == NULL)
-        path = index_find(d->idx, req->padded);
-    if (path != NULL && strlen(path) < outsz) {
-        memcpy(out, path, strlen(path) + 1);
+    wake_if_changed(d, &now);
+    if (ids_parse_hex(req->id, strlen(req->id), id, &n))
+        r = find_elf(d->idx, id, n, NULL);
+    if (r != NULL && strlen(rec_path(r)) < outsz) {
+        memcpy(out, rec_path(r), strlen(rec_path(r)) + 1);
         err = 0;
-    } else if (path != NULL) {
+    } else if (r != NULL) {
         err = ENAMETOOLONG;
     }
     pthread_mutex_unlock(&d->mu);
     errno = err;
     return err == 0 ? 0 : -1;
+}
+
+/* Appends a candidate path; one that does not fit is dropped. */
+static void
+cand_add(struct debuginfod_cands *c, const char *a, const char *b,
+         const char *z)
+{
+    char *out = c->path[c->n];
+    int len;
+
+    if (c->n == DEBUGINFOD_CANDS)
+        return;
+    len = snprintf(out, sizeof(c->path[c->n]), "%s%s%s", a, b, z);
+    if (len > 0 && (size_t)len < sizeof(c->path[c->n]))
+        c->n++;
+}
+
+/* The debug file of ELF build-id id[0..n), under its SSQP key. */
+static void
+cand_elf_debug(struct debuginfod_cands *c, const unsigned char *id, size_t n)
+{
+    unsigned char padded[IDS_ID_MAX] = {0};
+    char hex[2 * IDS_ID_MAX + 1];
+
+    memcpy(padded, id, n);
+    hex_encode(padded, n < IDS_SSQP_LEN ? IDS_SSQP_LEN : n, false, hex);
+    cand_add(c, "_.debug/elf-buildid-sym-", hex, "/_.debug");
+}
+
+/* The dSYM DWARF file of a Mach-O UUID, under its SSQP key. */
+static void
+cand_dsym(struct debuginfod_cands *c, const unsigned char *uuid)
+{
+    char hex[2 * IDS_GUID_LEN + 1];
+
+    hex_encode(uuid, IDS_GUID_LEN, false, hex);
+    cand_add(c, "_.dwarf/mach-uuid-sym-", hex, "/_.dwarf");
+}
+
+static void
+cand_rec(struct debuginfod_cands *c, const unsigned char *r)
+{
+    if (r != NULL)
+        cand_add(c, rec_path(r), "", "");
+}
+
+/*
+ * An ELF or Mach-O module: the file with debug information first
+ * (Backtrace wants it; it is tried, not indexed), then the one the index
+ * found.
+ */
+static void
+cand_module(struct debuginfod_cands *c, const unsigned char *r)
+{
+    if (r == NULL)
+        return;
+    if (r[0] == DEBUGINFOD_ENT_ELF)
+        cand_elf_debug(c, r + REC_ID, r[1]);
+    else
+        cand_dsym(c, r + REC_ID);
+    cand_rec(c, r);
+}
+
+/* <name>/<id>/<name>: an ELF or Mach-O module by debug id or code id. */
+static void
+ids_file(const struct dindex *x, const struct ids_req *q,
+         struct debuginfod_cands *c)
+{
+    unsigned char guid[IDS_GUID_LEN];
+
+    if (q->has_debug && q->debug.age == 0) {
+        ids_elf_guid(q->debug.guid, IDS_GUID_LEN, guid);
+        cand_module(c, index_find(x, DEBUGINFOD_ENT_ELF, guid, IDS_GUID_LEN,
+                                  true, q->name));
+        cand_module(c, index_find(x, DEBUGINFOD_ENT_MACHO, q->debug.guid,
+                                  IDS_GUID_LEN, false, q->name));
+    }
+    if (q->codelen > 0)
+        cand_module(c, find_elf(x, q->code, q->codelen, q->name));
+    if (q->codelen == IDS_GUID_LEN)
+        cand_module(c, index_find(x, DEBUGINFOD_ENT_MACHO, q->code,
+                                  IDS_GUID_LEN, false, q->name));
+}
+
+/* A Breakpad file or a PDB by debug id; name NULL: any name. */
+static const unsigned char *
+find_debug(const struct dindex *x, enum debuginfod_ent kind,
+           const struct ids_debug *dbg, const char *name)
+{
+    unsigned char id[IDS_ID_MAX];
+    size_t n = debug_bytes(dbg, id);
+
+    return index_find(x, kind, id, n, false, name);
+}
+
+/*
+ * A Breakpad file: by the debug id asked, or by the debug ids a code id
+ * stands for (an ELF build-id converted; a 16-byte id may also be a
+ * Mach-O UUID, which is its own GUID). Age 0 for both.
+ */
+static void
+ids_breakpad(const struct dindex *x, const struct ids_req *q, const char *name,
+             struct debuginfod_cands *c)
+{
+    struct ids_debug dbg = {.age = 0};
+
+    if (q->has_debug)
+        cand_rec(c, find_debug(x, DEBUGINFOD_ENT_BREAKPAD, &q->debug, name));
+    if (q->codelen > 0) {
+        ids_elf_guid(q->code, q->codelen, dbg.guid);
+        cand_rec(c, find_debug(x, DEBUGINFOD_ENT_BREAKPAD, &dbg, name));
+    }
+    if (q->codelen == IDS_GUID_LEN) {
+        memcpy(dbg.guid, q->code, IDS_GUID_LEN);
+        cand_rec(c, find_debug(x, DEBUGINFOD_ENT_BREAKPAD, &dbg, name));
+    }
+}
+
+/* symbolicator's unified layout: ids without names. */
+static void
+ids_unified(const struct dindex *x, const struct ids_req *q,
+            struct debuginfod_cands *c)
+{
+    switch (q->what) {
+    case IDS_WHAT_EXECUTABLE:
+        if (q->codelen > 0)
+            cand_rec(c, find_elf(x, q->code, q->codelen, NULL));
+        if (q->codelen == IDS_GUID_LEN)
+            cand_rec(c, index_find(x, DEBUGINFOD_ENT_MACHO, q->code,
+                                   IDS_GUID_LEN, false, NULL));
+        break;
+    case IDS_WHAT_DEBUGINFO:
+        if (q->codelen > 0)
+            cand_elf_debug(c, q->code, q->codelen);
+        if (q->codelen == IDS_GUID_LEN)
+            cand_dsym(c, q->code);
+        if (q->has_debug)
+            cand_rec(c, find_debug(x, DEBUGINFOD_ENT_PDB, &q->debug, NULL));
+        break;
+    case IDS_WHAT_BREAKPAD:
+        ids_breakpad(x, q, NULL, c);
+        break;
+    }
+}
+
+void
+debuginfod_ids(struct debuginfod *d, enum ids_form form,
+               const struct ids_req *q, struct debuginfod_cands *c)
+{
+    struct stamp now;
+
+    c->n = 0;
+    if (form == IDS_FORM_NONE)
+        return;
+    stamp_read(d->root_fd, &now);
+    pthread_mutex_lock(&d->mu);
+    wake_if_changed(d, &now);
+    if (form == IDS_FORM_FILE)
+        ids_file(d->idx, q, c);
+    else if (form == IDS_FORM_SYM)
+        ids_breakpad(d->idx, q, q->name, c);
+    else
+        ids_unified(d->idx, q, c);
+    pthread_mutex_unlock(&d->mu);
+}
+
+size_t
+debuginfod_index_size(struct debuginfod *d, size_t *bytes)
+{
+    size_t n;
+
+    pthread_mutex_lock(&d->mu);
+    n = d->idx->n;
+    *bytes = d->idx->bytes;
+    pthread_mutex_unlock(&d->mu);
+    return n;
 }
 
 /* Set-up and tear-down. */
@@ -613,8 +991,45 @@ start_builder(struct debuginfod *d)
     return rc;
 }
 
+/*
+ * The first index, built within budget_ms; past it, an empty one for the
+ * builder thread to replace. NULL with errno when the scan failed.
+ */
+static struct dindex *
+first_index(struct debuginfod *d, unsigned budget_ms)
+{
+    struct dindex *x = NULL;
+
+    if (budget_ms > 0) {
+        d->deadline_ns =
+            clock_monotonic_ns() + (uint64_t)budget_ms * CLOCK_NS_PER_MS;
+        x = index_build(d);
+        d->deadline_ns = 0;
+        if (x != NULL) {
+            atomic_store(&d->ready, true);
+            return x;
+        }
+        if (errno != ETIMEDOUT)
+            return NULL;
+        log_warnx("identifier index of %s: not built within %u ms, built "
+                  "in the background: until it is done, Breakpad and code "
+                  "id, unified and debuginfod executable lookups miss",
+                  d->root, budget_ms);
+    }
+    x = calloc(1, sizeof(*x));
+    if (x != NULL)
+        index_finish(x);
+    return x;
+}
+
+bool
+debuginfod_ready(struct debuginfod *d)
+{
+    return atomic_load(&d->ready);
+}
+
 struct debuginfod *
-debuginfod_new(const char *root, char *err, size_t errlen)
+debuginfod_new(const char *root, unsigned budget_ms, char *err, size_t errlen)
 {
     struct debuginfod *d = calloc(1, sizeof(*d));
     int rc;
@@ -636,7 +1051,8 @@ debuginfod_new(const char *root, char *err, size_t errlen)
         goto fail;
     }
     stamp_read(d->root_fd, &d->built);
-    d->idx = index_build(d);
+    atomic_init(&d->ready, false);
+    d->idx = first_index(d, budget_ms);
     if (d->idx == NULL) {
         errbuf_set(err, errlen, "debuginfod index of %s: %s", root,
                    strerror(errno));

@@ -807,3 +807,24 @@ store_gauges(struct store *s, struct store_gauges *g)
     pthread_mutex_unlock(&s->failed_lock);
     g->failed_twins = failed;
 }
+
+int
+store_cache_dir_of(int cache_fd, const char *rel, const char **base)
+{
+    return cachedir_open_parent(cache_fd, rel, base);
+}
+
+int
+store_cache_lock(int dir_fd, const char *name)
+{
+    int lfd = open_lock(dir_fd, name);
+
+    if (lfd != -1 && flock(lfd, LOCK_EX) == -1) {
+        int e = errno;
+
+        close(lfd);
+        errno = e;
+        return -1;
+    }
+    return lfd;
+}

@@ -119,6 +119,7 @@ static const char *const known[HEAD_F_KNOWN] = {
     "Content-Length",
     "Transfer-Encoding",
     "Expect",
+    "Accept-Encoding",
 };
 
 static bool

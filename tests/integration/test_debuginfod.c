@@ -332,8 +332,6 @@ static const struct miss_case miss_cases[] = {
     /* debuginfod paths symsrvd does not serve */
     {"/buildid/" FAKE "/source/usr/src/hello.c", 404},
     {"/buildid/" FAKE "/source/%2Fetc%2Fpasswd", 404},
-    {"/buildid/" FAKE "/section/.debug_info", 404},
-    {"/buildid/" FAKE "/section/.text", 404},
     {"/buildid/" FAKE, 404},
     {"/buildid/" FAKE "/", 404},
     {"/buildid/" FAKE "/executable/extra", 404},
@@ -650,6 +648,445 @@ test_gdb(void **state)
     expect_logged(line);
 }
 
+/* --- /buildid/<id>/section/<name> ------------------------------------- */
+
+/*
+ * Section name of file, as objcopy --dump-section writes it (the bytes as
+ * stored, compressed ones too), into a malloc'd buffer; NULL when objcopy
+ * has no bytes for it (absent, SHT_NOBITS).
+ */
+static char *
+dump_section(const char *file, const char *name, size_t *len)
+{
+    char out[300], cmd[1024];
+
+    snprintf(out, sizeof(out), "%s/dump.bin", srv.dir);
+    unlink(out);
+    snprintf(cmd, sizeof(cmd),
+             "objcopy --dump-section '%s'='%s' '%s' '%s/dump.out' "
+             ">/dev/null 2>&1",
+             name, out, file, srv.dir);
+    if (system(cmd) != 0)
+        return NULL;
+    return slurp(out, len);
+}
+
+/* Does b[0..len) hold the n bytes at what? */
+static bool
+holds(const char *b, size_t len, const char *what, size_t n)
+{
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(b + i, what, n) == 0)
+            return true;
+    return false;
+}
+
+/* A program whose debug file (--only-keep-debug) has .text as NOBITS. */
+static void
+make_debug_file(const struct prog *p, char *debug, size_t debugsz)
+{
+    snprintf(debug, debugsz, "%s.debug", p->full);
+    sh("objcopy --only-keep-debug '%s' '%s'", p->full, debug);
+}
+
+/* GET target: 200 whose body is section name of file, with the headers. */
+static void
+expect_section(const char *target, const char *file, const char *name,
+               const char *xfile)
+{
+    struct resp r;
+    size_t len;
+    char *want = dump_section(file, name, &len);
+    char num[32];
+
+    if (want == NULL)
+        fail_msg("objcopy has no %s in %s", name, file);
+    get("GET", target, NULL, &r);
+    if (r.code != 200)
+        fail_msg("%s: got %ld, want 200", target, r.code);
+    if (r.len != len || memcmp(r.body, want, len) != 0)
+        fail_msg("%s: %zu bytes, not the %zu of %s in %s", target, r.len, len,
+                 name, file);
+    snprintf(num, sizeof(num), "%zu", len);
+    expect_header(&r, "Content-Type", "application/octet-stream");
+    expect_header(&r, "Content-Length", num);
+    expect_header(&r, "X-DEBUGINFOD-SIZE", num); /* the section's */
+    expect_header(&r, "X-DEBUGINFOD-FILE", xfile);
+    resp_free(&r);
+    free(want);
+}
+
+/* Stores the debug file and the stripped program; start the daemon. */
+static void
+start_sections(struct prog *p, char *debug, size_t debugsz, bool with_debug)
+{
+    char rel[256];
+
+    fixture_make(&srv);
+    make_prog("hello", "hello, sections", p);
+    make_debug_file(p, debug, debugsz);
+    if (with_debug) {
+        snprintf(rel, sizeof(rel), "_.debug/elf-buildid-sym-%s/_.debug", p->id);
+        put_copy(rel, debug);
+    }
+    snprintf(rel, sizeof(rel), "%s/elf-buildid-%s/%s", p->name, p->id, p->name);
+    put_copy(rel, p->stripped);
+    daemon_start(&srv, NULL);
+}
+
+/*
+ * A section comes from the debug file when it has bytes there, else from
+ * the executable (.text is NOBITS in a --only-keep-debug file); NOBITS in
+ * both, or in neither, is a 404.
+ */
+static void
+test_sections(void **state)
+{
+    struct prog p;
+    char debug[300], target[256], xdebug[256], xexe[256];
+
+    (void)state;
+    start_sections(&p, debug, sizeof(debug), true);
+    snprintf(xdebug, sizeof(xdebug), "/_.debug/elf-buildid-sym-%s/_.debug",
+             p.id);
+    snprintf(xexe, sizeof(xexe), "/hello/elf-buildid-%s/hello", p.id);
+    snprintf(target, sizeof(target), "/buildid/%s/section/.debug_info", p.id);
+    expect_section(target, debug, ".debug_info", xdebug);
+    snprintf(target, sizeof(target), "/buildid/%s/section/.debug_line", p.id);
+    expect_section(target, debug, ".debug_line", xdebug);
+    snprintf(target, sizeof(target), "/buildid/%s/section/.debug_abbrev", p.id);
+    expect_section(target, debug, ".debug_abbrev", xdebug);
+    /* NOBITS in the debug file: the executable's */
+    snprintf(target, sizeof(target), "/buildid/%s/section/.text", p.id);
+    expect_section(target, p.stripped, ".text", xexe);
+    snprintf(target, sizeof(target), "/buildid/%s/section/.dynsym", p.id);
+    expect_section(target, p.stripped, ".dynsym", xexe);
+    /* NOBITS in both, absent from both */
+    snprintf(target, sizeof(target), "/buildid/%s/section/.bss", p.id);
+    expect_text(target, 404, "not found\n");
+    snprintf(target, sizeof(target), "/buildid/%s/section/.nothere", p.id);
+    expect_text(target, 404, "not found\n");
+    expect_text("/buildid/" NOWHERE "/section/.text", 404, "not found\n");
+}
+
+/* Without a debug file: the executable's sections, and nothing else. */
+static void
+test_sections_executable_only(void **state)
+{
+    struct prog p;
+    char debug[300], target[256], xexe[256];
+
+    (void)state;
+    start_sections(&p, debug, sizeof(debug), false);
+    snprintf(xexe, sizeof(xexe), "/hello/elf-buildid-%s/hello", p.id);
+    snprintf(target, sizeof(target), "/buildid/%s/section/.text", p.id);
+    expect_section(target, p.stripped, ".text", xexe);
+    snprintf(target, sizeof(target), "/buildid/%s/section/.rodata", p.id);
+    expect_section(target, p.stripped, ".rodata", xexe);
+    /* --strip-debug took these away */
+    snprintf(target, sizeof(target), "/buildid/%s/section/.debug_info", p.id);
+    expect_text(target, 404, "not found\n");
+}
+
+/* SHF_COMPRESSED sections are sent as stored (debuginfod: elf_rawdata). */
+static void
+test_section_compressed(void **state)
+{
+    struct prog p;
+    char debug[300], zdebug[310], rel[256], target[256], xdebug[260];
+    size_t len;
+    char *raw;
+
+    (void)state;
+    fixture_make(&srv);
+    make_prog("hello", "hello, compressed", &p);
+    make_debug_file(&p, debug, sizeof(debug));
+    snprintf(zdebug, sizeof(zdebug), "%s.z", debug);
+    sh("objcopy --compress-debug-sections=zlib '%s' '%s'", debug, zdebug);
+    snprintf(rel, sizeof(rel), "_.debug/elf-buildid-sym-%s/_.debug", p.id);
+    put_copy(rel, zdebug);
+    daemon_start(&srv, NULL);
+    snprintf(xdebug, sizeof(xdebug), "/%s", rel);
+    snprintf(target, sizeof(target), "/buildid/%s/section/.debug_info", p.id);
+    expect_section(target, zdebug, ".debug_info", xdebug);
+    raw = dump_section(zdebug, ".debug_info", &len);
+    assert_non_null(raw);
+    /* an Elf64_Chdr, ch_type 1 (ELFCOMPRESS_ZLIB), then a zlib stream */
+    assert_true(len > 26 && raw[0] == 1 && (unsigned char)raw[24] == 0x78);
+    free(raw);
+}
+
+/*
+ * Ranges, preconditions and HEAD work on the section, not on the file it
+ * lies in: Content-Range and 416 give the section's size, its ETag is its
+ * own, and a multipart answer (read through out[], not sendfile) carries
+ * the section's bytes.
+ */
+static void
+test_section_ranges(void **state)
+{
+    struct prog p;
+    struct resp r;
+    char debug[300], target[256], file_target[256], num[32], want_cr[64];
+    char etag[256], file_etag[256], line[300];
+    size_t len;
+    char *sec;
+
+    (void)state;
+    start_sections(&p, debug, sizeof(debug), true);
+    sec = dump_section(debug, ".debug_info", &len);
+    assert_non_null(sec);
+    assert_true(len > 16);
+    snprintf(num, sizeof(num), "%zu", len);
+    snprintf(target, sizeof(target), "/buildid/%s/section/.debug_info", p.id);
+    snprintf(file_target, sizeof(file_target), "/buildid/%s/debuginfo", p.id);
+
+    get("HEAD", target, NULL, &r);
+    assert_int_equal(r.code, 200);
+    assert_int_equal(r.len, 0);
+    expect_header(&r, "Content-Length", num);
+    assert_non_null(resp_header(&r, "ETag", etag));
+    resp_free(&r);
+    get("HEAD", file_target, NULL, &r);
+    assert_non_null(resp_header(&r, "ETag", file_etag));
+    resp_free(&r);
+    if (strcmp(etag, file_etag) == 0)
+        fail_msg("the section and its file share the ETag %s", etag);
+
+    get("GET", target, (const char *const[]){"Range: bytes=4-11", NULL}, &r);
+    assert_int_equal(r.code, 206);
+    assert_int_equal(r.len, 8);
+    assert_memory_equal(r.body, sec + 4, 8);
+    snprintf(want_cr, sizeof(want_cr), "bytes 4-11/%zu", len);
+    expect_header(&r, "Content-Range", want_cr);
+    expect_header(&r, "X-DEBUGINFOD-SIZE", num);
+    resp_free(&r);
+
+    get("GET", target, (const char *const[]){"Range: bytes=-5", NULL}, &r);
+    assert_int_equal(r.code, 206);
+    assert_int_equal(r.len, 5);
+    assert_memory_equal(r.body, sec + len - 5, 5);
+    resp_free(&r);
+
+    get("GET", target, (const char *const[]){"Range: bytes=0-1,8-9", NULL}, &r);
+    assert_int_equal(r.code, 206);
+    if (!holds(r.body, r.len, sec, 2) || !holds(r.body, r.len, sec + 8, 2))
+        fail_msg("multipart: not the section's bytes");
+    resp_free(&r);
+
+    snprintf(line, sizeof(line), "Range: bytes=%zu-", len);
+    get("GET", target, (const char *const[]){line, NULL}, &r);
+    assert_int_equal(r.code, 416);
+    snprintf(want_cr, sizeof(want_cr), "bytes */%zu", len);
+    expect_header(&r, "Content-Range", want_cr);
+    resp_free(&r);
+
+    snprintf(line, sizeof(line), "If-None-Match: %s", etag);
+    get("GET", target, (const char *const[]){line, NULL}, &r);
+    assert_int_equal(r.code, 304);
+    resp_free(&r);
+    /* the whole file's tag is not the section's: no 304, no 206 */
+    snprintf(line, sizeof(line), "If-None-Match: %s", file_etag);
+    get("GET", target, (const char *const[]){line, NULL}, &r);
+    assert_int_equal(r.code, 200);
+    resp_free(&r);
+    snprintf(line, sizeof(line), "If-Range: %s", file_etag);
+    get("GET", target, (const char *const[]){"Range: bytes=0-3", line, NULL},
+        &r);
+    assert_int_equal(r.code, 200);
+    assert_int_equal(r.len, len);
+    resp_free(&r);
+    free(sec);
+}
+
+struct section_miss {
+    const char *suffix; /* after /buildid/<id> */
+    long status;
+};
+
+static const struct section_miss section_misses[] = {
+    {"/section/", 404},
+    {"/section", 404},
+    {"/section/.text/", 200}, /* canonical: "/section/.text" */
+    {"/section/.text/x", 404},
+    {"/section/.te%20xt", 404},
+    {"/section/.text%0d%0aX-Evil:%201", 400}, /* control bytes: the path */
+    {"/section/%ff", 404},
+    {"/section/.TEXT", 404},
+    {"/section/.tex", 404},
+    {"/section/ext", 404},
+    {"/section/"
+     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+     404},
+    {"/section/..", 404},
+    {"/section/%00", 400},
+    {"/section/../../../../etc/passwd", 400},
+};
+
+/* Hostile names: a miss (or the path's own 400), never a file. */
+static void
+test_section_hostile(void **state)
+{
+    struct prog p;
+    char debug[300], target[600];
+
+    (void)state;
+    start_sections(&p, debug, sizeof(debug), true);
+    for (size_t i = 0; i < sizeof(section_misses) / sizeof(section_misses[0]);
+         i++) {
+        snprintf(target, sizeof(target), "/buildid/%s%s", p.id,
+                 section_misses[i].suffix);
+        expect_text(target, section_misses[i].status,
+                    section_misses[i].status == 404 ? "not found\n" : NULL);
+    }
+}
+
+/*
+ * A section offered gzip, with a cache directory (so compression is on):
+ * never coded, nor marked as varying by coding, however often asked (a
+ * copy would be made of the whole file, not the section).
+ */
+static void
+expect_section_not_coded(const char *target)
+{
+    const char *hdrs[] = {"Accept-Encoding: gzip, zstd", NULL};
+    char buf[64];
+
+    for (int i = 0; i < 3; i++) {
+        struct resp r;
+
+        get("GET", target, hdrs, &r);
+        assert_int_equal(r.code, 200);
+        if (resp_header(&r, "Content-Encoding", buf) != NULL ||
+            resp_header(&r, "Vary", buf) != NULL)
+            fail_msg("%s: a section answered with coding headers", target);
+        resp_free(&r);
+        sleep_ms(100); /* time for a copy, had one been queued */
+    }
+}
+
+/*
+ * The debug file stored only as a CAB twin (_.debu_), expanded on demand:
+ * the section request waits for the expansion like any other and is
+ * answered from the expanded copy; NOBITS there still falls back to the
+ * executable.
+ */
+static void
+test_section_cab_twin(void **state)
+{
+    static char cache_flag[300];
+    /* Any file compressible, so that a section would be offered a copy
+     * if a window were not refused (expect_section_not_coded()). */
+    const char *flags[] = {
+        "--expand-compressed",  "on", "--cache-dir", cache_flag,
+        "--compress-min-bytes", "1",  NULL};
+    struct prog p;
+    char debug[300], dir[400], rel[256], target[256], xdebug[260], xexe[260];
+
+    (void)state;
+    fixture_make(&srv);
+    make_prog("hello", "hello, twin", &p);
+    make_debug_file(&p, debug, sizeof(debug));
+    snprintf(dir, sizeof(dir), "%s/_.debug/elf-buildid-sym-%s", srv.root, p.id);
+    snprintf(cache_flag, sizeof(cache_flag), "%s/cache", srv.dir);
+    sh("mkdir -p '%s' && mkdir -p '%s/twin' && cp '%s' '%s/twin/_.debug' && "
+       "cd '%s/twin' && gcab -c -z -n '%s/_.debu_' _.debug",
+       dir, srv.dir, debug, srv.dir, srv.dir, dir);
+    snprintf(rel, sizeof(rel), "%s/elf-buildid-%s/%s", p.name, p.id, p.name);
+    put_copy(rel, p.stripped);
+    daemon_start(&srv, flags);
+    snprintf(xdebug, sizeof(xdebug), "/_.debug/elf-buildid-sym-%s/_.debug",
+             p.id);
+    snprintf(xexe, sizeof(xexe), "/%s", rel);
+    snprintf(target, sizeof(target), "/buildid/%s/section/.debug_info", p.id);
+    expect_section(target, debug, ".debug_info", xdebug);
+    snprintf(target, sizeof(target), "/buildid/%s/section/.text", p.id);
+    expect_section(target, p.stripped, ".text", xexe);
+    expect_section_not_coded(target);
+}
+
+/* A stored file that is not ELF: a 404, and a warning naming it. */
+static void
+test_section_not_elf(void **state)
+{
+    (void)state;
+    fixture_make(&srv);
+    put_text("fake/elf-buildid-" FAKE "/fake", "not an ELF file at all");
+    daemon_allow_stderr("symsrvd: fake/elf-buildid-" FAKE
+                        "/fake: section .text: not an ELF file");
+    daemon_start(&srv, NULL);
+    expect_text("/buildid/" FAKE "/section/.text", 404, "not found\n");
+    expect_text("/buildid/" FAKE "/executable", 200, NULL);
+    for (int i = 0;; i++) { /* the line is written before the answer */
+        char *err = slurp(srv.stderr_log, NULL);
+        bool said = err != NULL && strstr(err, "section .text: not an ELF "
+                                               "file") != NULL;
+
+        free(err);
+        if (said)
+            break;
+        if (i == 100)
+            fail_msg("no warning about the file that is not ELF");
+        sleep_ms(10);
+    }
+}
+
+/* debuginfod-find section SECTION ID prints a file of want_file's bytes. */
+static void
+find_section(const char *id, const char *name, const char *want_file)
+{
+    char cmd[512], out[1024], line[300];
+    size_t got_len, want_len;
+    char *got, *want = dump_section(want_file, name, &want_len);
+
+    assert_non_null(want);
+    snprintf(cmd, sizeof(cmd), "debuginfod-find section %s %s 2>/dev/null", id,
+             name);
+    if (capture(cmd, out, sizeof(out)) != 0)
+        fail_msg("%s: failed", cmd);
+    out[strcspn(out, "\n")] = '\0';
+    got = slurp(out, &got_len);
+    if (got == NULL)
+        fail_msg("%s: printed '%s', not a readable file", cmd, out);
+    assert_int_equal(got_len, want_len);
+    assert_memory_equal(got, want, want_len);
+    /* from the server's section answer, not the client's own extraction */
+    snprintf(line, sizeof(line), "GET /buildid/%s/section/%s HTTP/1.1\" 200",
+             id, name);
+    expect_logged(line);
+    free(got);
+    free(want);
+}
+
+static void
+test_debuginfod_find_section(void **state)
+{
+    struct prog p;
+    char debug[300], cmd[512], out[1024];
+
+    (void)state;
+    need_tool("debuginfod-find", "debuginfod");
+    start_sections(&p, debug, sizeof(debug), true);
+    client_env("cache-section");
+    find_section(p.id, ".debug_info", debug);
+    find_section(p.id, ".text", p.stripped); /* NOBITS in the debug file */
+    snprintf(cmd, sizeof(cmd), "debuginfod-find section %s .bss 2>/dev/null",
+             p.id);
+    assert_int_not_equal(capture(cmd, out, sizeof(out)), 0);
+    assert_string_equal(out, "");
+    daemon_finish(&srv);
+
+    start_sections(&p, debug, sizeof(debug), false);
+    client_env("cache-section-exe");
+    find_section(p.id, ".text", p.stripped);
+    snprintf(cmd, sizeof(cmd),
+             "debuginfod-find section %s .debug_info 2>/dev/null", p.id);
+    assert_int_not_equal(capture(cmd, out, sizeof(out)), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -660,9 +1097,17 @@ main(int argc, char **argv)
         cmocka_unit_test_teardown(test_short_ids, teardown),
         cmocka_unit_test_teardown(test_index_layouts, teardown),
         cmocka_unit_test_teardown(test_refresh, teardown),
+        cmocka_unit_test_teardown(test_sections, teardown),
+        cmocka_unit_test_teardown(test_sections_executable_only, teardown),
+        cmocka_unit_test_teardown(test_section_compressed, teardown),
+        cmocka_unit_test_teardown(test_section_ranges, teardown),
+        cmocka_unit_test_teardown(test_section_hostile, teardown),
+        cmocka_unit_test_teardown(test_section_not_elf, teardown),
+        cmocka_unit_test_teardown(test_section_cab_twin, teardown),
         /* the real clients last: over HTTPS they are left out */
         cmocka_unit_test_teardown(test_debuginfod_find, teardown),
         cmocka_unit_test_teardown(test_gdb, teardown),
+        cmocka_unit_test_teardown(test_debuginfod_find_section, teardown),
     };
     size_t count = sizeof(tests) / sizeof(tests[0]);
 
@@ -672,7 +1117,7 @@ main(int argc, char **argv)
     if (harness_tls()) {
         printf("debuginfod: real clients (debuginfod-find, gdb) run over "
                "HTTP only\n");
-        count -= 2;
+        count -= 3;
     }
     return harness_run_group("debuginfod", tests, count, NULL, NULL);
 }

@@ -91,15 +91,28 @@ symsrv(const char *args, char **out, char **err)
     return r.status;
 }
 
-/* The lines `symsrv key` prints for the inputs named. */
+/* The store paths `symsrv key` prints for the inputs named (its
+ * "<name>: debug id ..." lines, which hold a space, left out). */
 static char *
 keys_of(const char *files)
 {
     struct output r = run_symsrv(files);
+    char *w = r.out;
 
     assert_int_equal(r.status, 0);
     assert_string_equal(r.err, "");
     free(r.err);
+    for (const char *l = r.out; *l != '\0';) {
+        size_t n = strcspn(l, "\n");
+        bool keep = memchr(l, ' ', n) == NULL;
+
+        n += l[n] == '\n';
+        if (keep)
+            memmove(w, l, n);
+        w += keep ? n : 0;
+        l += n;
+    }
+    *w = '\0';
     return r.out;
 }
 

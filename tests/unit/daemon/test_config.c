@@ -1743,6 +1743,68 @@ static const struct config_case config_cases[] = {
      {"-c", FILE_MARK},
      CONFIG_ERROR,
      "path \"/x/\".auth: needs auth.htpasswd or auth.tokens"},
+    /* http.compress, compress_min_bytes, compress_max_mib. */
+    {"--compress=off", NULL, {"--compress=off"}, CONFIG_OK, "compress=off"},
+    {"--compress=maybe",
+     NULL,
+     {"--compress=maybe"},
+     CONFIG_ERROR,
+     BOOL_FLAG("--compress", "maybe")},
+    {"file: compress off",
+     ONE_KEY("http", "compress = off"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file compress=off"},
+    {"file: compress sometimes",
+     ONE_KEY("http", "compress = sometimes"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     BOOL_FILE("http.compress", "sometimes")},
+    {"--compress-min-bytes 1",
+     NULL,
+     {"--compress-min-bytes", "1"},
+     CONFIG_OK,
+     "compress_min_bytes=1"},
+    {"--compress-min-bytes=0",
+     NULL,
+     {"--compress-min-bytes=0"},
+     CONFIG_ERROR,
+     NUM_FLAG("--compress-min-bytes", "0", "1 to 4294967295")},
+    {"--compress-min-bytes 2^32",
+     NULL,
+     {"--compress-min-bytes=4294967296"},
+     CONFIG_ERROR,
+     NUM_FLAG("--compress-min-bytes", "4294967296", "1 to 4294967295")},
+    {"file: compress_min_bytes 4294967295",
+     ONE_KEY("http", "compress_min_bytes = 4294967295"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file compress_min_bytes=4294967295"},
+    {"file: compress_min_bytes 1k",
+     ONE_KEY("http", "compress_min_bytes = 1k"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("http.compress_min_bytes", "1k", "1 to 4294967295")},
+    {"--compress-max-mib 1048576",
+     NULL,
+     {"--compress-max-mib=1048576"},
+     CONFIG_OK,
+     "compress_max_mib=1048576"},
+    {"--compress-max-mib 1048577",
+     NULL,
+     {"--compress-max-mib=1048577"},
+     CONFIG_ERROR,
+     NUM_FLAG("--compress-max-mib", "1048577", "1 to 1048576")},
+    {"file: compress_max_mib 1, flag wins",
+     ONE_KEY("http", "compress_max_mib = 1"),
+     {"-c", FILE_MARK, "--compress-max-mib=2"},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file compress_max_mib=2"},
+    {"file: compress_max_mib 0",
+     ONE_KEY("http", "compress_max_mib = 0"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("http.compress_max_mib", "0", "1 to 1048576")},
 };
 
 /* Copies tmpl into out, with each FILE_MARK replaced by path. */
@@ -1933,6 +1995,12 @@ describe(const struct config *cfg, char *buf, size_t bufsz)
         append_uint(buf, bufsz, "job_queue=", cfg->job_queue);
     if (cfg->job_timeout != 300)
         append_uint(buf, bufsz, "job_timeout=", cfg->job_timeout);
+    if (!cfg->compress)
+        append(buf, bufsz, "compress=off", "");
+    if (cfg->compress_min != 1024)
+        append_uint(buf, bufsz, "compress_min_bytes=", cfg->compress_min);
+    if (cfg->compress_max_mib != 1024)
+        append_uint(buf, bufsz, "compress_max_mib=", cfg->compress_max_mib);
     describe_upstreams(cfg, buf, bufsz);
     describe_access(cfg, buf, bufsz);
     if (cfg->check_only)

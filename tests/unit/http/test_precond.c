@@ -574,10 +574,50 @@ test_real_etag(void **state)
                      PRECOND_NOT_MODIFIED);
 }
 
+/*
+ * The tags of a coded copy: strong, apart from the file's and from each
+ * other, never matching one another, and within ETAG_LEN at the largest
+ * numbers.
+ */
+static void
+test_coded_etag(void **state)
+{
+    struct stat st;
+    char id[ETAG_LEN], gz[ETAG_LEN], zst[ETAG_LEN], list[3 * ETAG_LEN];
+
+    (void)state;
+    memset(&st, 0, sizeof(st));
+    st.st_ino = 0x1a2b;
+    st.st_size = 1024;
+    st.st_mtim.tv_sec = MTIME;
+    st.st_mtim.tv_nsec = 999999999;
+    etag_format(&st, id);
+    etag_format_coded(&st, "gz", gz);
+    etag_format_coded(&st, "zst", zst);
+    assert_string_equal(gz + strlen(gz) - 4, "-gz\"");
+    assert_memory_equal(gz, id, strlen(id) - 1); /* the file's, extended */
+    assert_true(etag_list_match(gz, gz, false));
+    assert_true(etag_list_match(zst, zst, false));
+    assert_false(etag_list_match(id, gz, true));
+    assert_false(etag_list_match(gz, id, true));
+    assert_false(etag_list_match(zst, gz, true));
+    snprintf(list, sizeof(list), "%s, %s", id, zst);
+    assert_false(etag_list_match(list, gz, true));
+    assert_true(etag_list_match(list, zst, true));
+    /* The longest numbers still fit, closing quote included. */
+    st.st_ino = (ino_t)~0ULL;
+    st.st_size = INT64_MAX;
+    st.st_mtim.tv_sec = INT64_MAX;
+    etag_format_coded(&st, "zst", zst);
+    assert_true(strlen(zst) < ETAG_LEN - 1);
+    assert_string_equal(zst + strlen(zst) - 5, "-zst\"");
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_coded_etag),
         cmocka_unit_test(test_etag_list_match),
         cmocka_unit_test(test_etag_long_list),
         cmocka_unit_test(test_evaluate),

@@ -1,4 +1,5 @@
-/* Unit tests for the pure parts of include/debuginfod.h. */
+/* Unit tests for the pure parts of include/debuginfod.h, and for the
+ * first index's start-up budget on a small tree. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -8,8 +9,14 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "store/debuginfod.h"
+#include "util/file.h"
 
 #define ID40 "180a373d6afbabf0eb1f09be1bc45bd796a71085"
 #define ID32 "180a373d6afbabf0eb1f09be1bc45bd7"
@@ -46,7 +53,6 @@ static const struct parse_case parse_cases[] = {
     {"buildid/" ID40, DEBUGINFOD_OTHER, NULL, NULL},
     {"buildid/" ID40 "/", DEBUGINFOD_OTHER, NULL, NULL},
     {"buildid/" ID40 "/source/usr/src/a.c", DEBUGINFOD_OTHER, NULL, NULL},
-    {"buildid/" ID40 "/section/.debug_info", DEBUGINFOD_OTHER, NULL, NULL},
     {"buildid/" ID40 "/debuginfo/x", DEBUGINFOD_OTHER, NULL, NULL},
     {"buildid/" ID40 "/debuginfox", DEBUGINFOD_OTHER, NULL, NULL},
     {"buildid/" ID40 "/debuginf", DEBUGINFOD_OTHER, NULL, NULL},
@@ -104,51 +110,69 @@ test_parse(void **state)
     }
 }
 
-struct key_case {
-    const char *name;
-    const char *id; /* NULL: not an executable's key */
+#define NAME255                                                                \
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"         \
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"         \
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"         \
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde"
+
+struct section_case {
+    const char *canon;
+    const char *section; /* NULL: not a section request */
 };
 
-static const struct key_case key_cases[] = {
-    {"elf-buildid-" ID40, ID40},
-    {"ELF-BUILDID-180A373D6AFBABF0EB1F09BE1BC45BD796A71085", ID40},
-    {"Elf-BuildId-180a373D6AFBABF0eb1f09be1bc45bd796a71085", ID40},
-    {"elf-buildid-ab", "ab"},
-    {"elf-buildid-" HEX128, HEX128},
-    {"elf-buildid-sym-" ID40, NULL},
-    {"elf-buildid-", NULL},
-    {"elf-buildid-a", NULL},
-    {"elf-buildid-abc", NULL},
-    {"elf-buildid-" HEX128 "00", NULL},
-    {"elf-buildid-" ID40 "/", NULL},
-    {"elf-buildid-" ID40 " ", NULL},
-    {"elf-buildid-0x12", NULL},
-    {"elf-buildid--12", NULL},
-    {"elf-buildid-\xc3\xa9\xc3\xa9", NULL},
-    {"elf-buildid", NULL},
-    {"elf-buildi-" ID40, NULL},
-    {"mach-uuid-" ID32, NULL},
-    {"xelf-buildid-" ID40, NULL},
-    {ID40, NULL},
-    {"", NULL},
-    {".", NULL},
-    {"..", NULL},
+static const struct section_case section_cases[] = {
+    {"buildid/" ID40 "/section/.debug_info", ".debug_info"},
+    {"buildid/" ID40 "/section/.gnu_debugdata", ".gnu_debugdata"},
+    {"buildid/" ID40 "/section/.text", ".text"},
+    {"buildid/" ID40 "/section/x", "x"},
+    {"buildid/" ID40 "/section/%zdebug~!", "%zdebug~!"},
+    {"buildid/ab/section/.text", ".text"},
+    {"buildid/" ID40 "/section/" NAME255, NAME255},
+    /* Hostile or unusable names: a debuginfod path, never served. */
+    {"buildid/" ID40 "/section/" NAME255 "f", NULL},
+    {"buildid/" ID40 "/section/", NULL},
+    {"buildid/" ID40 "/section", NULL},
+    {"buildid/" ID40 "/section/.text/", NULL},
+    {"buildid/" ID40 "/section/.text/x", NULL},
+    {"buildid/" ID40 "/section/.te xt", NULL},
+    {"buildid/" ID40 "/section/.text\t", NULL},
+    {"buildid/" ID40 "/section/.text\r\nX-Evil: 1", NULL},
+    {"buildid/" ID40 "/section/\x7f", NULL},
+    {"buildid/" ID40 "/section/.caf\xc3\xa9", NULL},
+    {"buildid/" ID40 "/section/\xff", NULL},
+    {"buildid/" ID40 "/Section/.text", NULL},
+    {"buildid/" ID40 "/sections/.text", NULL},
+    {"buildid/" ID40 "/sectionx/.text", NULL},
+    {"buildid/AB/section/.text", NULL},
+    {"buildid/abc/section/.text", NULL},
 };
 
+/* DEBUGINFOD_SECTION with the name, or DEBUGINFOD_OTHER. */
 static void
-test_key_id(void **state)
+test_parse_section(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < sizeof(key_cases) / sizeof(key_cases[0]); i++) {
-        const struct key_case *c = &key_cases[i];
-        char id[DEBUGINFOD_HEX_MAX + 1] = "";
-        bool ok = debuginfod_key_id(c->name, id);
+    for (size_t i = 0; i < sizeof(section_cases) / sizeof(section_cases[0]);
+         i++) {
+        const struct section_case *c = &section_cases[i];
+        struct debuginfod_req r;
+        enum debuginfod_kind kind;
 
-        if (ok != (c->id != NULL))
-            fail_msg("'%s': %s, want %s", c->name, ok ? "a key" : "no key",
-                     c->id != NULL ? "a key" : "no key");
-        if (ok && strcmp(id, c->id) != 0)
-            fail_msg("'%s': id '%s', want '%s'", c->name, id, c->id);
+        memset(&r, 'X', sizeof(r));
+        kind = debuginfod_parse(c->canon, &r);
+        if (c->section == NULL) {
+            if (kind != DEBUGINFOD_OTHER)
+                fail_msg("case %zu: kind %d, want OTHER", i, (int)kind);
+            continue;
+        }
+        if (kind != DEBUGINFOD_SECTION)
+            fail_msg("case %zu: kind %d, want SECTION", i, (int)kind);
+        if (strcmp(r.section, c->section) != 0)
+            fail_msg("case %zu: section '%s', want '%s'", i, r.section,
+                     c->section);
+        if (strncmp(c->canon + 8, r.id, strlen(r.id)) != 0)
+            fail_msg("case %zu: id '%s'", i, r.id);
     }
 }
 
@@ -216,14 +240,98 @@ test_file_value_bound(void **state)
     assert_int_equal(debuginfod_file_value(rel, out, sizeof(out) - 1), 0);
 }
 
+/* A tree with one executable, app/elf-buildid-ID40/app; root[] filled. */
+static void
+make_store(char *root, size_t rootsz)
+{
+    char path[512];
+    int fd;
+
+    snprintf(root, rootsz, "/tmp/test_debuginfod.XXXXXX");
+    assert_non_null(mkdtemp(root));
+    snprintf(path, sizeof(path), "%s/app/elf-buildid-" ID40, root);
+    assert_int_equal(file_mkdirs(path, strlen(root)), 0);
+    snprintf(path, sizeof(path), "%s/app/elf-buildid-" ID40 "/app", root);
+    fd = creat(path, 0644);
+    assert_true(fd >= 0);
+    close(fd);
+    /* An old store: a change that has settled forces no rescan. */
+    struct timespec old[2] = {{time(NULL) - 3600, 0}, {time(NULL) - 3600, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, root, old, 0), 0);
+}
+
+static void
+remove_store(const char *root)
+{
+    char cmd[600];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+    assert_int_equal(system(cmd), 0);
+}
+
+static int
+find_app(struct debuginfod *d, char *out, size_t outsz)
+{
+    struct debuginfod_req req;
+
+    assert_int_equal(debuginfod_parse("buildid/" ID40 "/executable", &req),
+                     DEBUGINFOD_EXECUTABLE);
+    return debuginfod_executable(d, &req, out, outsz);
+}
+
+/* Within the budget, the first index is whole when debuginfod_new()
+ * returns. */
+static void
+test_first_index_in_budget(void **state)
+{
+    char root[64], err[256], out[512];
+    struct debuginfod *d;
+
+    (void)state;
+    make_store(root, sizeof(root));
+    d = debuginfod_new(root, DEBUGINFOD_START_BUDGET_MS, err, sizeof(err));
+    assert_non_null(d);
+    assert_true(debuginfod_ready(d));
+    assert_int_equal(find_app(d, out, sizeof(out)), 0);
+    assert_string_equal(out, "app/elf-buildid-" ID40 "/app");
+    debuginfod_free(d);
+    remove_store(root);
+}
+
+/* Past the budget (0: no wait at all) the builder thread makes the first
+ * index by itself, though the store never changes. */
+static void
+test_first_index_in_background(void **state)
+{
+    char root[64], err[256], out[512];
+    struct debuginfod *d;
+    int tries = 0;
+
+    (void)state;
+    make_store(root, sizeof(root));
+    d = debuginfod_new(root, 0, err, sizeof(err));
+    assert_non_null(d);
+    while (!debuginfod_ready(d) && tries++ < 1000) {
+        struct timespec ms = {0, 10000000};
+
+        nanosleep(&ms, NULL);
+    }
+    assert_true(debuginfod_ready(d));
+    assert_int_equal(find_app(d, out, sizeof(out)), 0);
+    debuginfod_free(d);
+    remove_store(root);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),
-        cmocka_unit_test(test_key_id),
+        cmocka_unit_test(test_parse_section),
         cmocka_unit_test(test_file_value),
         cmocka_unit_test(test_file_value_bound),
+        cmocka_unit_test(test_first_index_in_budget),
+        cmocka_unit_test(test_first_index_in_background),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
