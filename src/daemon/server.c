@@ -583,8 +583,9 @@ server_open(struct server *srv, struct config *cfg, char *err, size_t errlen)
         config_free(cfg);
         return -1;
     }
-    srv->shared = (struct site_shared){srv->boundary, srv->metrics, srv->cache,
-                                       srv->guard, srv->zcache, srv->upstream};
+    srv->shared =
+        (struct site_shared){srv->boundary, srv->metrics, srv->cache,
+                             srv->guard,    srv->zcache,  srv->upstream};
     srv->site = site_new(cfg, NULL, &srv->shared, false, err, errlen);
     if (srv->site == NULL)
         return -1;
@@ -1039,9 +1040,9 @@ server_free(struct server *srv)
         event_base_free(srv->base);
     accesslog_close(srv->log);
     site_release(srv->site);
-    zcache_free(srv->zcache);   /* after the pool that makes copies */
     /* After the workers' fetchers, before the bound it records in. */
     fetch_hub_free(srv->upstream);
+    zcache_free(srv->zcache);   /* after the pool that makes copies */
     cachedir_free(srv->cache);  /* after the stores that record in it */
     metrics_free(srv->metrics); /* after the workers and the sites */
     guard_free(srv->guard);     /* after the sites that point to it */
