@@ -71,6 +71,7 @@ struct answer {
     /* Content negotiation (docs/http.md "Compressed transfer"). */
     bool vary;            /* "Vary: Accept-Encoding": the file has copies */
     const char *encoding; /* Content-Encoding of the body; NULL: none */
+    enum zcache_coding coding; /* with encoding: the copy sent */
     /* After answering: have the copy in this coding made (a GET of a
      * file with none yet; conn.c gives it to the job pool). */
     bool compress;

@@ -54,6 +54,8 @@ struct metrics_worker {
     _Atomic uint64_t conns_open;  /* a gauge: stored, not added */
     _Atomic uint64_t conns_accepted;
     _Atomic uint64_t conns_refused[METRICS_REFUSALS];
+    /* Answers whose body was a compressed copy, per coding. */
+    _Atomic uint64_t coded[ZCACHE_CODINGS];
     struct store_stats store; /* bound to the thread: store_stats_bind() */
 };
 
@@ -129,6 +131,14 @@ size_t metrics_format(struct metrics *m, const struct store_gauges *g,
                       char *buf, size_t cap);
 
 struct fetch_counts;
+
+/*
+ * The compressed copies' counters (zcache.h) and the answers that sent
+ * one, in the same format, appended by the caller after
+ * metrics_format()'s text. Returns the length, or 0 when it does not fit.
+ */
+size_t metrics_format_compress(struct metrics *m, const struct zcache_counts *z,
+                               char *buf, size_t cap);
 
 /*
  * The upstream proxy's counters (fetch.h) in the same format, appended

@@ -93,4 +93,16 @@ int zcache_open(struct zcache *z, const struct stat *src, enum zcache_coding c,
 int zcache_make(struct zcache *z, int src_fd, const struct stat *src,
                 enum zcache_coding c);
 
+/* What zcache_make() did since start: copies made per coding, markers
+ * (files kept as stored: already compressed, or not shrinking), and
+ * failures. */
+struct zcache_counts {
+    uint64_t made[ZCACHE_CODINGS];
+    uint64_t as_is;
+    uint64_t failed;
+};
+
+/* Fills out; any thread. */
+void zcache_counts(struct zcache *z, struct zcache_counts *out);
+
 #endif

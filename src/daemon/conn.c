@@ -368,6 +368,8 @@ answer_done(struct conn *c, time_t now)
     metrics_count_answer(c->env->metrics, x->a.status, x->a.route, x->sent,
                          x->sent > x->hdr_len ? x->sent - x->hdr_len : 0,
                          clock_monotonic_ns() - x->began_ns);
+    if (x->a.encoding != NULL && !x->a.head_only)
+        metrics_add(&c->env->metrics->coded[x->a.coding], 1);
 }
 
 static void

@@ -276,6 +276,7 @@ serve_coded(const struct handler_env *env, const struct precond_hdrs *p,
     }
     memcpy(a->etag, tag, sizeof(tag));
     plan_coded(env, c, fd, (uint64_t)st.st_size, a);
+    a->coding = zc;
     a->head_only = h->m == HEAD_M_HEAD;
     return true;
 }
@@ -558,6 +559,15 @@ serve_metrics(const struct handler_env *env, struct handler_scratch *s,
 
     store_gauges(env->store, &g);
     n = metrics_format(env->metrics, &g, s->metrics, sizeof(s->metrics));
+    if (n > 0 && env->zcache != NULL) {
+        struct zcache_counts zc;
+        size_t more;
+
+        zcache_counts(env->zcache, &zc);
+        more = metrics_format_compress(env->metrics, &zc, s->metrics + n,
+                                       sizeof(s->metrics) - n);
+        n = more > 0 ? n + more : 0;
+    }
     if (n > 0 && env->upstream != NULL) {
         size_t more;
 

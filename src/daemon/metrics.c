@@ -375,6 +375,42 @@ metrics_format(struct metrics *m, const struct store_gauges *g, char *buf,
 }
 
 size_t
+metrics_format_compress(struct metrics *m, const struct zcache_counts *z,
+                        char *buf, size_t cap)
+{
+    static const struct promtext_label coding[ZCACHE_CODINGS] = {
+        [ZCACHE_GZIP] = {"coding", "gzip"},
+        [ZCACHE_ZSTD] = {"coding", "zstd"},
+    };
+    static const struct promtext_label as_is = {"result", "kept_as_stored"},
+                                       failed = {"result", "failed"};
+    struct promtext t;
+
+    promtext_init(&t, buf, cap);
+    promtext_family(&t, "symsrvd_compressed_answers_total", "counter",
+                    "Answers whose body was a compressed copy.");
+    for (int c = 0; c < ZCACHE_CODINGS; c++) {
+        uint64_t n = 0;
+
+        for (unsigned i = 0; i < m->nworkers; i++)
+            n += load(&m->workers[i].coded[c]);
+        promtext_sample_u64(&t, "symsrvd_compressed_answers_total", &coding[c],
+                            1, n);
+    }
+    promtext_family(&t, "symsrvd_compressed_copies_total", "counter",
+                    "Compressed copies made in the cache directory, files "
+                    "found not worth it (kept_as_stored), failures.");
+    for (int c = 0; c < ZCACHE_CODINGS; c++)
+        promtext_sample_u64(&t, "symsrvd_compressed_copies_total", &coding[c],
+                            1, z->made[c]);
+    promtext_sample_u64(&t, "symsrvd_compressed_copies_total", &as_is, 1,
+                        z->as_is);
+    promtext_sample_u64(&t, "symsrvd_compressed_copies_total", &failed, 1,
+                        z->failed);
+    return promtext_end(&t);
+}
+
+size_t
 metrics_format_upstream(const struct fetch_counts *c, char *buf, size_t cap)
 {
     static const struct promtext_label done = {"result", "done"},

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -28,6 +29,8 @@ struct zcache {
     int fd; /* the cache directory */
     struct cachedir *bound;
     uint64_t min_size, max_size;
+    /* What zcache_make() did, for /metrics (any thread). */
+    _Atomic uint64_t made[ZCACHE_CODINGS], as_is, failed;
 };
 
 struct zcache *
@@ -371,8 +374,12 @@ make_locked(struct zcache *z, int dir_fd, const char *rel, const char *name,
         S_ISREG(st.st_mode))
         return 0;
     log_debug("compress %s: start", rel);
-    if (make_copy(dir_fd, name, src_fd, src, c, &st) == -1)
+    if (make_copy(dir_fd, name, src_fd, src, c, &st) == -1) {
+        atomic_fetch_add_explicit(&z->failed, 1, memory_order_relaxed);
         return -1;
+    }
+    atomic_fetch_add_explicit(st.st_size == 0 ? &z->as_is : &z->made[c], 1,
+                              memory_order_relaxed);
     if (z->bound != NULL &&
         !cachedir_add(z->bound, rel, (uint64_t)st.st_ino, (uint64_t)st.st_size))
         log_warnx("compress %s: %lld bytes, over store.cache_max_mib: "
@@ -383,6 +390,15 @@ make_locked(struct zcache *z, int dir_fd, const char *rel, const char *name,
               (long long)src->st_size, (long long)st.st_size,
               (long)((clock_monotonic_ns() - t0) / CLOCK_NS_PER_MS));
     return 0;
+}
+
+void
+zcache_counts(struct zcache *z, struct zcache_counts *out)
+{
+    for (int c = 0; c < ZCACHE_CODINGS; c++)
+        out->made[c] = atomic_load_explicit(&z->made[c], memory_order_relaxed);
+    out->as_is = atomic_load_explicit(&z->as_is, memory_order_relaxed);
+    out->failed = atomic_load_explicit(&z->failed, memory_order_relaxed);
 }
 
 int

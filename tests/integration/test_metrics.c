@@ -714,6 +714,95 @@ test_reloads_counted(void **state)
     assert_int_equal(value(&after, "symsrvd_config_last_reload_successful"), 1);
 }
 
+/* GET path offering coding; the status. */
+static long
+get_coded(const char *path, const char *coding)
+{
+    char hdr[64];
+    const char *hdrs[2] = {hdr, NULL};
+    struct resp r;
+    long code;
+
+    snprintf(hdr, sizeof(hdr), "Accept-Encoding: %s", coding);
+    assert_int_equal(http_request(&srv, "GET", path, hdrs, false, &r),
+                     CURLE_OK);
+    code = r.code;
+    resp_free(&r);
+    return code;
+}
+
+/*
+ * Asks for path in gzip until series reaches want: the copies are made on
+ * the pool, and a request that finds the copies' share of its threads
+ * busy is answered as stored without queueing one (a later one asks
+ * again).
+ */
+static void
+ask_until(const char *path, const char *series, long long want, struct got *g)
+{
+    long long end = now_ms() + 10000;
+
+    do {
+        assert_int_equal(get_coded(path, "gzip"), 200);
+        sleep_ms(50);
+        scrape(g);
+        if ((long long)value(g, series) >= want)
+            return;
+    } while (now_ms() < end);
+    fail_msg("%s stayed under %lld", series, want);
+}
+
+/* A copy made per coding, a file not worth one, and the answers that
+ * sent a copy (a HEAD sends none). */
+static void
+test_compression_counted(void **state)
+{
+    static const char made_gz[] =
+        "symsrvd_compressed_copies_total{coding=\"gzip\"}";
+    static const char sent_gz[] =
+        "symsrvd_compressed_answers_total{coding=\"gzip\"}";
+    static const char sent_zst[] =
+        "symsrvd_compressed_answers_total{coding=\"zstd\"}";
+    static const char as_is[] =
+        "symsrvd_compressed_copies_total{result=\"kept_as_stored\"}";
+    char cache[300];
+    const char *flags[] = {"--cache-dir", cache, NULL};
+    unsigned char *noise = malloc(20000);
+    char text[20000];
+    struct got g, before;
+    struct resp r;
+
+    (void)state;
+    assert_non_null(noise);
+    fixture_make(&srv);
+    snprintf(cache, sizeof(cache), "%s/cache", srv.dir);
+    for (size_t i = 0; i < sizeof(text); i++)
+        text[i] = "symbol server "[i % 14];
+    fixture_put(&srv, "text.pdb/" KEY "/text.pdb", text, sizeof(text));
+    fixture_bytes(20000, 7, noise);
+    fixture_put(&srv, "noise.pdb/" KEY "/noise.pdb", noise, 20000);
+    free(noise);
+    start(flags);
+    ask_until("/text.pdb/" KEY "/text.pdb", made_gz, 1, &g);
+    ask_until("/noise.pdb/" KEY "/noise.pdb", as_is, 1, &g);
+    before = g;
+    assert_int_equal(get_coded("/text.pdb/" KEY "/text.pdb", "gzip"), 200);
+    assert_int_equal(get_coded("/noise.pdb/" KEY "/noise.pdb", "gzip"), 200);
+    assert_int_equal(
+        http_request(&srv, "HEAD", "/text.pdb/" KEY "/text.pdb",
+                     (const char *const[]){"Accept-Encoding: gzip", NULL},
+                     false, &r),
+        CURLE_OK);
+    resp_free(&r);
+    scrape_until_counted(&before, 3, &g);
+    assert_int_equal(delta(&before, &g, sent_gz), 1);
+    assert_int_equal(value(&g, sent_zst), 0);
+    assert_int_equal(value(&g, made_gz), 1);
+    assert_int_equal(value(&g, as_is), 1);
+    assert_int_equal(
+        value(&g, "symsrvd_compressed_copies_total{result=\"failed\"}"), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -729,6 +818,7 @@ main(int argc, char **argv)
         cmocka_unit_test_teardown(test_healthz_root_unreadable, teardown),
         cmocka_unit_test_teardown(test_readyz_503_while_draining, teardown),
         cmocka_unit_test_teardown(test_reloads_counted, teardown),
+        cmocka_unit_test_teardown(test_compression_counted, teardown),
     };
 
     harness_init(argc, argv);
