@@ -91,7 +91,14 @@ refresh_once(struct bucket *b)
         return;
     }
     atomic_fetch_add(&b->refreshes, 1);
-    if (rc == S3INDEX_UPDATED) {
+    if (rc == S3INDEX_UPDATED && atomic_load(&b->refreshes) == 1) {
+        publish(b);
+        /* Once, at info: from now on any letter case is found. */
+        log_info("bucket %s: index of %zu objects up to transaction %ld "
+                 "(%u requests)",
+                 b->name, listindex_count(b->work), b->st.last_id,
+                 b->st.requests);
+    } else if (rc == S3INDEX_UPDATED) {
         publish(b);
         log_debug("bucket %s: index of %zu objects up to transaction %ld "
                   "(%u requests)",
