@@ -222,8 +222,10 @@ bucket_setup(CURL *e, const struct fetch_source *src, const char *rel,
     struct bucket *b = src->ctx;
     char stored[PATH_MAX], err[256];
 
+    /* Dropped from the index since may_have() (a swap in between): the
+     * bucket is asked by the spelling sent, and its 404 remembered. */
     if (bucket_lookup(b, rel, stored, sizeof(stored)) == BUCKET_LACKS)
-        return -1; /* dropped since may_have(): asked again next time */
+        snprintf(stored, sizeof(stored), "%s", rel);
     if (bucket_prepare(b, e, stored, hdrs, err, sizeof(err)) == -1) {
         log_warnx("bucket %s: %s", bucket_name(b), err);
         return -1;

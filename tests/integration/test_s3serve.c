@@ -182,7 +182,7 @@ test_two_nodes(void **state)
         assert_int_equal(get_file(&node_b, "/nope.pdb/" ID1 "/nope.sym", NULL),
                          404);
     }
-    assert_int_equal(s3rver_logged(&s3, "nope"), 0);
+    assert_int_equal(s3rver_logged(&s3, "/nope.sym "), 0);
     /* Each node asked the bucket for the file once: then its cache. */
     assert_int_equal(s3rver_gets(APP1), 2);
 }
