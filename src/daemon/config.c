@@ -40,6 +40,46 @@ struct directive {
     const char *metavar; /* the value's name in --help */
 };
 
+/* store.root: a directory, or a bucket store named right. */
+static int
+check_root(const char *v, char *why, size_t whylen)
+{
+    struct s3url_store st;
+
+    return s3url_is_store(v) ? s3url_parse_store(v, &st, why, whylen) : 0;
+}
+
+static int
+check_s3_endpoint(const char *v, char *why, size_t whylen)
+{
+    struct s3url_endpoint ep;
+
+    return s3url_parse_endpoint(v, &ep, why, whylen);
+}
+
+/* A region is signed into every request: a-z 0-9 - only (as s3.c). */
+static int
+check_s3_region(const char *v, char *why, size_t whylen)
+{
+    if (strlen(v) > 64 ||
+        v[strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-")] != '\0') {
+        errbuf_set(why, whylen, "'%s' is not a region name (a-z 0-9 -)", v);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+check_s3_addressing(const char *v, char *why, size_t whylen)
+{
+    if (strcmp(v, "auto") != 0 && strcmp(v, "path") != 0 &&
+        strcmp(v, "virtual") != 0) {
+        errbuf_set(why, whylen, "'%s' is not auto, path or virtual", v);
+        return -1;
+    }
+    return 0;
+}
+
 #define OFF(f) offsetof(struct config, f)
 
 static const struct directive directives[] = {
@@ -201,6 +241,26 @@ static const struct directive directives[] = {
 };
 
 #define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))
+
+/* Checks of K_STR values beyond set_str()'s, by the field they fill. */
+static const struct {
+    size_t off;
+    int (*check)(const char *v, char *why, size_t whylen);
+} str_checks[] = {
+    {OFF(root), check_root},
+    {OFF(s3_endpoint), check_s3_endpoint},
+    {OFF(s3_region), check_s3_region},
+    {OFF(s3_addressing), check_s3_addressing},
+};
+
+static int
+check_str(const struct directive *d, const char *v, char *why, size_t whylen)
+{
+    for (size_t i = 0; i < sizeof(str_checks) / sizeof(str_checks[0]); i++)
+        if (str_checks[i].off == d->off && *v != '\0')
+            return str_checks[i].check(v, why, whylen);
+    return 0;
+}
 
 static char **
 str_field(struct config *cfg, const struct directive *d)
@@ -398,6 +458,8 @@ apply(struct config *cfg, const struct directive *d, const char *v, char *why,
     case K_BOOL:
         return set_bool(cfg, d, v, why, whylen);
     case K_STR:
+        if (check_str(d, v, why, whylen) == -1)
+            return -1;
         return set_str(cfg, d, v, why, whylen);
     case K_UINT:
         return set_uint(cfg, d, v, why, whylen);
@@ -1067,33 +1129,10 @@ order_upstreams(struct config *cfg, char *err, size_t errlen)
 static int
 bucket_store(struct config *cfg, char *err, size_t errlen)
 {
-    struct s3url_store st;
-    char why[200], *local;
+    char *local;
 
-    if (cfg->s3_addressing != NULL && strcmp(cfg->s3_addressing, "auto") != 0 &&
-        strcmp(cfg->s3_addressing, "path") != 0 &&
-        strcmp(cfg->s3_addressing, "virtual") != 0) {
-        errbuf_set(err, errlen,
-                   "s3.addressing: '%s' is not auto, path or "
-                   "virtual",
-                   cfg->s3_addressing);
-        return -1;
-    }
-    if (cfg->s3_endpoint != NULL) {
-        struct s3url_endpoint ep;
-
-        if (s3url_parse_endpoint(cfg->s3_endpoint, &ep, why, sizeof(why)) ==
-            -1) {
-            errbuf_set(err, errlen, "s3.endpoint: %s", why);
-            return -1;
-        }
-    }
-    if (!s3url_is_store(cfg->root))
+    if (!s3url_is_store(cfg->root)) /* checked by check_root() */
         return 0;
-    if (s3url_parse_store(cfg->root, &st, why, sizeof(why)) == -1) {
-        errbuf_set(err, errlen, "store.root: %s", why);
-        return -1;
-    }
     if (cfg->cache_dir == NULL) {
         errbuf_set(err, errlen,
                    "store.root %s: a bucket store needs store.cache_dir "
