@@ -226,6 +226,46 @@ test_third_add(void **state)
     assert_true(took <= 2500);
 }
 
+/* A file the index lists but the bucket lost (removed behind its back:
+ * no transaction tells the nodes): 404s, and one bucket request per
+ * negative TTL (1 s here), not one per client request. */
+static void
+test_negative_ttl(void **state)
+{
+    char cmd[700], root[300], ep[64];
+    const char *flags[] = {"-r",          root, "--s3-endpoint",     ep,
+                           "--cache-dir", NULL, "--s3-negative-ttl", "1",
+                           NULL};
+    char cache[300];
+
+    (void)state;
+    if (skipped())
+        return;
+    add_sym("neg", "gone.sym", "Gone.pdb", ID1, 3);
+    snprintf(root, sizeof(root), "s3://bkt/neg");
+    snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", s3.port);
+    fixture_make(&node_a);
+    snprintf(cache, sizeof(cache), "%s/cache", node_a.dir);
+    flags[5] = cache;
+    daemon_allow_stderr("symsrvd: bucket ");
+    daemon_allow_stderr("symsrvd: upstream ");
+    daemon_start(&node_a, flags);
+    wait_index(&node_a);
+    snprintf(cmd, sizeof(cmd),
+             "rm '%s/data/bkt/neg/Gone.pdb/" ID1 "/Gone.sym._S3rver_'*",
+             s3.dir);
+    assert_int_equal(system(cmd), 0);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(get_file(&node_a, "/Gone.pdb/" ID1 "/Gone.sym", NULL),
+                         404);
+    assert_int_equal(s3rver_logged(&s3, "/Gone.pdb/" ID1 "/Gone.sym 404 "), 1);
+    sleep_ms(1300); /* past the TTL: asked again, once */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(get_file(&node_a, "/gone.PDB/" ID1 "/gone.sym", NULL),
+                         404);
+    assert_int_equal(s3rver_logged(&s3, "/Gone.pdb/" ID1 "/Gone.sym 404 "), 2);
+}
+
 /* A secret the bucket refuses: 502 (not 404, not 403) and a log line
  * naming the 403. */
 static void
@@ -284,6 +324,7 @@ main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_two_nodes, teardown),
         cmocka_unit_test_teardown(test_third_add, teardown),
+        cmocka_unit_test_teardown(test_negative_ttl, teardown),
         cmocka_unit_test_teardown(test_wrong_secret, teardown),
         cmocka_unit_test_teardown(test_bucket_down, teardown),
     };
