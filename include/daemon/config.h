@@ -43,9 +43,19 @@ struct config_upstream {
 };
 
 struct config {
-    char *file;                            /* -c FILE, or NULL */
-    char *root;                            /* store.root */
-    bool serve_admin;                      /* store.serve_admin */
+    char *file;          /* -c FILE, or NULL */
+    char *root;          /* store.root: the local tree
+                            (for a bucket store, the empty
+                            one in cache_dir: site.c) */
+    char *bucket;        /* store.root as s3://BUCKET/PREFIX, or NULL (disk) */
+    char *s3_endpoint;   /* s3.endpoint, or NULL (AWS's of the region) */
+    char *s3_region;     /* s3.region, or NULL (AWS_REGION, us-east-1) */
+    char *s3_addressing; /* s3.addressing: auto, path, virtual */
+    char *s3_access_key; /* s3.access_key: the file only, or NULL */
+    char *s3_secret_key; /* s3.secret_key: the file only, or NULL */
+    unsigned s3_index_refresh; /* seconds between index refreshes */
+    unsigned s3_negative_ttl;  /* seconds a 404 of the bucket is kept */
+    bool serve_admin;          /* store.serve_admin */
     char *pointer_roots[CONFIG_MAX_ADDRS]; /* file.ptr may point here */
     unsigned npointer_roots;
     bool expand_compressed;    /* app.pdb from app.pd_ */
@@ -105,6 +115,25 @@ struct config {
     bool check_only; /* --check-config */
     bool verbose;    /* -v: debug lines on stderr */
 };
+
+/* Whether files may be fetched (upstreams or a bucket store): the hub of
+ * fetches (fetch.h) is made, and cache_dir is needed. */
+static inline bool
+config_fetches(const struct config *cfg)
+{
+    return cfg->nupstreams > 0 || cfg->bucket != NULL;
+}
+
+/* What is served, for log lines: the bucket's URL or the root. */
+static inline const char *
+config_store_name(const struct config *cfg)
+{
+    return cfg->bucket != NULL ? cfg->bucket : cfg->root;
+}
+
+/* The cache directory's subdirectory that is a bucket store's local
+ * tree: empty, so every file comes through the bucket's fetches. */
+#define CONFIG_BUCKET_ROOT "bucket-root"
 
 enum config_rc {
     CONFIG_OK,

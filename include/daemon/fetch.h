@@ -14,6 +14,9 @@
  * the rest (one fetch per path, streaming, the cache, the negative cache)
  * is shared.
  *
+ * With a bucket store (store.root s3://..., daemon/bucket.h), its source
+ * comes first: the hub owns the bucket.
+ *
  * The hub (one per server, all threads) holds the sources, the fetches
  * running, the negative cache and the back-off state (under one mutex),
  * and the cache directory. A fetch of a path is one object for the whole
@@ -75,13 +78,22 @@ struct fetch_source {
     unsigned npatterns;
     /* Credentials, proxy, timeouts: what setup() reads (owned). */
     struct config_upstream cfg;
-    /* Prepares easy for this source after the URL and the common options
-     * are set. 0, or -1 (the fetch then counts as this source failing). */
-    int (*setup)(CURL *easy, const struct fetch_source *src);
+    /* Prepares easy for this source and the store path rel after the URL
+     * and the common options are set (it may set another URL); a header
+     * list it makes goes to *hdrs, freed after the transfer. 0, or -1
+     * (the fetch then counts as this source failing). */
+    int (*setup)(CURL *easy, const struct fetch_source *src, const char *rel,
+                 struct curl_slist **hdrs);
+    /* Whether the source may hold rel (NULL: ask it). False is a miss
+     * known without a request: a bucket's listing index (bucket.h). */
+    bool (*may_have)(const struct fetch_source *src, const char *rel);
+    void *ctx;           /* setup()'s and may_have()'s state, or NULL */
+    uint64_t neg_ttl_ms; /* how long its 404 is kept; 0: the hub's */
 };
 
 /* The default setup(): Basic or bearer credentials, proxy, timeouts. */
-int fetch_setup_upstream(CURL *easy, const struct fetch_source *src);
+int fetch_setup_upstream(CURL *easy, const struct fetch_source *src,
+                         const char *rel, struct curl_slist **hdrs);
 
 enum fetch_state {
     FETCH_RUNNING,   /* asking; no body known yet */
@@ -106,9 +118,9 @@ struct fetch_counts {
 };
 
 /*
- * The hub of cfg's upstreams (cfg->nupstreams > 0): copies what it needs
- * of cfg. Opens (making it if missing) cfg->cache_dir; bound, if not NULL,
- * is the server's bound of that directory (borrowed). Call on the main
+ * The hub of cfg's bucket store and upstreams (config_fetches()): copies what
+ * it needs of cfg. Opens (making it if missing) cfg->cache_dir; bound, if not
+ * NULL, is the server's bound of that directory (borrowed). Call on the main
  * thread before any worker starts (it runs curl_global_init()). NULL with
  * the reason in err.
  */

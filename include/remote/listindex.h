@@ -32,6 +32,13 @@ struct listindex *listindex_new(void);
 void listindex_free(struct listindex *li);
 
 /*
+ * A copy of li that shares nothing with it (the daemon refreshes one
+ * index and lets readers use a copy: remote/s3index.h changes an index
+ * in place). NULL when out of memory.
+ */
+struct listindex *listindex_clone(const struct listindex *li);
+
+/*
  * Whether rel (a store path) belongs in the index: not under 000Admin/,
  * not a refs.ptr, not empty, no empty segment, at most 1024 bytes.
  */

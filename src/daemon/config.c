@@ -1,4 +1,5 @@
 /* Settings; see config.h. */
+#define _GNU_SOURCE /* asprintf, explicit_bzero */
 #include <errno.h>
 #include <ini.h>
 #include <stdbool.h>
@@ -15,6 +16,7 @@
 #include "daemon/config.h"
 #include "daemon/upstate.h"
 #include "http/range.h"
+#include "remote/s3url.h"
 #include "util/num.h"
 
 #ifndef SYMSRVD_VERSION
@@ -38,11 +40,51 @@ struct directive {
     const char *metavar; /* the value's name in --help */
 };
 
+/* store.root: a directory, or a bucket store named right. */
+static int
+check_root(const char *v, char *why, size_t whylen)
+{
+    struct s3url_store st;
+
+    return s3url_is_store(v) ? s3url_parse_store(v, &st, why, whylen) : 0;
+}
+
+static int
+check_s3_endpoint(const char *v, char *why, size_t whylen)
+{
+    struct s3url_endpoint ep;
+
+    return s3url_parse_endpoint(v, &ep, why, whylen);
+}
+
+/* A region is signed into every request: a-z 0-9 - only (as s3.c). */
+static int
+check_s3_region(const char *v, char *why, size_t whylen)
+{
+    if (strlen(v) > 64 ||
+        v[strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-")] != '\0') {
+        errbuf_set(why, whylen, "'%s' is not a region name (a-z 0-9 -)", v);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+check_s3_addressing(const char *v, char *why, size_t whylen)
+{
+    if (strcmp(v, "auto") != 0 && strcmp(v, "path") != 0 &&
+        strcmp(v, "virtual") != 0) {
+        errbuf_set(why, whylen, "'%s' is not auto, path or virtual", v);
+        return -1;
+    }
+    return 0;
+}
+
 #define OFF(f) offsetof(struct config, f)
 
 static const struct directive directives[] = {
     {"store", "root", 'r', "root", K_STR, OFF(root), 0, 0, 0, NULL,
-     "symbol store directory (required)", "DIR"},
+     "symbol store directory, or s3://BUCKET/PREFIX (required)", "DIR"},
     {"store", "serve_admin", 0, "serve-admin", K_BOOL, OFF(serve_admin), 0, 0,
      0, "off", "serve 000Admin/ read-only (on/off)", "on|off"},
     {"store", "pointer_roots", 0, "pointer-roots", K_LIST, OFF(pointer_roots),
@@ -82,6 +124,25 @@ static const struct directive directives[] = {
     {"store", "upstream_max_mib", 0, "upstream-max-mib", K_UINT,
      OFF(upstream_max_mib), 0, 1, 1048576, "4096",
      "largest file fetched from an upstream, in MiB", "MIB"},
+    {"s3", "endpoint", 0, "s3-endpoint", K_STR, OFF(s3_endpoint), 0, 0, 0, NULL,
+     "http[s]://HOST[:PORT] of a bucket store's S3 service (AWS's of the "
+     "region)",
+     "URL"},
+    {"s3", "region", 0, "s3-region", K_STR, OFF(s3_region), 0, 0, 0, NULL,
+     "region a bucket store's requests are signed for (AWS_REGION, else "
+     "us-east-1)",
+     "NAME"},
+    {"s3", "addressing", 0, "s3-addressing", K_STR, OFF(s3_addressing), 0, 0, 0,
+     "auto", "bucket URLs: path, virtual or auto (virtual-hosted on AWS only)",
+     "auto|path|virtual"},
+    {"s3", "index_refresh", 0, "s3-index-refresh", K_UINT,
+     OFF(s3_index_refresh), 0, 1, 86400, "30",
+     "seconds between looks at the bucket's 000Admin/lastid.txt (what "
+     "others added is served within this)",
+     "SECONDS"},
+    {"s3", "negative_ttl", 0, "s3-negative-ttl", K_UINT, OFF(s3_negative_ttl),
+     0, 0, 86400, "60",
+     "seconds a 404 of the bucket is remembered (0: not at all)", "SECONDS"},
     {"server", "listen", 'l', "listen", K_ADDRS, OFF(listen), OFF(nlisten), 0,
      0, NULL,
      "ADDR:PORT to serve HTTP on, repeatable (127.0.0.1:8080); ADDR may be "
@@ -180,6 +241,26 @@ static const struct directive directives[] = {
 };
 
 #define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))
+
+/* Checks of K_STR values beyond set_str()'s, by the field they fill. */
+static const struct {
+    size_t off;
+    int (*check)(const char *v, char *why, size_t whylen);
+} str_checks[] = {
+    {OFF(root), check_root},
+    {OFF(s3_endpoint), check_s3_endpoint},
+    {OFF(s3_region), check_s3_region},
+    {OFF(s3_addressing), check_s3_addressing},
+};
+
+static int
+check_str(const struct directive *d, const char *v, char *why, size_t whylen)
+{
+    for (size_t i = 0; i < sizeof(str_checks) / sizeof(str_checks[0]); i++)
+        if (str_checks[i].off == d->off && *v != '\0')
+            return str_checks[i].check(v, why, whylen);
+    return 0;
+}
 
 static char **
 str_field(struct config *cfg, const struct directive *d)
@@ -377,6 +458,8 @@ apply(struct config *cfg, const struct directive *d, const char *v, char *why,
     case K_BOOL:
         return set_bool(cfg, d, v, why, whylen);
     case K_STR:
+        if (check_str(d, v, why, whylen) == -1)
+            return -1;
         return set_str(cfg, d, v, why, whylen);
     case K_UINT:
         return set_uint(cfg, d, v, why, whylen);
@@ -747,6 +830,45 @@ set_upstream_key(struct config *cfg, const char *section, const char *key,
     return -1;
 }
 
+/*
+ * [s3] access_key and secret_key: keys of the file only, with no flag
+ * (a secret on a command line is seen by every user in ps and
+ * /proc/PID/cmdline); the environment (AWS_ACCESS_KEY_ID,
+ * AWS_SECRET_ACCESS_KEY) or the credentials file are the other ways.
+ */
+static int
+set_s3_secret(struct config *cfg, const char *key, const char *v, char *why,
+              size_t whylen)
+{
+    char **dst = strcasecmp(key, "access_key") == 0   ? &cfg->s3_access_key
+                 : strcasecmp(key, "secret_key") == 0 ? &cfg->s3_secret_key
+                                                      : NULL;
+
+    if (dst == NULL) {
+        errbuf_set(why, whylen,
+                   "unknown key (endpoint, region, addressing, "
+                   "index_refresh, negative_ttl, access_key, secret_key)");
+        return -1;
+    }
+    for (const char *p = v; *p != '\0'; p++) {
+        if ((unsigned char)*p <= 0x20 || *p == 0x7f) {
+            errbuf_set(why, whylen, "space or control byte in the value");
+            return -1;
+        }
+    }
+    if (*v == '\0') {
+        errbuf_set(why, whylen, "empty value");
+        return -1;
+    }
+    free(*dst);
+    *dst = strdup(v);
+    if (*dst == NULL) {
+        errbuf_set(why, whylen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 static int
 on_ini_entry(void *user, const char *section, const char *name,
              const char *value)
@@ -763,6 +885,9 @@ on_ini_entry(void *user, const char *section, const char *name,
     } else if (d == NULL && strncasecmp(section, "upstream", 8) == 0) {
         if (set_upstream_key(ctx->cfg, section, name, value, why,
                              sizeof(why)) == 0)
+            return 1;
+    } else if (d == NULL && strcasecmp(section, "s3") == 0) {
+        if (set_s3_secret(ctx->cfg, name, value, why, sizeof(why)) == 0)
             return 1;
     } else if (d == NULL) {
         errbuf_set(why, sizeof(why), "unknown key");
@@ -995,6 +1120,36 @@ order_upstreams(struct config *cfg, char *err, size_t errlen)
     return 0;
 }
 
+/*
+ * A store.root of s3://BUCKET/PREFIX: checked here (so a typo is named at
+ * --check-config), moved to cfg->bucket, and the root becomes the empty
+ * local tree beneath cache_dir (CONFIG_BUCKET_ROOT): every file then comes
+ * through the bucket's fetches and their cache, as an upstream's does.
+ */
+static int
+bucket_store(struct config *cfg, char *err, size_t errlen)
+{
+    char *local;
+
+    if (!s3url_is_store(cfg->root)) /* checked by check_root() */
+        return 0;
+    if (cfg->cache_dir == NULL) {
+        errbuf_set(err, errlen,
+                   "store.root %s: a bucket store needs store.cache_dir "
+                   "(--cache-dir), where its files are kept",
+                   cfg->root);
+        return -1;
+    }
+    if (asprintf(&local, "%s/" CONFIG_BUCKET_ROOT, cfg->cache_dir) == -1) {
+        errbuf_set(err, errlen, "out of memory");
+        return -1;
+    }
+    free(cfg->bucket);
+    cfg->bucket = cfg->root;
+    cfg->root = local;
+    return 0;
+}
+
 /* Rules across settings, after every source has been applied. */
 static int
 validate(struct config *cfg, const char *demo_root, char *err, size_t errlen)
@@ -1036,7 +1191,8 @@ validate(struct config *cfg, const char *demo_root, char *err, size_t errlen)
                    "(--tls-cert, --tls-key)");
         return -1;
     }
-    if (order_upstreams(cfg, err, errlen) == -1)
+    if (order_upstreams(cfg, err, errlen) == -1 ||
+        bucket_store(cfg, err, errlen) == -1)
         return -1;
     for (unsigned i = 0; i < cfg->npaths; i++) {
         if (cfg->paths[i].auth == 1 && cfg->htpasswd == NULL &&
@@ -1131,6 +1287,11 @@ config_free(struct config *cfg)
         for (unsigned j = 0; j < cfg->paths[i].nacl; j++)
             free(cfg->paths[i].acl[j]);
     }
+    free(cfg->bucket);
+    free(cfg->s3_access_key);
+    if (cfg->s3_secret_key != NULL) /* not left in freed memory */
+        explicit_bzero(cfg->s3_secret_key, strlen(cfg->s3_secret_key));
+    free(cfg->s3_secret_key);
     free(cfg->file);
     memset(cfg, 0, sizeof(*cfg));
 }

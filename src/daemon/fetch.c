@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon/bucket.h"
 #include "daemon/fetch.h"
 #include "daemon/upstate.h"
 #include "store/beneath.h"
@@ -36,6 +37,7 @@
 #define URL_MAX (PATH_MAX * 3 + 1024)
 
 struct fetch_hub {
+    struct bucket *bucket; /* the bucket store's, or NULL */
     struct fetch_source *src;
     unsigned nsrc;
     int cache_fd;
@@ -62,7 +64,8 @@ struct fetch {
     struct fetch *next; /* in hub->running (hub->lock) */
     /* The owner's alone from here. */
     CURL *easy;
-    int src; /* the source being asked */
+    struct curl_slist *hdrs; /* the setup()'s, freed with easy */
+    int src;                 /* the source being asked */
     bool saw_404, saw_error, saw_timeout;
     size_t header_bytes;
     uint64_t discarded;
@@ -210,20 +213,79 @@ source_copy(struct fetch_source *s, const struct config_upstream *u)
     return oom ? -1 : 0;
 }
 
+/* The bucket's object of the name the index gives for rel (the spelling
+ * asked while there is no index yet), signed. */
 static int
-hub_sources(struct fetch_hub *h, const struct config *cfg)
+bucket_setup(CURL *e, const struct fetch_source *src, const char *rel,
+             struct curl_slist **hdrs)
 {
-    h->src = calloc(cfg->nupstreams, sizeof(*h->src));
-    h->bo = calloc(cfg->nupstreams, sizeof(*h->bo));
-    if (h->src == NULL || h->bo == NULL)
+    struct bucket *b = src->ctx;
+    char stored[PATH_MAX], err[256];
+
+    /* Dropped from the index since may_have() (a swap in between): the
+     * bucket is asked by the spelling sent, and its 404 remembered. */
+    if (bucket_lookup(b, rel, stored, sizeof(stored)) == BUCKET_LACKS)
+        snprintf(stored, sizeof(stored), "%s", rel);
+    if (bucket_prepare(b, e, stored, hdrs, err, sizeof(err)) == -1) {
+        log_warnx("bucket %s: %s", bucket_name(b), err);
         return -1;
-    for (unsigned i = 0; i < cfg->nupstreams; i++, h->nsrc++)
-        if (source_copy(&h->src[i],
-                        &cfg->upstream_defs[cfg->upstream_order[i]]) == -1) {
-            h->nsrc++;
-            return -1;
-        }
+    }
     return 0;
+}
+
+static bool
+bucket_may_have(const struct fetch_source *src, const char *rel)
+{
+    char stored[PATH_MAX];
+
+    return bucket_lookup(src->ctx, rel, stored, sizeof(stored)) != BUCKET_LACKS;
+}
+
+/* The bucket store's source, asked before any upstream. */
+static int
+bucket_source(struct fetch_source *s, struct bucket *b,
+              const struct config *cfg)
+{
+    memset(s, 0, sizeof(*s));
+    s->name = strdup(bucket_name(b));
+    s->url = strdup(bucket_name(b)); /* replaced by setup()'s own URL */
+    s->setup = bucket_setup;
+    s->may_have = bucket_may_have;
+    s->ctx = b;
+    /* 0 s is "not at all": 1 ms expires at once. */
+    s->neg_ttl_ms =
+        cfg->s3_negative_ttl > 0 ? (uint64_t)cfg->s3_negative_ttl * 1000 : 1;
+    return s->name != NULL && s->url != NULL ? 0 : -1;
+}
+
+static int
+hub_sources(struct fetch_hub *h, const struct config *cfg, char *err,
+            size_t errlen)
+{
+    unsigned n = cfg->nupstreams + (cfg->bucket != NULL);
+
+    h->src = calloc(n, sizeof(*h->src));
+    h->bo = calloc(n, sizeof(*h->bo));
+    if (h->src == NULL || h->bo == NULL)
+        goto oom;
+    if (cfg->bucket != NULL) {
+        h->bucket = bucket_open(cfg, err, errlen);
+        if (h->bucket == NULL)
+            return -1;
+        h->nsrc++;
+        if (bucket_source(&h->src[0], h->bucket, cfg) == -1)
+            goto oom;
+    }
+    for (unsigned i = 0; i < cfg->nupstreams; i++) {
+        h->nsrc++;
+        if (source_copy(&h->src[h->nsrc - 1],
+                        &cfg->upstream_defs[cfg->upstream_order[i]]) == -1)
+            goto oom;
+    }
+    return 0;
+oom:
+    errbuf_set(err, errlen, "upstreams: out of memory");
+    return -1;
 }
 
 struct fetch_hub *
@@ -250,10 +312,12 @@ fetch_hub_new(const struct config *cfg, struct cachedir *bound, char *err,
     h->failures = cfg->upstream_failures;
     h->neg = upstate_neg_new(NEG_SLOTS);
     h->commits = jobpool_new(COMMIT_THREADS, COMMIT_QUEUE);
-    if (h->neg == NULL || h->commits == NULL || hub_sources(h, cfg) == -1) {
+    if (h->neg == NULL || h->commits == NULL) {
         errbuf_set(err, errlen, "upstreams: out of memory");
         goto fail;
     }
+    if (hub_sources(h, cfg, err, errlen) == -1)
+        goto fail;
     if (mkdir(cfg->cache_dir, 0755) == -1 && errno != EEXIST) {
         errbuf_set(err, errlen, "store.cache_dir %s: %s", cfg->cache_dir,
                    strerror(errno));
@@ -279,6 +343,7 @@ fetch_hub_free(struct fetch_hub *h)
     jobpool_free(h->commits); /* a commit running ends first */
     for (unsigned i = 0; i < h->nsrc; i++)
         source_free(&h->src[i]);
+    bucket_free(h->bucket);
     free(h->src);
     free(h->bo);
     upstate_neg_free(h->neg);
@@ -321,10 +386,14 @@ fetch_hub_wanted(struct fetch_hub *h, const char *rel)
     bool any = false;
 
     pthread_mutex_lock(&h->lock);
+    /* A bucket whose index lacks rel is a miss without a request. Its
+     * lock nests in the hub's (its refresher never takes the hub's). */
     for (unsigned i = 0; i < h->nsrc && !any; i++)
-        any = upstate_path_matches(h->src[i].patterns, h->src[i].npatterns,
-                                   rel) &&
-              !upstate_neg_has(h->neg, i, rel, now);
+        any =
+            upstate_path_matches(h->src[i].patterns, h->src[i].npatterns,
+                                 rel) &&
+            !upstate_neg_has(h->neg, i, rel, now) &&
+            (h->src[i].may_have == NULL || h->src[i].may_have(&h->src[i], rel));
     pthread_mutex_unlock(&h->lock);
     if (!any)
         count(&h->neg_hits, 1);
@@ -595,11 +664,14 @@ on_header(char *p, size_t size, size_t n, void *arg)
 }
 
 int
-fetch_setup_upstream(CURL *e, const struct fetch_source *src)
+fetch_setup_upstream(CURL *e, const struct fetch_source *src, const char *rel,
+                     struct curl_slist **hdrs)
 {
     const struct config_upstream *u = &src->cfg;
     int bad = 0;
 
+    (void)rel;
+    (void)hdrs;
     bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
                             (long)u->connect_timeout) != CURLE_OK;
     bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)u->timeout) != CURLE_OK;
@@ -648,6 +720,17 @@ setup_common(struct fetch *x, CURL *e, const char *url)
     return bad ? -1 : 0;
 }
 
+/* Frees the attempt's handle and the header list its setup() made. */
+static void
+drop_easy(struct fetch *x)
+{
+    if (x->easy != NULL)
+        curl_easy_cleanup(x->easy);
+    x->easy = NULL;
+    curl_slist_free_all(x->hdrs);
+    x->hdrs = NULL;
+}
+
 /* Asks source i; -1 when the request could not even be made. */
 static int
 ask(struct fetch *x, unsigned i)
@@ -666,10 +749,10 @@ ask(struct fetch *x, unsigned i)
     x->discarded = 0;
     x->body_started = false;
     x->easy = e;
-    if (setup_common(x, e, url) == -1 || s->setup(e, s) == -1 ||
+    if (setup_common(x, e, url) == -1 ||
+        s->setup(e, s, x->rel, &x->hdrs) == -1 ||
         curl_multi_add_handle(x->owner->multi, e) != CURLM_OK) {
-        curl_easy_cleanup(e);
-        x->easy = NULL;
+        drop_easy(x);
         return -1;
     }
     log_debug("upstream fetch %s: asking %s", x->rel, s->name);
@@ -691,6 +774,10 @@ try_next(struct fetch *x)
 
         if (!upstate_path_matches(s->patterns, s->npatterns, x->rel))
             continue;
+        if (s->may_have != NULL && !s->may_have(s, x->rel)) {
+            x->saw_404 = true; /* its index lacks it: no request */
+            continue;
+        }
         pthread_mutex_lock(&h->lock);
         neg = upstate_neg_has(h->neg, (unsigned)x->src, x->rel, now);
         skip = upstate_backoff_skip(&h->bo[x->src], now);
@@ -829,11 +916,11 @@ attempt_done(struct fetch *x, CURLcode rc)
 
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
     curl_multi_remove_handle(x->owner->multi, x->easy);
-    curl_easy_cleanup(x->easy);
-    x->easy = NULL;
+    drop_easy(x);
     if (rc == CURLE_OK && (code == 404 || code == 410)) {
         pthread_mutex_lock(&h->lock);
-        upstate_neg_put(h->neg, (unsigned)x->src, x->rel, now, h->neg_ttl_ms);
+        upstate_neg_put(h->neg, (unsigned)x->src, x->rel, now,
+                        s->neg_ttl_ms > 0 ? s->neg_ttl_ms : h->neg_ttl_ms);
         upstate_backoff_ok(&h->bo[x->src]);
         pthread_mutex_unlock(&h->lock);
         x->saw_404 = true;
@@ -851,7 +938,10 @@ attempt_done(struct fetch *x, CURLcode rc)
         log_warnx("upstream %s: %s: %s", s->name, x->rel,
                   x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(rc));
     else
-        log_warnx("upstream %s: %s: HTTP %ld", s->name, x->rel, code);
+        log_warnx("upstream %s: %s: HTTP %ld%s", s->name, x->rel, code,
+                  code == 401 || code == 403
+                      ? " (refused: check the credentials)"
+                      : "");
     pthread_mutex_lock(&h->lock);
     upstate_backoff_failed(&h->bo[x->src], now, h->failures, h->backoff_ms);
     pthread_mutex_unlock(&h->lock);
@@ -1005,8 +1095,7 @@ fetcher_free(struct fetcher *f)
             break;
         if (x->easy != NULL) {
             curl_multi_remove_handle(f->multi, x->easy);
-            curl_easy_cleanup(x->easy);
-            x->easy = NULL;
+            drop_easy(x);
         }
         x->waiters = NULL; /* its connections are closed */
         finish(x, FETCH_FAILED);

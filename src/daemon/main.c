@@ -42,6 +42,22 @@ log_access_settings(const struct config *cfg)
     }
 }
 
+/* A bucket store's settings; credentials are never logged, only where
+ * they come from. */
+static void
+log_bucket_settings(const struct config *cfg)
+{
+    if (cfg->bucket == NULL)
+        return;
+    log_debug("store.root %s: s3.endpoint %s, region %s, addressing %s, "
+              "index_refresh %u s, negative_ttl %u s, credentials from %s",
+              cfg->bucket, cfg->s3_endpoint != NULL ? cfg->s3_endpoint : "AWS",
+              cfg->s3_region != NULL ? cfg->s3_region : "AWS_REGION/us-east-1",
+              cfg->s3_addressing, cfg->s3_index_refresh, cfg->s3_negative_ttl,
+              cfg->s3_secret_key != NULL ? "the config file"
+                                         : "the environment or ~/.aws");
+}
+
 /* The upstreams in the order asked; credentials are never logged. */
 static void
 log_upstream_settings(const struct config *cfg)
@@ -103,6 +119,7 @@ log_settings(const struct config *cfg)
               cfg->miss_max_age);
     log_debug("http.cache_control %s", cfg->cache_control);
     log_upstream_settings(cfg);
+    log_bucket_settings(cfg);
     log_access_settings(cfg);
 }
 

@@ -528,7 +528,7 @@ open_jobs(struct server *srv, const struct config *cfg, char *err,
 {
     if (site_check_cache_dir(cfg, err, errlen) == -1)
         return -1;
-    if ((cfg->expand_compressed || cfg->compress || cfg->nupstreams > 0) &&
+    if ((cfg->expand_compressed || cfg->compress || config_fetches(cfg)) &&
         cfg->cache_dir != NULL && cfg->cache_max_mib > 0) {
         srv->cache =
             cachedir_new(cfg->cache_dir, (uint64_t)cfg->cache_max_mib << 20,
@@ -536,7 +536,7 @@ open_jobs(struct server *srv, const struct config *cfg, char *err,
         if (srv->cache == NULL)
             return -1;
     }
-    if (cfg->nupstreams > 0) { /* its libcurl set up before any thread */
+    if (config_fetches(cfg)) { /* its libcurl set up before any thread */
         srv->upstream = fetch_hub_new(cfg, srv->cache, err, errlen);
         if (srv->upstream == NULL)
             return -1;
@@ -960,8 +960,8 @@ write_addr_file(const struct server *srv)
 static void
 announce(struct server *srv)
 {
-    log_info("serving %s with %u worker%s", srv->site->cfg.root, srv->nworkers,
-             srv->nworkers == 1 ? "" : "s");
+    log_info("serving %s with %u worker%s", config_store_name(&srv->site->cfg),
+             srv->nworkers, srv->nworkers == 1 ? "" : "s");
     for (unsigned i = 0; i < srv->nslots; i++) {
         char text[ADDR_TEXT_LEN];
 
@@ -973,7 +973,8 @@ announce(struct server *srv)
     }
     write_addr_file(srv);
     sd_notifyf(0, "READY=1\nSTATUS=serving %s on %u address%s",
-               srv->site->cfg.root, srv->nslots, srv->nslots == 1 ? "" : "es");
+               config_store_name(&srv->site->cfg), srv->nslots,
+               srv->nslots == 1 ? "" : "es");
 }
 
 static int

@@ -99,7 +99,7 @@ site_check_cache_dir(const struct config *cfg, char *err, size_t errlen)
 {
     char cache[PATH_MAX], other[PATH_MAX];
 
-    if ((!cfg->expand_compressed && !cfg->compress && cfg->nupstreams == 0) ||
+    if ((!cfg->expand_compressed && !cfg->compress && !config_fetches(cfg)) ||
         cfg->cache_dir == NULL)
         return 0;
     if (realpath(cfg->cache_dir, cache) == NULL) {
@@ -109,7 +109,8 @@ site_check_cache_dir(const struct config *cfg, char *err, size_t errlen)
                    strerror(errno));
         return -1;
     }
-    for (unsigned i = 0; i <= cfg->npointer_roots; i++) {
+    /* A bucket store's local root is the cache's own (empty) subtree. */
+    for (unsigned i = cfg->bucket != NULL; i <= cfg->npointer_roots; i++) {
         const char *dir = i == 0 ? cfg->root : cfg->pointer_roots[i - 1];
 
         if (realpath(dir, other) != NULL && nested(cache, other)) {
@@ -119,6 +120,23 @@ site_check_cache_dir(const struct config *cfg, char *err, size_t errlen)
                        cfg->cache_dir, dir);
             return -1;
         }
+    }
+    return 0;
+}
+
+/*
+ * A bucket store's local tree (config.c): the cache directory's empty
+ * CONFIG_BUCKET_ROOT, made here (also by --check-config: it is empty). The
+ * store layer serves nothing from it; every file is fetched (fetch.h).
+ */
+static int
+make_bucket_root(const struct config *cfg, char *err, size_t errlen)
+{
+    if ((mkdir(cfg->cache_dir, 0755) == -1 && errno != EEXIST) ||
+        (mkdir(cfg->root, 0755) == -1 && errno != EEXIST)) {
+        errbuf_set(err, errlen, "store.cache_dir %s: %s", cfg->root,
+                   strerror(errno));
+        return -1;
     }
     return 0;
 }
@@ -143,6 +161,8 @@ site_store_open(const struct config *cfg, struct cachedir *bound,
         return NULL;
     }
     atomic_init(&ss->refs, 1);
+    if (cfg->bucket != NULL && make_bucket_root(cfg, err, errlen) == -1)
+        goto fail;
     ss->store = store_new(&o, err, errlen);
     if (ss->store == NULL)
         goto fail;
@@ -247,6 +267,16 @@ site_release(struct site *s)
 static bool
 same_upstreams(const struct config *a, const struct config *b)
 {
+    if (!same_str(a->bucket, b->bucket) ||
+        !same_str(a->s3_endpoint, b->s3_endpoint) ||
+        !same_str(a->s3_region, b->s3_region) ||
+        !same_str(a->s3_addressing, b->s3_addressing) ||
+        !same_str(a->s3_access_key, b->s3_access_key) ||
+        !same_str(a->s3_secret_key, b->s3_secret_key) ||
+        a->s3_index_refresh != b->s3_index_refresh ||
+        a->s3_negative_ttl != b->s3_negative_ttl ||
+        (a->bucket != NULL && !same_str(a->cache_dir, b->cache_dir)))
+        return false;
     if (a->nupstreams != b->nupstreams ||
         a->upstream_negative_ttl != b->upstream_negative_ttl ||
         a->upstream_backoff != b->upstream_backoff ||
@@ -303,8 +333,8 @@ site_restart_only(const struct config *a, const struct config *b)
     if (a->expand_compressed != b->expand_compressed && b->cache_max_mib > 0)
         return "store.expand_compressed (the bound of cache_dir)";
     if (!same_upstreams(a, b))
-        return "store.upstream and the [upstream] sections (the hub of "
-               "fetches)";
+        return "store.upstream, the [upstream] sections, a bucket store.root "
+               "or [s3] (the hub of fetches)";
     if (a->auth_max_failures != b->auth_max_failures ||
         a->auth_window != b->auth_window || a->auth_lockout != b->auth_lockout)
         return "auth.max_failures, failure_window or lockout";

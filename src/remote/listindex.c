@@ -94,6 +94,28 @@ listindex_free(struct listindex *li)
     free(li);
 }
 
+struct listindex *
+listindex_clone(const struct listindex *li)
+{
+    struct listindex *c = calloc(1, sizeof(*c));
+
+    if (c == NULL)
+        return NULL;
+    *c = *li;
+    c->arena = li->cap > 0 ? malloc(li->cap) : NULL;
+    c->slots = malloc(li->nslots * sizeof(*li->slots));
+    if ((li->cap > 0 && c->arena == NULL) || c->slots == NULL) {
+        free(c->arena);
+        free(c->slots);
+        free(c);
+        return NULL;
+    }
+    if (li->used > 0)
+        memcpy(c->arena, li->arena, li->used);
+    memcpy(c->slots, li->slots, li->nslots * sizeof(*li->slots));
+    return c;
+}
+
 bool
 listindex_wanted(const char *rel)
 {

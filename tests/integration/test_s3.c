@@ -33,6 +33,7 @@
 
 #include "remote/listindex.h"
 #include "remote/s3index.h"
+#include "s3rver.h"
 
 #ifndef SYMSRV_BIN
 #define SYMSRV_BIN "symsrv"
@@ -41,11 +42,7 @@
 #define S3RVER_DIR "tests/s3"
 #endif
 
-static struct {
-    char dir[256];
-    int port;
-    pid_t pid;
-} s3;
+static struct s3rver s3;
 
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -90,70 +87,18 @@ slurp(const char *path, size_t *len)
     return p;
 }
 
-/* Why the test server cannot run here, or NULL. */
-static const char *
-s3rver_missing(void)
-{
-    struct stat st;
-
-    if (sh("command -v node >/dev/null 2>&1") != 0)
-        return "no node (scripts/deps.sh test installs nodejs)";
-    if (stat(S3RVER_DIR "/node_modules/@20minutes/s3rver/lib/cli.js", &st) != 0)
-        return "no @20minutes/s3rver in " S3RVER_DIR
-               "/node_modules (scripts/deps.sh test installs it)";
-    return NULL;
-}
-
-/* Starts s3rver with bucket "bkt"; its log in dir/s3rver.log. */
 static int
 s3rver_start(void **state)
 {
-    char portfile[300], data[300], log[300], *p = NULL;
-
     (void)state;
-    snprintf(s3.dir, sizeof(s3.dir), "/tmp/itest_s3.XXXXXX");
-    if (mkdtemp(s3.dir) == NULL)
-        return -1;
-    snprintf(portfile, sizeof(portfile), "%s/port", s3.dir);
-    snprintf(data, sizeof(data), "%s/data", s3.dir);
-    snprintf(log, sizeof(log), "%s/s3rver.log", s3.dir);
-    s3.pid = fork();
-    if (s3.pid == 0) {
-        if (freopen(log, "w", stdout) == NULL || dup2(fileno(stdout), 2) == -1)
-            _exit(127);
-        execlp("node", "node", S3RVER_DIR "/s3rver.js", portfile, "-d", data,
-               "-a", "127.0.0.1", "-p", "0", "--configure-bucket", "bkt",
-               (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 300 && p == NULL; i++) {
-        p = slurp(portfile, NULL);
-        if (p == NULL)
-            nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
-    }
-    if (p == NULL) {
-        fprintf(stderr, "s3rver did not start (see %s)\n", log);
-        return -1;
-    }
-    s3.port = atoi(p);
-    free(p);
-    setenv("AWS_ACCESS_KEY_ID", "S3RVER", 1);
-    setenv("AWS_SECRET_ACCESS_KEY", "S3RVER", 1);
-    return 0;
+    return s3rver_run(&s3, S3RVER_DIR, "itest_s3");
 }
 
 static int
 s3rver_stop(void **state)
 {
-    int st;
-
     (void)state;
-    if (s3.pid > 0) {
-        kill(s3.pid, SIGTERM);
-        waitpid(s3.pid, &st, 0);
-    }
-    if (getenv("ITEST_S3_KEEP") == NULL)
-        sh("rm -rf '%s'", s3.dir);
+    s3rver_end(&s3);
     return 0;
 }
 
@@ -285,23 +230,16 @@ bucket_keys(const char *prefix)
     return out;
 }
 
-/* Writes the Breakpad input dir/<name> for module mod with key id,
+/* Writes the Breakpad input dir/in/<name> for module mod with key id,
  * padded with pad FUNC lines. */
 static void
 make_sym(const char *name, const char *mod, const char *id, int pad)
 {
     char path[512];
-    FILE *f;
 
     snprintf(path, sizeof(path), "%s/in/%s", s3.dir, name);
     sh("mkdir -p '%s/in'", s3.dir);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fprintf(f, "MODULE windows x86_64 %s %s\nFILE 0 c:\\src\\%s.c\n", id, mod,
-            name);
-    for (int i = 0; i < pad; i++)
-        fprintf(f, "FUNC %x 10 0 function_number_%d\n", i * 16, i);
-    fclose(f);
+    assert_int_equal(s3rver_make_sym(path, mod, id, pad), 0);
 }
 
 /* Drops the date and time columns (4th and 5th) of each server.txt /
@@ -462,15 +400,9 @@ test_del_matches_disk(void **state)
 static int
 logged(const char *what)
 {
-    char path[300], *log, *p;
-    int n = 0;
+    int n = s3rver_logged(&s3, what);
 
-    snprintf(path, sizeof(path), "%s/s3rver.log", s3.dir);
-    log = slurp(path, NULL);
-    assert_non_null(log);
-    for (p = log; (p = strstr(p, what)) != NULL; p++)
-        n++;
-    free(log);
+    assert_true(n >= 0);
     return n;
 }
 
@@ -637,16 +569,7 @@ test_concurrent_writers(void **state)
 static int
 parts_logged(void)
 {
-    char path[300], *log, *p;
-    int n = 0;
-
-    snprintf(path, sizeof(path), "%s/s3rver.log", s3.dir);
-    log = slurp(path, NULL);
-    assert_non_null(log);
-    for (p = log; (p = strstr(p, "Stored part ")) != NULL; p++)
-        n++;
-    free(log);
-    return n;
+    return logged("Stored part ");
 }
 
 /* Above SYMSRV_S3_PART_SIZE a file goes up in parts, whole. */
@@ -915,7 +838,7 @@ main(void)
         cmocka_unit_test(test_prepare_on_multi),
         cmocka_unit_test(test_credentials_file),
     };
-    const char *why = s3rver_missing();
+    const char *why = s3rver_missing(S3RVER_DIR);
 
     if (why != NULL) {
         printf("s3 tests skipped: %s\n", why);

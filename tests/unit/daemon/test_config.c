@@ -1145,6 +1145,132 @@ static const struct config_case config_cases[] = {
      CONFIG_ERROR,
      FILE_MARK ":4: upstream \"a\".token: control byte in the value"},
 
+    /* A bucket store: store.root s3://BUCKET/PREFIX and [s3]. */
+    {"-r s3:// with --cache-dir",
+     NULL,
+     {"-r", "s3://my-bkt/sym/store", "--cache-dir", "/c"},
+     CONFIG_OK,
+     "root=/c/bucket-root cache_dir=/c bucket=s3://my-bkt/sym/store"},
+    {"-r s3:// without cache_dir",
+     NULL,
+     {"-r", "s3://my-bkt/p"},
+     CONFIG_ERROR,
+     "store.root s3://my-bkt/p: a bucket store needs store.cache_dir "
+     "(--cache-dir), where its files are kept"},
+    {"-r s3:// bad bucket name",
+     NULL,
+     {"-r", "s3://B_kt/p", "--cache-dir", "/c"},
+     CONFIG_ERROR,
+     "--root: 'B_kt' is not a bucket name (3 to 63 of a-z 0-9 . -, a letter "
+     "or digit at each end)"},
+    {"-r s3:// prefix with ..",
+     NULL,
+     {"-r", "s3://bkt/a/../b", "--cache-dir", "/c"},
+     CONFIG_ERROR,
+     "--root: the prefix has an empty, '.' or '..' segment, or a control byte "
+     "or backslash"},
+    {"--s3-endpoint, --s3-region, --s3-addressing path",
+     NULL,
+     {"-r", "s3://bkt", "--cache-dir", "/c", "--s3-endpoint",
+      "http://127.0.0.1:9000", "--s3-region", "eu-west-1", "--s3-addressing",
+      "path"},
+     CONFIG_OK,
+     "root=/c/bucket-root cache_dir=/c bucket=s3://bkt "
+     "s3_endpoint=http://127.0.0.1:9000 s3_region=eu-west-1 "
+     "s3_addressing=path"},
+    {"--s3-endpoint with a path",
+     NULL,
+     {"--s3-endpoint", "http://h/x"},
+     CONFIG_ERROR,
+     "--s3-endpoint: the endpoint is only http[s]://HOST[:PORT] (no path, "
+     "query or user)"},
+    {"file: [s3] endpoint ftp",
+     ONE_KEY("s3", "endpoint = ftp://h"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: s3.endpoint: the endpoint must start with http:// or "
+               "https://"},
+    {"--s3-region EU_West",
+     NULL,
+     {"--s3-region", "EU_West"},
+     CONFIG_ERROR,
+     "--s3-region: 'EU_West' is not a region name (a-z 0-9 -)"},
+    {"file: [s3] region",
+     ONE_KEY("s3", "region = auto"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file s3_region=auto"},
+    {"file: [s3] region with a slash",
+     ONE_KEY("s3", "region = us/east"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: s3.region: 'us/east' is not a region name (a-z 0-9 -)"},
+    {"file: [s3] addressing virtual",
+     ONE_KEY("s3", "addressing = virtual"),
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/srv/file s3_addressing=virtual"},
+    {"file: [s3] addressing Path",
+     ONE_KEY("s3", "addressing = Path"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: s3.addressing: 'Path' is not auto, path or virtual"},
+    {"file: [s3] index_refresh 86401",
+     ONE_KEY("s3", "index_refresh = 86401"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("s3.index_refresh", "86401", "1 to 86400")},
+    {"--s3-negative-ttl -1",
+     NULL,
+     {"--s3-negative-ttl", "-1"},
+     CONFIG_ERROR,
+     NUM_FLAG("--s3-negative-ttl", "-1", "0 to 86400")},
+    {"file: [s3] negative_ttl x",
+     ONE_KEY("s3", "negative_ttl = x"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     NUM_FILE("s3.negative_ttl", "x", "0 to 86400")},
+    {"--s3-addressing dns",
+     NULL,
+     {"--s3-addressing", "dns"},
+     CONFIG_ERROR,
+     "--s3-addressing: 'dns' is not auto, path or virtual"},
+    {"--s3-index-refresh 0",
+     NULL,
+     {"--s3-index-refresh", "0"},
+     CONFIG_ERROR,
+     NUM_FLAG("--s3-index-refresh", "0", "1 to 86400")},
+    {"--s3-negative-ttl 0, --s3-index-refresh 1",
+     NULL,
+     {"--s3-negative-ttl", "0", "--s3-index-refresh", "1"},
+     CONFIG_OK,
+     "s3_index_refresh=1 s3_negative_ttl=0"},
+    {"file: [s3] keys and root",
+     "[store]\nroot = s3://bkt/p\ncache_dir = /c\n[s3]\n"
+     "endpoint = https://minio:9000\naccess_key = AK\nsecret_key = SK/x+y\n"
+     "index_refresh = 5\nnegative_ttl = 600\n",
+     {"-c", FILE_MARK},
+     CONFIG_OK,
+     "file=" FILE_MARK " root=/c/bucket-root cache_dir=/c bucket=s3://bkt/p "
+     "s3_endpoint=https://minio:9000 s3_access_key=AK s3_secret_key=set "
+     "s3_index_refresh=5 s3_negative_ttl=600"},
+    {"--s3-secret-key: no such flag, a secret stays off the command line",
+     NULL,
+     {"--s3-secret-key", "SK"},
+     CONFIG_ERROR,
+     "--s3-secret-key: unknown flag (see --help)"},
+    {"file: [s3] secret_key with a space",
+     ONE_KEY("s3", "secret_key = a b"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: s3.secret_key: space or control byte in the value"},
+    {"file: [s3] unknown key",
+     ONE_KEY("s3", "bucket = b"),
+     {"-c", FILE_MARK},
+     CONFIG_ERROR,
+     FILE_MARK ":4: s3.bucket: unknown key (endpoint, region, addressing, "
+               "index_refresh, negative_ttl, access_key, secret_key)"},
+
     /* store.upstream_negative_ttl: 0 to 86400. */
     {"--upstream-negative-ttl=0",
      NULL,
@@ -1931,6 +2057,29 @@ describe_upstreams(const struct config *cfg, char *buf, size_t bufsz)
     }
 }
 
+/* The bucket store's settings; a secret shows as "set", never itself. */
+static void
+describe_s3(const struct config *cfg, char *buf, size_t bufsz)
+{
+    if (cfg->bucket != NULL)
+        append(buf, bufsz, "bucket=", cfg->bucket);
+    if (cfg->s3_endpoint != NULL)
+        append(buf, bufsz, "s3_endpoint=", cfg->s3_endpoint);
+    if (cfg->s3_region != NULL)
+        append(buf, bufsz, "s3_region=", cfg->s3_region);
+    if (!same(cfg->s3_addressing, "auto"))
+        append(buf, bufsz, "s3_addressing=",
+               cfg->s3_addressing != NULL ? cfg->s3_addressing : "(null)");
+    if (cfg->s3_access_key != NULL)
+        append(buf, bufsz, "s3_access_key=", cfg->s3_access_key);
+    if (cfg->s3_secret_key != NULL)
+        append(buf, bufsz, "s3_secret_key=set", "");
+    if (cfg->s3_index_refresh != 30)
+        append_uint(buf, bufsz, "s3_index_refresh=", cfg->s3_index_refresh);
+    if (cfg->s3_negative_ttl != 60)
+        append_uint(buf, bufsz, "s3_negative_ttl=", cfg->s3_negative_ttl);
+}
+
 static void
 describe(const struct config *cfg, char *buf, size_t bufsz)
 {
@@ -2002,6 +2151,7 @@ describe(const struct config *cfg, char *buf, size_t bufsz)
     if (cfg->compress_max_mib != 1024)
         append_uint(buf, bufsz, "compress_max_mib=", cfg->compress_max_mib);
     describe_upstreams(cfg, buf, bufsz);
+    describe_s3(cfg, buf, bufsz);
     describe_access(cfg, buf, bufsz);
     if (cfg->check_only)
         append(buf, bufsz, "check_only", "");

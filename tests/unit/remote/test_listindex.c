@@ -163,14 +163,60 @@ test_many(void **state)
     listindex_free(li);
 }
 
+/* A clone finds what the original held when cloned, and neither sees
+ * the other's later changes (the daemon refreshes one, serves the other):
+ * an empty index, one with removed entries (tombstones, waste), one
+ * after growth. */
+static void
+test_clone(void **state)
+{
+    struct listindex *empty = listindex_new(), *li = listindex_new(), *c;
+    char rel[64], ask[64];
+
+    (void)state;
+    c = listindex_clone(empty);
+    assert_non_null(c);
+    assert_int_equal(listindex_count(c), 0);
+    assert_null(listindex_find(c, "a.pdb/1/a.pdb", 13));
+    assert_int_equal(listindex_add(c, "a.pdb/1/a.pdb"), 0);
+    assert_null(listindex_find(empty, "a.pdb/1/a.pdb", 13));
+    listindex_free(c);
+    listindex_free(empty);
+    for (int i = 0; i < 3000; i++) { /* past MIN_SLOTS: the table grew */
+        snprintf(rel, sizeof(rel), "M%d.pdb/%04X1/M%d.pdb", i, i, i);
+        assert_int_equal(listindex_add(li, rel), 0);
+    }
+    assert_true(listindex_remove(li, "m7.pdb/00071/m7.PDB"));
+    c = listindex_clone(li);
+    assert_non_null(c);
+    assert_int_equal(listindex_count(c), listindex_count(li));
+    assert_int_equal(listindex_bytes(c), listindex_bytes(li));
+    for (int i = 0; i < 3000; i++) {
+        const char *got;
+
+        snprintf(rel, sizeof(rel), "M%d.pdb/%04X1/M%d.pdb", i, i, i);
+        snprintf(ask, sizeof(ask), "m%d.PDB/%04x1/m%d.pdb", i, i, i);
+        got = listindex_find(c, ask, strlen(ask));
+        if (i == 7 ? got != NULL : got == NULL || strcmp(got, rel) != 0)
+            fail_msg("%s: %s", ask, got ? got : "(none)");
+    }
+    /* Apart from here on. */
+    assert_true(listindex_remove(li, "M8.pdb/00081/M8.pdb"));
+    assert_int_equal(listindex_add(c, "New.pdb/1/New.pdb"), 0);
+    assert_non_null(listindex_find(c, "M8.pdb/00081/M8.pdb", 19));
+    assert_null(listindex_find(li, "new.pdb/1/new.pdb", 17));
+    listindex_free(li);
+    assert_non_null(listindex_find(c, "m9.pdb/00091/m9.pdb", 19));
+    listindex_free(c);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_wanted),
-        cmocka_unit_test(test_find),
-        cmocka_unit_test(test_replace_remove),
-        cmocka_unit_test(test_many),
+        cmocka_unit_test(test_wanted),         cmocka_unit_test(test_find),
+        cmocka_unit_test(test_replace_remove), cmocka_unit_test(test_many),
+        cmocka_unit_test(test_clone),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
