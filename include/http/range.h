@@ -77,4 +77,22 @@ uint64_t range_multipart_length(const char *boundary,
                                 const struct range_spec *r, size_t n,
                                 uint64_t size);
 
+enum range_content_rc {
+    RANGE_CONTENT_BAD,   /* not a Content-Range we can use */
+    RANGE_CONTENT_RANGE, /* "bytes first-last/size": *r and *size set */
+    RANGE_CONTENT_UNSAT, /* a 416's unsatisfied form: *size set */
+};
+
+/*
+ * Parses a Content-Range field value v[0..len) (RFC 9110 section 14.4),
+ * as a remote server sends it with a 206 or a 416: OWS around the value,
+ * the unit "bytes" (case-blind), one SP, then "first-last/size" with
+ * first <= last < size, or an asterisk directly followed by "/size". A size of
+ * "*" (unknown), a NUL, any other unit or blank, and numbers that overflow
+ * are RANGE_CONTENT_BAD: the caller then trusts none of it. *r and *size
+ * are written only on success. Reads no byte at or past v + len.
+ */
+enum range_content_rc range_content_parse(const char *v, size_t len,
+                                          struct range_spec *r, uint64_t *size);
+
 #endif

@@ -3,8 +3,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 #include "http/range.h"
+#include "util/num.h"
 
 /*
  * A run of digits: its value, or big when it does not fit in 64 bits. The
@@ -307,4 +309,49 @@ range_multipart_length(const char *boundary, const struct range_spec *r,
         total = add_sat(total, 1 + 2); /* the last byte, then CRLF */
     }
     return total;
+}
+
+/* Where in v[from..to) the byte c first is, or to. */
+static size_t
+find_byte(const char *v, size_t from, size_t to, char c)
+{
+    while (from < to && v[from] != c)
+        from++;
+    return from;
+}
+
+enum range_content_rc
+range_content_parse(const char *v, size_t len, struct range_spec *r,
+                    uint64_t *size)
+{
+    size_t b = 0, e = len, dash, slash;
+    uint64_t first, last, total;
+
+    while (b < e && (v[b] == ' ' || v[b] == '\t'))
+        b++;
+    while (e > b && (v[e - 1] == ' ' || v[e - 1] == '\t'))
+        e--;
+    if (e - b < 6 || strncasecmp(v + b, "bytes ", 6) != 0)
+        return RANGE_CONTENT_BAD;
+    b += 6;
+    slash = find_byte(v, b, e, '/');
+    /* The size: digits only; "*" (unknown) is of no use to us. */
+    if (slash == e ||
+        num_parse_u64(v + slash + 1, e - slash - 1, UINT64_MAX, &total) == -1)
+        return RANGE_CONTENT_BAD;
+    if (slash - b == 1 && v[b] == '*') {
+        *size = total;
+        return RANGE_CONTENT_UNSAT;
+    }
+    dash = find_byte(v, b, slash, '-');
+    if (dash == slash ||
+        num_parse_u64(v + b, dash - b, UINT64_MAX, &first) == -1 ||
+        num_parse_u64(v + dash + 1, slash - dash - 1, UINT64_MAX, &last) ==
+            -1 ||
+        first > last || last >= total)
+        return RANGE_CONTENT_BAD;
+    r->first = first;
+    r->last = last;
+    *size = total;
+    return RANGE_CONTENT_RANGE;
 }

@@ -1068,6 +1068,79 @@ test_multipart_length_edges(void **state)
                          range_trailer(NULL, 0, "B"));
 }
 
+/* range_content_parse(): a remote's Content-Range, hostile ones too. */
+struct content_case {
+    const char *name;
+    const char *v;
+    size_t len;
+    enum range_content_rc rc;
+    uint64_t first, last, size;
+};
+
+static const struct content_case content_cases[] = {
+    {"plain", T("bytes 0-99/1000"), RANGE_CONTENT_RANGE, 0, 99, 1000},
+    {"last byte", T("bytes 999-999/1000"), RANGE_CONTENT_RANGE, 999, 999, 1000},
+    {"OWS around", T(" \tbytes 5-9/10\t "), RANGE_CONTENT_RANGE, 5, 9, 10},
+    {"unit case-blind", T("BYTES 1-2/3"), RANGE_CONTENT_RANGE, 1, 2, 3},
+    {"huge but fits", T("bytes 0-0/" U64MAX_S), RANGE_CONTENT_RANGE, 0, 0,
+     U64MAX},
+    {"unsatisfied", T("bytes */1000"), RANGE_CONTENT_UNSAT, 0, 0, 1000},
+    {"unsatisfied empty", T("bytes */0"), RANGE_CONTENT_UNSAT, 0, 0, 0},
+    {"empty", T(""), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"unit only", T("bytes "), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"other unit", T("items 0-1/2"), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"no space", T("bytes0-1/2"), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"two spaces", T("bytes  0-1/2"), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"equals as in Range", T("bytes=0-1/2"), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"unknown size", T("bytes 0-1/*"), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"both unknown", T("bytes */*"), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"no size", T("bytes 0-1"), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"empty size", T("bytes 0-1/"), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"no dash", T("bytes 01/2"), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"no first", T("bytes -1/2"), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"no last", T("bytes 0-/2"), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"reversed", T("bytes 5-4/10"), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"last at size", T("bytes 0-10/10"), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"zero size range", T("bytes 0-0/0"), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"overflow first", T("bytes " U64OVER_S "-1/2"), RANGE_CONTENT_BAD, 0, 0,
+     0},
+    {"overflow size", T("bytes 0-1/" U64OVER_S), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"sign", T("bytes +0-1/2"), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"negative", T("bytes 0--1/2"), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"blank inside", T("bytes 0 -1/2"), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"star with blank", T("bytes * /2"), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"NUL in number", T("bytes 0-\0001/2"), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"NUL in unit", T("byt\0s 0-1/2"), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"two ranges", T("bytes 0-1,3-4/9"), RANGE_CONTENT_BAD, 0, 0, 0},
+    {"trailing junk", T("bytes 0-1/2x"), RANGE_CONTENT_BAD, 0, 0, 0},
+};
+
+static void
+test_content_parse(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(content_cases) / sizeof(content_cases[0]);
+         i++) {
+        const struct content_case *c = &content_cases[i];
+        struct range_spec r = {CANARY, CANARY};
+        uint64_t size = CANARY;
+        enum range_content_rc rc = range_content_parse(c->v, c->len, &r, &size);
+
+        if (rc != c->rc)
+            fail_msg("%s: rc %d, want %d", c->name, (int)rc, (int)c->rc);
+        if (rc == RANGE_CONTENT_BAD) {
+            assert_true(size == CANARY && r.first == CANARY);
+            continue;
+        }
+        if (size != c->size)
+            fail_msg("%s: size %llu", c->name, (unsigned long long)size);
+        if (rc == RANGE_CONTENT_RANGE &&
+            (r.first != c->first || r.last != c->last))
+            fail_msg("%s: %llu-%llu", c->name, (unsigned long long)r.first,
+                     (unsigned long long)r.last);
+    }
+}
+
 int
 main(void)
 {
@@ -1082,6 +1155,7 @@ main(void)
         cmocka_unit_test(test_multipart_body),
         cmocka_unit_test(test_multipart_length),
         cmocka_unit_test(test_multipart_length_edges),
+        cmocka_unit_test(test_content_parse),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
