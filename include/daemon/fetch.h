@@ -57,6 +57,7 @@
 #include <curl/curl.h>
 
 #include "daemon/config.h"
+#include "http/range.h"
 
 struct event_base;
 struct cachedir;
@@ -96,12 +97,13 @@ int fetch_setup_upstream(CURL *easy, const struct fetch_source *src,
                          const char *rel, struct curl_slist **hdrs);
 
 enum fetch_state {
-    FETCH_RUNNING,   /* asking; no body known yet */
-    FETCH_STREAMING, /* a 200 with a known length: bytes arrive */
-    FETCH_DONE,      /* whole and in the cache */
-    FETCH_MISS,      /* no source has it (a 404, or none may be asked) */
-    FETCH_FAILED,    /* errors only, or cut after bytes went out */
-    FETCH_TIMEDOUT,  /* as FAILED, the last error a timeout */
+    FETCH_RUNNING,       /* asking; no body known yet */
+    FETCH_STREAMING,     /* a 200 with a known length: bytes arrive */
+    FETCH_DONE,          /* whole and in the cache */
+    FETCH_MISS,          /* no source has it (a 404, or none may be asked) */
+    FETCH_FAILED,        /* errors only, or cut after bytes went out */
+    FETCH_TIMEDOUT,      /* as FAILED, the last error a timeout */
+    FETCH_UNSATISFIABLE, /* a ranged fetch: the bucket answered 416 */
 };
 
 /* Counters of the hub, for /metrics (relaxed atomics). */
@@ -161,6 +163,36 @@ void fetcher_free(struct fetcher *f);
  * on f. A reference for the caller (fetch_put()). NULL with errno ENOMEM.
  */
 struct fetch *fetch_join(struct fetcher *f, const char *rel);
+
+/* The longest range-spec fetch_range() passes on ("a-b", "a-", "-n"). */
+#define FETCH_RANGE_SPEC_MAX 64
+
+/*
+ * A ranged fetch: one range of rel asked of the bucket store alone (a
+ * Range request for a file neither cached nor being fetched; docs/remote.md
+ * "Ranges, conditionals and HEAD"). spec is one range-spec as the client
+ * sent it ("a-b", "a-" or "-n"), passed on as the bucket's Range. Not
+ * joinable: only its caller reads it (a reference, fetch_put()). Its body
+ * file holds the range's bytes at their own offsets (sparse before them):
+ * fetch_avail() counts from the range's first byte, fetch_length() is the
+ * whole file's size, fetch_range_got() the range; the bucket's
+ * Content-Range must be what spec means for that size, else the fetch
+ * FAILED (502: never wrong bytes). DONE when the range is whole; nothing of
+ * it is ever cached. FETCH_UNSATISFIABLE for the bucket's 416, with
+ * fetch_length() the size it gave (-1 none). A 404 is a MISS and goes into
+ * the negative cache as a whole fetch's would. The whole file is not
+ * fetched for the cache: a reader of a few ranges of a large file does not
+ * pull all of it; a plain GET caches it.
+ *
+ * NULL with errno: EEXIST, a whole fetch of rel runs (join it instead);
+ * ENOTSUP, no bucket store, or the bucket may not be asked for rel now
+ * (its index lacks rel, its 404 is remembered, it is backed off), or spec
+ * too long; ENOMEM.
+ */
+struct fetch *fetch_range(struct fetcher *f, const char *rel, const char *spec);
+
+/* The range a ranged fetch's bucket sent (STREAMING or DONE only). */
+struct range_spec fetch_range_got(const struct fetch *x);
 
 /* Drops a reference; the last closes the file and frees. Any thread. */
 void fetch_put(struct fetch *x);

@@ -83,4 +83,13 @@ void handler_serve(const struct handler_env *env, struct handler_scratch *s,
  */
 bool handler_may_stream(const struct head *h);
 
+/*
+ * Whether h may be passed to a bucket as a range of a file not cached
+ * (fetch_range()): a GET with a Range of exactly one range-spec that the
+ * usual parse takes, and no If-Range or other precondition (which need
+ * the file's validators). The range-spec ("a-b", "a-" or "-n") into
+ * out[outlen]; false when it does not fit.
+ */
+bool handler_range_spec(const struct head *h, char *out, size_t outlen);
+
 #endif

@@ -82,6 +82,9 @@ struct xchg {
      * and how it ended; the body is a file still arriving (growing),
      * sendable up to grow_lim; the last news seen and since when. */
     bool fetched, growing;
+    /* The fetch is a ranged one (fetch_range()): its 206 is passed on;
+     * range_tried: one was tried, the next fetch is the whole file's. */
+    bool ranged, range_tried;
     enum fetch_state fetch_end;
     uint64_t grow_lim;
     int seen_state;
@@ -157,6 +160,7 @@ xchg_take(struct conn_env *env)
     x->sendfile = x->corked = false;
     x->parked = false;
     x->fetched = x->growing = false;
+    x->ranged = x->range_tried = false;
     x->sent = 0;
     return x;
 }
@@ -464,7 +468,8 @@ answer_fetch_end(struct xchg *x)
         return;
     case FETCH_RUNNING:
     case FETCH_STREAMING:
-    case FETCH_DONE: /* evicted at once, or a race with a cleaner */
+    case FETCH_UNSATISFIABLE: /* answered in fetch_unpark() */
+    case FETCH_DONE:          /* evicted at once, or a race with a cleaner */
         break;
     }
     answer_text(&x->a, 503, "service unavailable: busy, try again\n");
@@ -473,7 +478,10 @@ answer_fetch_end(struct xchg *x)
 /*
  * The 200 of a file still arriving: its length as announced, no
  * validators (its inode and time are not known yet: a later request gets
- * them from the cache), the bytes as they come (conn_output()).
+ * them from the cache), the bytes as they come (conn_output()). For a
+ * ranged fetch, the 206 of the range the bucket sent (checked against the
+ * range asked by fetch.c), with the file's size in its Content-Range: the
+ * body file holds the range at its own offsets.
  */
 static enum step
 start_stream(struct conn *c, const struct head *h, time_t now)
@@ -492,12 +500,38 @@ start_stream(struct conn *c, const struct head *h, time_t now)
         memset(&a->st, 0, sizeof(a->st));
         a->st.st_size = (off_t)fetch_length(c->fetch);
         a->st.st_mtime = now;
-        answer_plan_file(a, 0, c->env->handler->boundary);
+        if (x->ranged)
+            a->ranges[0] = fetch_range_got(c->fetch);
+        answer_plan_file(a, x->ranged ? 1 : 0, c->env->handler->boundary);
         a->validators = false;
         x->growing = true;
     }
     a->close = a->close || must_close(c, h);
     return start_answer(c, !a->close && h->minor == 0, now);
+}
+
+/*
+ * The bucket's 416 for a ranged fetch: ours, with the size it gave. A
+ * 416 without one: the whole file is fetched, and the handler answers
+ * from the cache (with the size).
+ */
+static enum step
+range_unsatisfiable(struct conn *c, const struct head *h, time_t now)
+{
+    struct xchg *x = c->x;
+    int64_t size = fetch_length(c->fetch);
+
+    fetch_release(c);
+    x->ranged = false;
+    if (size < 0) {
+        x->fetched = false;
+        return decide(c, h, now, 0);
+    }
+    answer_reset(&x->a);
+    answer_text(&x->a, 416, "range not satisfiable\n");
+    x->a.st.st_size = (off_t)size;
+    x->a.close = must_close(c, h);
+    return start_answer(c, !x->a.close && h->minor == 0, now);
 }
 
 /* The parked request's fetch has news it was waiting for: answer. */
@@ -515,7 +549,12 @@ fetch_unpark(struct conn *c, bool timed_out)
     free(c->parked_head);
     c->parked_head = NULL;
     c->state = C_READ; /* decide() or start_stream() moves it on */
-    if (!timed_out && s == FETCH_STREAMING && handler_may_stream(h)) {
+    if (!timed_out && c->x->ranged &&
+        (s == FETCH_STREAMING || s == FETCH_DONE)) {
+        st = start_stream(c, h, time(NULL));
+    } else if (!timed_out && c->x->ranged && s == FETCH_UNSATISFIABLE) {
+        st = range_unsatisfiable(c, h, time(NULL));
+    } else if (!timed_out && s == FETCH_STREAMING && handler_may_stream(h)) {
         st = start_stream(c, h, time(NULL));
     } else {
         c->x->fetch_end = timed_out ? FETCH_TIMEDOUT : s;
@@ -536,7 +575,8 @@ fetch_news(struct conn *c)
     c->fetch_wait = false;
     if (c->state == C_PARKED) {
         if (fetch_over(s) ||
-            (s == FETCH_STREAMING && handler_may_stream(c->parked_head)))
+            (s == FETCH_STREAMING &&
+             (c->x->ranged || handler_may_stream(c->parked_head))))
             fetch_unpark(c, false);
         else if (!moved && fetch_stalled(c))
             fetch_unpark(c, true);
@@ -561,10 +601,12 @@ on_fetch_wake(struct fetch_waiter *w)
 }
 
 /*
- * Waits for the fetch of the handler's a->fetch_rel: the one running
- * (this worker's or another's) or a new one. Its state is looked at on
- * the next pass of the loop (it may be over already). -1 when it cannot
- * be started.
+ * Waits for the fetch of the handler's a->fetch_rel: with a Range the
+ * bucket may be asked for alone (handler_range_spec()), a ranged fetch of
+ * it when the file is not being fetched yet (fetch_range()); else the one
+ * running (this worker's or another's) or a new one. Its state is looked
+ * at on the next pass of the loop (it may be over already). -1 when it
+ * cannot be started.
  */
 static int
 park_fetch(struct conn *c, const struct head *h)
@@ -572,13 +614,19 @@ park_fetch(struct conn *c, const struct head *h)
     struct conn_env *env = c->env;
     struct xchg *x = c->x;
     struct timeval now = {0, 0};
+    char spec[FETCH_RANGE_SPEC_MAX];
 
     if (env->fetcher == NULL)
         return -1;
     c->parked_head = malloc(sizeof(*h));
     if (c->parked_head == NULL)
         return -1;
-    c->fetch = fetch_join(env->fetcher, x->a.fetch_rel);
+    x->ranged =
+        !x->range_tried && handler_range_spec(h, spec, sizeof(spec)) &&
+        (c->fetch = fetch_range(env->fetcher, x->a.fetch_rel, spec)) != NULL;
+    x->range_tried = true;
+    if (!x->ranged)
+        c->fetch = fetch_join(env->fetcher, x->a.fetch_rel);
     if (c->fetch == NULL) {
         free(c->parked_head);
         c->parked_head = NULL;
@@ -837,6 +885,7 @@ complete(struct conn *c)
     x->a.fd = -1;
     fetch_release(c);
     x->fetched = x->growing = false;
+    x->ranged = x->range_tried = false;
     if (x->a.close || c->env->stopping)
         return conn_linger(c);
     /* Pipelined bytes after this head move to the front for the next. */

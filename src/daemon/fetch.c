@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -80,6 +81,13 @@ struct fetch {
     _Atomic int committed;
     struct event *commit_ev;
     char errbuf[CURL_ERROR_SIZE];
+    /* A ranged fetch (fetch_range()): the range-spec asked, what the
+     * bucket's last Content-Range said, and the range it brings. */
+    bool ranged;
+    char spec[FETCH_RANGE_SPEC_MAX];
+    enum range_content_rc cr_rc;
+    struct range_spec cr, got;
+    uint64_t cr_size;
     char rel[PATH_MAX]; /* as first asked: what the sources are asked */
     char key[PATH_MAX]; /* FETCH_CACHE_SUBDIR "/" rel, lower case */
 };
@@ -552,19 +560,22 @@ finish(struct fetch *x, enum fetch_state s)
     if (*p == x)
         *p = x->next;
     pthread_mutex_unlock(&h->lock);
-    count(s == FETCH_DONE   ? &h->done
-          : s == FETCH_MISS ? &h->missed
-                            : &h->failed,
-          1);
+    if (!x->ranged) /* the counters speak of whole files */
+        count(s == FETCH_DONE   ? &h->done
+              : s == FETCH_MISS ? &h->missed
+                                : &h->failed,
+              1);
     if (s != FETCH_DONE && x->fd != -1 && fetch_avail(x) == 0) {
         close(x->fd); /* nobody reads it */
         x->fd = -1;
     }
     atomic_store_explicit(&x->state, s, memory_order_release);
-    log_debug("upstream fetch %s: %s", x->rel,
-              s == FETCH_DONE   ? "cached"
-              : s == FETCH_MISS ? "not found"
-                                : "failed");
+    log_debug("upstream fetch %s%s%s: %s", x->rel, x->ranged ? " range " : "",
+              x->spec,
+              s == FETCH_DONE && x->ranged ? "whole (not cached)"
+              : s == FETCH_DONE            ? "cached"
+              : s == FETCH_MISS            ? "not found"
+                                           : "failed");
     if (x->commit_ev != NULL) { /* abandoned while it was committed */
         event_free(x->commit_ev);
         x->commit_ev = NULL;
@@ -597,6 +608,67 @@ open_body(struct fetch *x)
     return 0;
 }
 
+/*
+ * Whether the bucket's Content-Range (and Content-Length) is the range
+ * x->spec means for the size it gives: the client gets no other bytes
+ * than those it asked for.
+ */
+static bool
+ranged_answer_matches(struct fetch *x)
+{
+    char value[FETCH_RANGE_SPEC_MAX + 8];
+    struct range_spec want;
+    size_t n = 0;
+    curl_off_t len = -1;
+    int vlen = snprintf(value, sizeof(value), "bytes=%s", x->spec);
+
+    if (x->cr_rc != RANGE_CONTENT_RANGE || vlen < 0 ||
+        (size_t)vlen >= sizeof(value) ||
+        range_parse(value, (size_t)vlen, x->cr_size, &want, 1, &n) !=
+            RANGE_OK ||
+        n != 1 || want.first != x->cr.first || want.last != x->cr.last)
+        return false;
+    curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+    return len < 0 || (uint64_t)len == x->cr.last - x->cr.first + 1;
+}
+
+/* A ranged fetch's first body byte: only a 206 of the range asked opens
+ * the file (a 200, the bucket ignoring Range, is not passed on). */
+static bool
+ranged_body_start(struct fetch *x, long code)
+{
+    if (code == 200) {
+        log_warnx("upstream fetch %s: range %s: the bucket sent the whole "
+                  "file (200), not the range",
+                  x->rel, x->spec);
+        return false;
+    }
+    if (code != 206)
+        return true; /* read and dropped, up to ERROR_BODY_MAX */
+    if (!ranged_answer_matches(x)) {
+        log_warnx("upstream fetch %s: range %s: the bucket's Content-Range "
+                  "does not match the range asked",
+                  x->rel, x->spec);
+        return false;
+    }
+    if (x->cr.last - x->cr.first + 1 > x->hub->max_bytes) {
+        log_warnx("upstream fetch %s: range %s: longer than "
+                  "store.upstream_max_mib",
+                  x->rel, x->spec);
+        return false;
+    }
+    if (open_body(x) == -1)
+        return false;
+    x->got = x->cr;
+    /* Bytes go at their own offsets: the answer reads them there. */
+    atomic_store_explicit(&x->avail, x->got.first, memory_order_release);
+    atomic_store_explicit(&x->length, (int64_t)x->cr_size,
+                          memory_order_release);
+    atomic_store_explicit(&x->state, FETCH_STREAMING, memory_order_release);
+    news(x);
+    return true;
+}
+
 /* First byte of this attempt's body: a 200 opens the file; the length
  * announced (Content-Length) lets readers start before the end. */
 static bool
@@ -607,6 +679,8 @@ body_start(struct fetch *x)
 
     x->body_started = true;
     curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+    if (x->ranged)
+        return ranged_body_start(x, code);
     if (code != 200)
         return true; /* read and dropped, up to ERROR_BODY_MAX */
     if (open_body(x) == -1)
@@ -635,7 +709,12 @@ on_body(char *p, size_t size, size_t n, void *arg)
         return x->discarded <= ERROR_BODY_MAX ? len : 0;
     }
     avail = fetch_avail(x);
-    if (avail + len > x->hub->max_bytes ||
+    if (x->ranged && avail + len > x->got.last + 1) {
+        log_warnx("upstream fetch %s: range %s: longer than announced", x->rel,
+                  x->spec);
+        return 0;
+    }
+    if (avail - (x->ranged ? x->got.first : 0) + len > x->hub->max_bytes ||
         (fetch_length(x) >= 0 && avail + len > (uint64_t)fetch_length(x))) {
         log_warnx("upstream fetch %s: longer than %s", x->rel,
                   fetch_length(x) >= 0 ? "announced"
@@ -652,15 +731,38 @@ on_body(char *p, size_t size, size_t n, void *arg)
     return len;
 }
 
-/* libcurl's header callback: only counts, against a bound. */
+/* A header line of a ranged fetch: a new answer (a redirect's next)
+ * forgets the last Content-Range; a Content-Range is parsed. */
+static void
+ranged_header(struct fetch *x, const char *p, size_t len)
+{
+    static const char name[] = "content-range:";
+    size_t nl = sizeof(name) - 1;
+
+    if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+        x->cr_rc = RANGE_CONTENT_BAD;
+        return;
+    }
+    if (len < nl || strncasecmp(p, name, nl) != 0)
+        return;
+    while (len > nl && (p[len - 1] == '\n' || p[len - 1] == '\r'))
+        len--;
+    x->cr_rc = range_content_parse(p + nl, len - nl, &x->cr, &x->cr_size);
+}
+
+/* libcurl's header callback: counts against a bound; a ranged fetch
+ * keeps the Content-Range. */
 static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
 {
     struct fetch *x = arg;
 
-    (void)p;
     x->header_bytes += size * n;
-    return x->header_bytes <= HEADER_MAX ? size * n : 0;
+    if (x->header_bytes > HEADER_MAX)
+        return 0;
+    if (x->ranged)
+        ranged_header(x, p, size * n);
+    return size * n;
 }
 
 int
@@ -748,9 +850,12 @@ ask(struct fetch *x, unsigned i)
     x->header_bytes = 0;
     x->discarded = 0;
     x->body_started = false;
+    x->cr_rc = RANGE_CONTENT_BAD;
     x->easy = e;
     if (setup_common(x, e, url) == -1 ||
         s->setup(e, s, x->rel, &x->hdrs) == -1 ||
+        (x->ranged &&
+         curl_easy_setopt(e, CURLOPT_RANGE, x->spec) != CURLE_OK) ||
         curl_multi_add_handle(x->owner->multi, e) != CURLM_OK) {
         drop_easy(x);
         return -1;
@@ -766,8 +871,10 @@ static void
 try_next(struct fetch *x)
 {
     struct fetch_hub *h = x->hub;
+    /* A ranged fetch asks the bucket (source 0) alone. */
+    unsigned nsrc = x->ranged ? 1 : h->nsrc;
 
-    for (x->src++; (unsigned)x->src < h->nsrc; x->src++) {
+    for (x->src++; (unsigned)x->src < nsrc; x->src++) {
         const struct fetch_source *s = &h->src[x->src];
         int64_t now = now_ms();
         bool neg, skip;
@@ -905,6 +1012,33 @@ start_commit(struct fetch *x)
     finish(x, commit(x) == 0 ? FETCH_DONE : FETCH_FAILED);
 }
 
+/* A ranged fetch's 206 or 416 came whole: the bucket works; the range is
+ * DONE when all its bytes came, the 416 keeps the size it gave. */
+static void
+ranged_done(struct fetch *x, long code)
+{
+    struct fetch_hub *h = x->hub;
+
+    pthread_mutex_lock(&h->lock);
+    upstate_backoff_ok(&h->bo[x->src]);
+    pthread_mutex_unlock(&h->lock);
+    if (code == 416) {
+        atomic_store_explicit(&x->length,
+                              x->cr_rc == RANGE_CONTENT_UNSAT
+                                  ? (int64_t)(x->cr_size & INT64_MAX)
+                                  : -1,
+                              memory_order_release);
+        finish(x, FETCH_UNSATISFIABLE);
+        return;
+    }
+    if (x->fd == -1 || fetch_avail(x) != x->got.last + 1) {
+        log_warnx("upstream fetch %s: range %s: cut short", x->rel, x->spec);
+        finish(x, FETCH_FAILED);
+        return;
+    }
+    finish(x, FETCH_DONE);
+}
+
 /* An attempt ended (libcurl's CURLMSG_DONE, outside its callbacks). */
 static void
 attempt_done(struct fetch *x, CURLcode rc)
@@ -927,7 +1061,11 @@ attempt_done(struct fetch *x, CURLcode rc)
         try_next(x);
         return;
     }
-    if (rc == CURLE_OK && code == 200) {
+    if (x->ranged && rc == CURLE_OK && (code == 206 || code == 416)) {
+        ranged_done(x, code);
+        return;
+    }
+    if (rc == CURLE_OK && code == 200 && !x->ranged) {
         pthread_mutex_lock(&h->lock);
         upstate_backoff_ok(&h->bo[x->src]);
         pthread_mutex_unlock(&h->lock);
@@ -1136,6 +1274,74 @@ fetch_new(struct fetcher *f, const char *rel, const char *key)
     return x;
 }
 
+/* The whole-file fetch of key running, or NULL (h->lock held). */
+static struct fetch *
+running_whole(struct fetch_hub *h, const char *key)
+{
+    struct fetch *x;
+
+    for (x = h->running; x != NULL && (x->ranged || strcmp(x->key, key) != 0);
+         x = x->next)
+        ;
+    return x;
+}
+
+/* Whether the bucket (source 0) may be asked for rel now (h->lock held). */
+static bool
+bucket_askable(struct fetch_hub *h, const char *rel)
+{
+    const struct fetch_source *s = &h->src[0];
+    int64_t now = now_ms();
+
+    return upstate_path_matches(s->patterns, s->npatterns, rel) &&
+           (s->may_have == NULL || s->may_have(s, rel)) &&
+           !upstate_neg_has(h->neg, 0, rel, now) &&
+           !upstate_backoff_skip(&h->bo[0], now);
+}
+
+struct fetch *
+fetch_range(struct fetcher *f, const char *rel, const char *spec)
+{
+    struct fetch_hub *h = f->hub;
+    char key[PATH_MAX];
+    struct fetch *x;
+
+    if (h->bucket == NULL || strlen(spec) >= FETCH_RANGE_SPEC_MAX ||
+        cache_key(rel, key) == -1) {
+        errno = ENOTSUP;
+        return NULL;
+    }
+    pthread_mutex_lock(&h->lock);
+    if (running_whole(h, key) != NULL) {
+        pthread_mutex_unlock(&h->lock);
+        errno = EEXIST;
+        return NULL;
+    }
+    if (!bucket_askable(h, rel)) {
+        pthread_mutex_unlock(&h->lock);
+        errno = ENOTSUP;
+        return NULL;
+    }
+    x = fetch_new(f, rel, key);
+    if (x != NULL) { /* before the lock goes: fetch_join() skips it */
+        x->ranged = true;
+        memcpy(x->spec, spec, strlen(spec) + 1);
+    }
+    pthread_mutex_unlock(&h->lock);
+    if (x == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    try_next(x); /* may finish at once: the caller learns it by news */
+    return x;
+}
+
+struct range_spec
+fetch_range_got(const struct fetch *x)
+{
+    return x->got;
+}
+
 struct fetch *
 fetch_join(struct fetcher *f, const char *rel)
 {
@@ -1148,8 +1354,7 @@ fetch_join(struct fetcher *f, const char *rel)
         return NULL;
     }
     pthread_mutex_lock(&h->lock);
-    for (x = h->running; x != NULL && strcmp(x->key, key) != 0; x = x->next)
-        ;
+    x = running_whole(h, key);
     if (x != NULL) {
         atomic_fetch_add(&x->refs, 1);
         pthread_mutex_unlock(&h->lock);

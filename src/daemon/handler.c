@@ -766,6 +766,45 @@ handler_may_stream(const struct head *h)
     return true;
 }
 
+bool
+handler_range_spec(const struct head *h, char *out, size_t outlen)
+{
+    static const enum head_known conds[] = {
+        HEAD_F_IF_RANGE,
+        HEAD_F_IF_MATCH,
+        HEAD_F_IF_NONE_MATCH,
+        HEAD_F_IF_MODIFIED_SINCE,
+        HEAD_F_IF_UNMODIFIED_SINCE,
+    };
+    const struct head_str *range = head_get(h, HEAD_F_RANGE);
+    struct range_spec r;
+    size_t n = 0, i, b;
+
+    if (h->m != HEAD_M_GET || range == NULL)
+        return false;
+    for (i = 0; i < sizeof(conds) / sizeof(conds[0]); i++)
+        if (head_get(h, conds[i]) != NULL)
+            return false;
+    /* The usual parse, against the largest size there is: one range-spec,
+     * valid, satisfiable by some file. */
+    if (range_parse(range->p, range->len, UINT64_MAX, &r, 1, &n) != RANGE_OK ||
+        n != 1)
+        return false;
+    /* Its text: after "bytes=", the one element among blanks and empty
+     * ones (range_parse() took no other form). */
+    for (i = 6; i < range->len && strchr(" \t,", range->p[i]) != NULL; i++)
+        ;
+    for (b = i; i < range->len && strchr("0123456789-", range->p[i]) != NULL &&
+                range->p[i] != '\0';
+         i++)
+        ;
+    if (i == b || i - b >= outlen)
+        return false;
+    memcpy(out, range->p + b, i - b);
+    out[i - b] = '\0';
+    return true;
+}
+
 void
 handler_serve(const struct handler_env *env, struct handler_scratch *s,
               const struct head *h, enum handler_listener on,
