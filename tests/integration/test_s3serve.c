@@ -6,8 +6,10 @@
  * listing index, a miss without a request to the bucket; what a third
  * process adds later is served by both within the index refresh; a
  * refused signature is a 502 with a log line naming the 403; a bucket
- * that does not answer is a 502. Without node or the package every test
- * is skipped.
+ * that does not answer is a 502. A Range of a file not cached is asked
+ * of the bucket as that range (206 passed on, nothing cached; a bucket
+ * answer not matching the range asked is a 502; its 416 and 404 ours).
+ * Without node or the package every test is skipped.
  */
 #include "harness.h"
 #include "s3rver.h"
@@ -299,6 +301,126 @@ test_bucket_down(void **state)
     assert_int_equal(get_file(&node_a, "/App.pdb/" ID3 "/App.sym", NULL), 502);
 }
 
+/* GET of path on d with Range: range; the status, the body into r. */
+static long
+get_range(const struct daemon *d, const char *path, const char *range,
+          struct resp *r)
+{
+    char hdr[128];
+    const char *hdrs[] = {hdr, NULL};
+
+    snprintf(hdr, sizeof(hdr), "Range: %s", range);
+    assert_int_equal(http_request(d, "GET", path, hdrs, false, r), 0);
+    return r->code;
+}
+
+/* Whether d's cache holds a copy of the store path rel (lower case). */
+static bool
+cached(const struct daemon *d, const char *rel)
+{
+    char path[600];
+
+    snprintf(path, sizeof(path), "%s/cache/upstream/%s", d->dir, rel);
+    for (char *p = path + strlen(d->dir); *p != '\0'; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    return access(path, F_OK) == 0;
+}
+
+#define BIG "Big.pdb/" ID1 "/Big.sym"
+
+/* A Range of a file not cached is asked of the bucket as that range (its
+ * log shows a 206, no whole GET), answered 206 with the bucket's bytes and
+ * Content-Range, and leaves nothing in the cache. A suffix range is passed
+ * on too: s3rver answers "bytes=-50" with bytes 0-50 (it has no suffix
+ * ranges), which does not match what was asked: 502, never those bytes.
+ * A range past the end: s3rver's 416 carries no size, so the whole file is
+ * fetched and our 416 (with the size) comes from the cache. */
+static void
+test_range_passthrough(void **state)
+{
+    char path[400], want[128], buf[256];
+    struct resp r;
+    size_t len;
+    char *file, *log;
+
+    (void)state;
+    if (skipped())
+        return;
+    add_sym("range", "big.sym", "Big.pdb", ID1, 20000);
+    file = slurp(sym_path("big.sym", path, sizeof(path)), &len);
+    assert_non_null(file);
+    assert_true(len > 100000);
+    node_start(&node_a, "range", NULL);
+    wait_index(&node_a);
+
+    assert_int_equal(get_range(&node_a, "/" BIG, "bytes=1000-1999", &r), 206);
+    assert_int_equal(r.len, 1000);
+    assert_memory_equal(r.body, file + 1000, 1000);
+    snprintf(want, sizeof(want), "bytes 1000-1999/%zu", len);
+    assert_string_equal(resp_header(&r, "Content-Range", buf), want);
+    resp_free(&r);
+    assert_int_equal(s3rver_logged(&s3, "/" BIG " 206 "), 1);
+    assert_int_equal(s3rver_gets(BIG), 0);
+    assert_false(cached(&node_a, BIG));
+
+    assert_int_equal(get_range(&node_a, "/" BIG, "bytes=-50", &r), 502);
+    resp_free(&r);
+    assert_int_equal(s3rver_logged(&s3, "/" BIG " 206 "), 2);
+    log = slurp(node_a.stderr_log, NULL);
+    assert_non_null(log);
+    assert_non_null(strstr(log, "range -50: the bucket's Content-Range does "
+                                "not match the range asked"));
+    free(log);
+    assert_int_equal(s3rver_gets(BIG), 0);
+    assert_false(cached(&node_a, BIG));
+
+    snprintf(want, sizeof(want), "bytes=%zu-", len + 10);
+    assert_int_equal(get_range(&node_a, "/" BIG, want, &r), 416);
+    snprintf(want, sizeof(want), "bytes */%zu", len);
+    assert_string_equal(resp_header(&r, "Content-Range", buf), want);
+    resp_free(&r);
+    assert_int_equal(s3rver_logged(&s3, "/" BIG " 416 "), 1);
+    assert_int_equal(s3rver_gets(BIG), 1);
+    assert_true(cached(&node_a, BIG));
+
+    /* Cached now: ranges come from the cache, the bucket is not asked. */
+    assert_int_equal(get_range(&node_a, "/" BIG, "bytes=-50", &r), 206);
+    assert_int_equal(r.len, 50);
+    assert_memory_equal(r.body, file + len - 50, 50);
+    resp_free(&r);
+    assert_int_equal(s3rver_logged(&s3, "/" BIG " 206 "), 2);
+    free(file);
+}
+
+/* A Range of a file the index lists but the bucket lost: 404 (not 416,
+ * not 5xx), remembered as a whole fetch's 404: one bucket request. */
+static void
+test_range_missing(void **state)
+{
+    char cmd[700];
+    struct resp r;
+
+    (void)state;
+    if (skipped())
+        return;
+    add_sym("rgone", "rgone.sym", "RGone.pdb", ID2, 3);
+    node_start(&node_a, "rgone", NULL);
+    wait_index(&node_a);
+    snprintf(cmd, sizeof(cmd),
+             "rm '%s/data/bkt/rgone/RGone.pdb/" ID2 "/RGone.sym._S3rver_'*",
+             s3.dir);
+    assert_int_equal(system(cmd), 0);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(
+            get_range(&node_a, "/RGone.pdb/" ID2 "/RGone.sym", "bytes=0-9", &r),
+            404);
+        resp_free(&r);
+    }
+    assert_int_equal(s3rver_logged(&s3, "/RGone.pdb/" ID2 "/RGone.sym 404 "),
+                     1);
+}
+
 static int
 group_setup(void **state)
 {
@@ -327,6 +449,8 @@ main(int argc, char **argv)
         cmocka_unit_test_teardown(test_negative_ttl, teardown),
         cmocka_unit_test_teardown(test_wrong_secret, teardown),
         cmocka_unit_test_teardown(test_bucket_down, teardown),
+        cmocka_unit_test_teardown(test_range_passthrough, teardown),
+        cmocka_unit_test_teardown(test_range_missing, teardown),
     };
 
     harness_init(argc, argv);
