@@ -622,7 +622,8 @@ ranged_answer_matches(struct fetch *x)
     curl_off_t len = -1;
     int vlen = snprintf(value, sizeof(value), "bytes=%s", x->spec);
 
-    if (x->cr_rc != RANGE_CONTENT_RANGE || vlen < 0 ||
+    /* A size past INT64_MAX could not be told in our Content-Range. */
+    if (x->cr_rc != RANGE_CONTENT_RANGE || x->cr_size > INT64_MAX || vlen < 0 ||
         (size_t)vlen >= sizeof(value) ||
         range_parse(value, (size_t)vlen, x->cr_size, &want, 1, &n) !=
             RANGE_OK ||
@@ -1024,8 +1025,9 @@ ranged_done(struct fetch *x, long code)
     pthread_mutex_unlock(&h->lock);
     if (code == 416) {
         atomic_store_explicit(&x->length,
-                              x->cr_rc == RANGE_CONTENT_UNSAT
-                                  ? (int64_t)(x->cr_size & INT64_MAX)
+                              x->cr_rc == RANGE_CONTENT_UNSAT &&
+                                      x->cr_size <= INT64_MAX
+                                  ? (int64_t)x->cr_size
                                   : -1,
                               memory_order_release);
         finish(x, FETCH_UNSATISFIABLE);

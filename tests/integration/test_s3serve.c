@@ -393,6 +393,43 @@ test_range_passthrough(void **state)
     free(file);
 }
 
+/* A Range the bucket is not asked for alone: two ranges (multipart), or
+ * one with If-Range (which needs the file's validators): the whole file
+ * is fetched and cached, and the ranges answered from it. */
+static void
+test_range_whole(void **state)
+{
+    char buf[256];
+    const char *if_range[] = {"Range: bytes=0-9", "If-Range: \"not-the-etag\"",
+                              NULL};
+    struct resp r;
+
+    (void)state;
+    if (skipped())
+        return;
+    add_sym("rwhole", "two.sym", "Two.pdb", ID3, 50);
+    add_sym("rwhole", "ifr.sym", "Ifr.pdb", ID3, 50);
+    node_start(&node_a, "rwhole", NULL);
+    wait_index(&node_a);
+    assert_int_equal(
+        get_range(&node_a, "/Two.pdb/" ID3 "/Two.sym", "bytes=0-9,20-29", &r),
+        206);
+    assert_non_null(
+        strstr(resp_header(&r, "Content-Type", buf), "multipart/byteranges"));
+    resp_free(&r);
+    assert_int_equal(s3rver_logged(&s3, "/Two.pdb/" ID3 "/Two.sym 206 "), 0);
+    assert_int_equal(s3rver_gets("Two.pdb/" ID3 "/Two.sym"), 1);
+    assert_true(cached(&node_a, "Two.pdb/" ID3 "/Two.sym"));
+
+    assert_int_equal(http_request(&node_a, "GET", "/Ifr.pdb/" ID3 "/Ifr.sym",
+                                  if_range, false, &r),
+                     0);
+    assert_int_equal(r.code, 200); /* If-Range does not hold: all of it */
+    resp_free(&r);
+    assert_int_equal(s3rver_logged(&s3, "/Ifr.pdb/" ID3 "/Ifr.sym 206 "), 0);
+    assert_int_equal(s3rver_gets("Ifr.pdb/" ID3 "/Ifr.sym"), 1);
+}
+
 /* A Range of a file the index lists but the bucket lost: 404 (not 416,
  * not 5xx), remembered as a whole fetch's 404: one bucket request. */
 static void
@@ -451,6 +488,7 @@ main(int argc, char **argv)
         cmocka_unit_test_teardown(test_bucket_down, teardown),
         cmocka_unit_test_teardown(test_range_passthrough, teardown),
         cmocka_unit_test_teardown(test_range_missing, teardown),
+        cmocka_unit_test_teardown(test_range_whole, teardown),
     };
 
     harness_init(argc, argv);
