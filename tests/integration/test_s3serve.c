@@ -306,7 +306,7 @@ static long
 get_range(const struct daemon *d, const char *path, const char *range,
           struct resp *r)
 {
-    char hdr[128];
+    char hdr[200];
     const char *hdrs[] = {hdr, NULL};
 
     snprintf(hdr, sizeof(hdr), "Range: %s", range);
