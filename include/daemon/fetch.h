@@ -177,8 +177,10 @@ struct fetch *fetch_join(struct fetcher *f, const char *rel);
  * fetch_avail() counts from the range's first byte, fetch_length() is the
  * whole file's size, fetch_range_got() the range; the bucket's
  * Content-Range must be what spec means for that size, else the fetch
- * FAILED (502: never wrong bytes). DONE when the range is whole; nothing of
- * it is ever cached. FETCH_UNSATISFIABLE for the bucket's 416, with
+ * FAILED (502: never wrong bytes). DONE when the range is whole. A range
+ * short of the whole file is never cached; one that is all of it (first
+ * byte 0, last the size's: symbolicator's first request) is cached as a
+ * 200's body would be. FETCH_UNSATISFIABLE for the bucket's 416, with
  * fetch_length() the size it gave (-1 none). A 404 is a MISS and goes into
  * the negative cache as a whole fetch's would. The whole file is not
  * fetched for the cache: a reader of a few ranges of a large file does not

@@ -572,7 +572,7 @@ finish(struct fetch *x, enum fetch_state s)
     atomic_store_explicit(&x->state, s, memory_order_release);
     log_debug("upstream fetch %s%s%s: %s", x->rel, x->ranged ? " range " : "",
               x->spec,
-              s == FETCH_DONE && x->ranged ? "whole (not cached)"
+              s == FETCH_DONE && x->ranged ? "range whole"
               : s == FETCH_DONE            ? "cached"
               : s == FETCH_MISS            ? "not found"
                                            : "failed");
@@ -1014,7 +1014,8 @@ start_commit(struct fetch *x)
 }
 
 /* A ranged fetch's 206 or 416 came whole: the bucket works; the range is
- * DONE when all its bytes came, the 416 keeps the size it gave. */
+ * DONE when all its bytes came (and cached when they are the whole
+ * file), the 416 keeps the size it gave. */
 static void
 ranged_done(struct fetch *x, long code)
 {
@@ -1036,6 +1037,12 @@ ranged_done(struct fetch *x, long code)
     if (x->fd == -1 || fetch_avail(x) != x->got.last + 1) {
         log_warnx("upstream fetch %s: range %s: cut short", x->rel, x->spec);
         finish(x, FETCH_FAILED);
+        return;
+    }
+    /* A range that is the whole file (symbolicator's first request,
+     * bytes=0-134217727) is no partial body: cached as a 200 would be. */
+    if (x->got.first == 0 && x->got.last + 1 == x->cr_size) {
+        start_commit(x);
         return;
     }
     finish(x, FETCH_DONE);

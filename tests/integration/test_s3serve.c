@@ -393,6 +393,43 @@ test_range_passthrough(void **state)
     free(file);
 }
 
+/* symbolicator's first request, bytes=0-134217727, of a file not cached:
+ * one ranged GET of the bucket (no whole GET), a 206 with the whole file,
+ * and since that is all of it, the file is cached: a plain GET after it
+ * asks the bucket nothing. */
+static void
+test_range_whole_file_cached(void **state)
+{
+    char path[400], want[128], buf[256];
+    struct resp r;
+    size_t len;
+    char *file;
+
+    (void)state;
+    if (skipped())
+        return;
+    add_sym("rall", "all.sym", "All.pdb", ID2, 200);
+    file = slurp(sym_path("all.sym", path, sizeof(path)), &len);
+    assert_non_null(file);
+    node_start(&node_a, "rall", NULL);
+    wait_index(&node_a);
+    assert_int_equal(
+        get_range(&node_a, "/All.pdb/" ID2 "/All.sym", "bytes=0-134217727", &r),
+        206);
+    assert_int_equal(r.len, len);
+    assert_memory_equal(r.body, file, len);
+    snprintf(want, sizeof(want), "bytes 0-%zu/%zu", len - 1, len);
+    assert_string_equal(resp_header(&r, "Content-Range", buf), want);
+    resp_free(&r);
+    for (int i = 0; i < 100 && !cached(&node_a, "All.pdb/" ID2 "/All.sym"); i++)
+        sleep_ms(20); /* the commit (fsync, link) runs off the loop */
+    assert_true(cached(&node_a, "All.pdb/" ID2 "/All.sym"));
+    assert_int_equal(get_file(&node_a, "/All.pdb/" ID2 "/All.sym", path), 200);
+    assert_int_equal(s3rver_logged(&s3, "/All.pdb/" ID2 "/All.sym 206 "), 1);
+    assert_int_equal(s3rver_gets("All.pdb/" ID2 "/All.sym"), 0);
+    free(file);
+}
+
 /* A Range the bucket is not asked for alone: two ranges (multipart), or
  * one with If-Range (which needs the file's validators): the whole file
  * is fetched and cached, and the ranges answered from it. */
@@ -489,6 +526,7 @@ main(int argc, char **argv)
         cmocka_unit_test_teardown(test_range_passthrough, teardown),
         cmocka_unit_test_teardown(test_range_missing, teardown),
         cmocka_unit_test_teardown(test_range_whole, teardown),
+        cmocka_unit_test_teardown(test_range_whole_file_cached, teardown),
     };
 
     harness_init(argc, argv);
