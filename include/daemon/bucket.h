@@ -64,11 +64,11 @@ enum bucket_look bucket_lookup(struct bucket *b, const char *rel, char *out,
 int bucket_prepare(const struct bucket *b, CURL *e, const char *stored,
                    struct curl_slist **hdrs, char *err, size_t errlen);
 
-/* Counters for logs and tests: listings that worked, that failed; the
- * entries of the published index. */
+/* For /metrics: listings (full or by transactions) that worked, that
+ * failed; the entries of the published index and its bytes. */
 struct bucket_counts {
     uint64_t refreshes, failures;
-    size_t entries;
+    size_t entries, bytes;
 };
 void bucket_counts(struct bucket *b, struct bucket_counts *c);
 

@@ -56,6 +56,7 @@
 
 #include <curl/curl.h>
 
+#include "daemon/bucket.h"
 #include "daemon/config.h"
 #include "http/range.h"
 
@@ -117,6 +118,8 @@ struct fetch_counts {
     uint64_t neg_hits;  /* requests answered 404 by the negative cache */
     unsigned neg_count; /* negative entries alive */
     uint64_t cache_bytes, cache_files; /* of the cache bound, if any */
+    bool bucket;                       /* a bucket store: bk is filled */
+    struct bucket_counts bk;
 };
 
 /*

@@ -243,5 +243,6 @@ bucket_counts(struct bucket *b, struct bucket_counts *c)
     c->failures = atomic_load(&b->failures);
     pthread_mutex_lock(&b->lock);
     c->entries = b->shown != NULL ? listindex_count(b->shown) : 0;
+    c->bytes = b->shown != NULL ? listindex_bytes(b->shown) : 0;
     pthread_mutex_unlock(&b->lock);
 }

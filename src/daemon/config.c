@@ -553,25 +553,37 @@ read_ini_line(char *buf, int size, void *stream)
 }
 
 /*
- * The prefix of a section header 'path "/PREFIX"' (inih hands it over as
- * written, without the brackets) into prefix[len + 1]; 0 or -1.
+ * The quoted argument of a section header 'KEYWORD "ARG"' (inih hands it
+ * over as written, without the brackets; keyword in any letter case, then
+ * blanks) into *arg, *len (without the quotes): 0, or -1 when the header
+ * is not one, ARG is empty or holds a quote.
  */
+static int
+section_argument(const char *section, const char *keyword, const char **arg,
+                 size_t *len)
+{
+    size_t k = strlen(keyword), n;
+
+    if (strncasecmp(section, keyword, k) != 0 ||
+        (section[k] != ' ' && section[k] != '\t'))
+        return -1;
+    section += k + strspn(section + k, " \t");
+    n = strlen(section);
+    if (n < 3 || section[0] != '"' || section[n - 1] != '"' ||
+        memchr(section + 1, '"', n - 2) != NULL)
+        return -1;
+    *arg = section + 1;
+    *len = n - 2;
+    return 0;
+}
+
+/* The prefix of a section header 'path "/PREFIX"'; 0 or -1. */
 static int
 path_section_prefix(const char *section, const char **prefix, size_t *len)
 {
-    size_t n;
-
-    if (strncasecmp(section, "path", 4) != 0 ||
-        (section[4] != ' ' && section[4] != '\t'))
+    if (section_argument(section, "path", prefix, len) == -1)
         return -1;
-    section += 4 + strspn(section + 4, " \t");
-    n = strlen(section);
-    if (n < 3 || section[0] != '"' || section[n - 1] != '"' ||
-        section[1] != '/' || memchr(section + 1, '"', n - 2) != NULL)
-        return -1;
-    *prefix = section + 1;
-    *len = n - 2;
-    return 0;
+    return (*prefix)[0] == '/' ? 0 : -1;
 }
 
 /* The config_path of prefix, made if new; NULL with why when full. */
@@ -648,22 +660,13 @@ set_path_key(struct config *cfg, const char *section, const char *name,
 static int
 upstream_section_name(const char *section, const char **name, size_t *len)
 {
-    size_t n;
-
-    if (strncasecmp(section, "upstream", 8) != 0 ||
-        (section[8] != ' ' && section[8] != '\t'))
+    if (section_argument(section, "upstream", name, len) == -1 || *len > 64)
         return -1;
-    section += 8 + strspn(section + 8, " \t");
-    n = strlen(section);
-    if (n < 3 || n > 66 || section[0] != '"' || section[n - 1] != '"')
-        return -1;
-    for (size_t i = 1; i + 1 < n; i++)
+    for (size_t i = 0; i < *len; i++)
         if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                    "0123456789-_.",
-                   section[i]) == NULL)
+                   (*name)[i]) == NULL)
             return -1;
-    *name = section + 1;
-    *len = n - 2;
     return 0;
 }
 

@@ -423,6 +423,9 @@ fetch_hub_counts(struct fetch_hub *h, struct fetch_counts *c)
     pthread_mutex_unlock(&h->lock);
     c->cache_bytes = h->bound != NULL ? cachedir_bytes(h->bound) : 0;
     c->cache_files = h->bound != NULL ? cachedir_files(h->bound) : 0;
+    c->bucket = h->bucket != NULL;
+    if (c->bucket)
+        bucket_counts(h->bucket, &c->bk);
 }
 
 /* --- a fetch: state, references, waiters ------------------------------------

@@ -410,6 +410,28 @@ metrics_format_compress(struct metrics *m, const struct zcache_counts *z,
     return promtext_end(&t);
 }
 
+/* A bucket store's listing index (bucket.h). */
+static void
+put_bucket(struct promtext *t, const struct bucket_counts *b)
+{
+    static const struct promtext_label ok = {"result", "ok"},
+                                       failed = {"result", "failed"};
+
+    promtext_family(t, "symsrvd_bucket_index_entries", "gauge",
+                    "Stored files in the bucket's listing index.");
+    promtext_sample_u64(t, "symsrvd_bucket_index_entries", NULL, 0, b->entries);
+    promtext_family(t, "symsrvd_bucket_index_bytes", "gauge",
+                    "Memory of the bucket's listing index.");
+    promtext_sample_u64(t, "symsrvd_bucket_index_bytes", NULL, 0, b->bytes);
+    promtext_family(t, "symsrvd_bucket_index_refreshes_total", "counter",
+                    "Looks at the bucket for new transactions (the first a "
+                    "whole listing).");
+    promtext_sample_u64(t, "symsrvd_bucket_index_refreshes_total", &ok, 1,
+                        b->refreshes);
+    promtext_sample_u64(t, "symsrvd_bucket_index_refreshes_total", &failed, 1,
+                        b->failures);
+}
+
 size_t
 metrics_format_upstream(const struct fetch_counts *c, char *buf, size_t cap)
 {
@@ -455,5 +477,7 @@ metrics_format_upstream(const struct fetch_counts *c, char *buf, size_t cap)
     promtext_family(&t, "symsrvd_cache_dir_files", "gauge",
                     "Files in the bounded cache directory.");
     promtext_sample_u64(&t, "symsrvd_cache_dir_files", NULL, 0, c->cache_files);
+    if (c->bucket)
+        put_bucket(&t, &c->bk);
     return promtext_end(&t);
 }

@@ -786,6 +786,39 @@ http_request(const struct daemon *d, const char *method, const char *target,
     return (int)rc;
 }
 
+double
+metrics_sample(const struct daemon *d, const char *series)
+{
+    CURL *c = curl_easy_init();
+    struct resp r;
+    char url[300];
+    size_t n = strlen(series);
+    double v = -1;
+
+    memset(&r, 0, sizeof(r));
+    assert_non_null(c);
+    assert_true(d->metrics_base[0] != '\0');
+    snprintf(url, sizeof(url), "%s/metrics", d->metrics_base);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    assert_int_equal(curl_easy_perform(c), CURLE_OK);
+    curl_easy_cleanup(c);
+    for (const char *p = r.body; p != NULL && *p != '\0';) {
+        if (strncmp(p, series, n) == 0 && p[n] == ' ') {
+            v = strtod(p + n + 1, NULL);
+            break;
+        }
+        p = strchr(p, '\n');
+        p = p != NULL ? p + 1 : NULL;
+    }
+    resp_free(&r);
+    if (v < 0)
+        fail_msg("no sample %s in %s", series, url);
+    return v;
+}
+
 const char *
 resp_header(const struct resp *r, const char *name, char *buf)
 {

@@ -234,6 +234,10 @@ int run_symsrvd(const char *const *args, char *err, size_t errlen);
 /* The value of the first header named name, copied into buf[256]. */
 const char *resp_header(const struct resp *r, const char *name, char *buf);
 
+/* The value of series (name and labels, as written) in a scrape of d's
+ * metrics listener (--metrics-listen); fails the test when absent. */
+double metrics_sample(const struct daemon *d, const char *series);
+
 void resp_free(struct resp *r);
 
 /* Reads a whole file into a malloc'd buffer (NUL-terminated). */

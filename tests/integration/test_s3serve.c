@@ -84,6 +84,8 @@ node_start(struct daemon *d, const char *prefix, const char *endpoint)
                            cache,
                            "--s3-index-refresh",
                            "1",
+                           "--metrics-listen",
+                           "127.0.0.1:0",
                            NULL};
 
     snprintf(root, sizeof(root), "s3://bkt/%s", prefix);
@@ -253,6 +255,17 @@ test_third_add(void **state)
     printf("third add served by both nodes after %lld ms (refresh 1 s)\n",
            took);
     assert_true(took <= 2500);
+    /* /metrics: both files and pingme.txt indexed, the looks at the
+     * bucket counted. */
+    assert_int_equal(metrics_sample(&node_a, "symsrvd_bucket_index_entries"),
+                     3);
+    assert_true(metrics_sample(&node_a, "symsrvd_bucket_index_bytes") > 0);
+    assert_true(metrics_sample(&node_b, "symsrvd_bucket_index_refreshes_total"
+                                        "{result=\"ok\"}") >= 2);
+    assert_int_equal(metrics_sample(&node_b,
+                                    "symsrvd_bucket_index_refreshes_total"
+                                    "{result=\"failed\"}"),
+                     0);
 }
 
 /* A file the index lists but the bucket lost (removed behind its back:
