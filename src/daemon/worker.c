@@ -399,11 +399,12 @@ worker_send_mail(struct worker *w, struct worker_mail *m)
     struct worker_mail *old;
 
     pthread_mutex_lock(&w->mail_lock);
-    old = w->mail; /* not taken yet: the newer one replaces it */
+    old = w->mail;   /* not taken yet: the newer one replaces it */
+    if (old != NULL) /* before m is published: the worker may take it */
+        adopt_orphans(m, old);
     w->mail = m;
     pthread_mutex_unlock(&w->mail_lock);
     if (old != NULL) {
-        adopt_orphans(m, old);
         site_release(old->site);
         free(old);
     }
