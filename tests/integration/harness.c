@@ -334,6 +334,21 @@ fixture_make(struct daemon *d)
     chmod(path, 0);
 }
 
+int
+harness_sh(const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    int st;
+
+    va_start(ap, fmt);
+    if (vsnprintf(cmd, sizeof(cmd), fmt, ap) >= (int)sizeof(cmd))
+        fail_msg("command too long");
+    va_end(ap);
+    st = system(cmd);
+    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 char *
 slurp(const char *path, size_t *len)
 {

@@ -243,6 +243,10 @@ void resp_free(struct resp *r);
 /* Reads a whole file into a malloc'd buffer (NUL-terminated). */
 char *slurp(const char *path, size_t *len);
 
+/* Runs a shell command (fmt, printf-style, at most 8 KiB); its exit status,
+ * or -1. */
+int harness_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* The bytes the fixture store holds for app.pdb and app.exe. */
 void fixture_bytes(size_t size, unsigned seed, unsigned char *out);
 

@@ -1,6 +1,8 @@
 /* The S3 test server of the bucket tests; see s3rver.h. */
 #include "s3rver.h"
 
+#include "harness.h"
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,29 +11,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-/* A whole file, NUL-ended, malloc'd; NULL if unreadable. */
-static char *
-read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *p = NULL;
-    long n;
-
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-        fseek(f, 0, SEEK_SET) == 0 && (p = malloc((size_t)n + 1)) != NULL) {
-        if (fread(p, 1, (size_t)n, f) != (size_t)n) {
-            free(p);
-            p = NULL;
-        } else {
-            p[n] = '\0';
-        }
-    }
-    fclose(f);
-    return p;
-}
 
 const char *
 s3rver_missing(const char *s3rver_dir)
@@ -70,7 +49,7 @@ s3rver_run(struct s3rver *s, const char *s3rver_dir, const char *tag)
         _exit(127);
     }
     for (int i = 0; i < 300 && p == NULL; i++) {
-        p = read_all(portfile);
+        p = slurp(portfile, NULL);
         if (p == NULL)
             nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
     }
@@ -110,7 +89,7 @@ s3rver_logged(const struct s3rver *s, const char *what)
     int n = 0;
 
     snprintf(path, sizeof(path), "%s/s3rver.log", s->dir);
-    log = read_all(path);
+    log = slurp(path, NULL);
     if (log == NULL)
         return -1;
     for (p = log; (p = strstr(p, what)) != NULL; p++)

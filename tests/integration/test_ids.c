@@ -45,23 +45,6 @@ static char sep_code[129], sep_debug[41], plain_code[129], plain_debug[41];
 static char bp_debug[41], pdb_key[64], pe_key[64];
 static bool have_windows;
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-sh(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    int st;
-
-    va_start(ap, fmt);
-    if (vsnprintf(cmd, sizeof(cmd), fmt, ap) >= (int)sizeof(cmd))
-        fail_msg("command too long");
-    va_end(ap);
-    st = system(cmd);
-    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /*
  * Breakpad's ELF debug id, by text: the first 32 hex digits of the
  * build-id (zero-padded), the first three GUID fields byte-swapped, upper
@@ -139,7 +122,7 @@ key_of(const char *file)
     char out[512], *text;
 
     snprintf(out, sizeof(out), "%s/key.txt", srv.dir);
-    if (sh("'%s' key '%s/%s' >'%s'", SYMSRV_BIN, in, file, out) != 0)
+    if (harness_sh("'%s' key '%s/%s' >'%s'", SYMSRV_BIN, in, file, out) != 0)
         fail_msg("symsrv key %s failed", file);
     text = slurp(out, NULL);
     assert_non_null(text);
@@ -177,23 +160,25 @@ build_inputs(void)
     char mac_debug[41], lib_debug[41], *text;
 
     snprintf(in, sizeof(in), "%s/in", srv.dir);
-    if (sh("mkdir -p '%s/b' && cd '%s/b' && "
-           "printf 'int main(void) { return 0; }\\n' >a.c && "
-           "printf 'int main(void) { return 1; }\\n' >b.c && "
-           "gcc -g -Wl,--build-id=sha1 -o ../sep a.c && "
-           "objcopy --only-keep-debug ../sep ../sep.debug && strip ../sep && "
-           "gcc -Wl,--build-id=sha1 -o ../plain b.c && strip ../plain",
-           in, in) != 0)
+    if (harness_sh(
+            "mkdir -p '%s/b' && cd '%s/b' && "
+            "printf 'int main(void) { return 0; }\\n' >a.c && "
+            "printf 'int main(void) { return 1; }\\n' >b.c && "
+            "gcc -g -Wl,--build-id=sha1 -o ../sep a.c && "
+            "objcopy --only-keep-debug ../sep ../sep.debug && strip ../sep && "
+            "gcc -Wl,--build-id=sha1 -o ../plain b.c && strip ../plain",
+            in, in) != 0)
         fail_msg("gcc, objcopy or strip failed in %s", in);
     elf_ids("sep", sep_code, sep_debug);
     elf_ids("plain", plain_code, plain_debug);
     elf_debug_id(BP_CODE, bp_debug);
     /* Breakpad files: one for a module stored in no other form, one for
      * sep, which then has two forms. */
-    if (sh("cd '%s' && printf 'MODULE Linux x86_64 %s libbp.so\\nFILE 0 "
-           "x.c\\n' >bp.sym && printf 'MODULE Linux x86_64 %s sep\\nFILE 0 "
-           "a.c\\n' >sepbp.sym",
-           in, bp_debug, sep_debug) != 0)
+    if (harness_sh(
+            "cd '%s' && printf 'MODULE Linux x86_64 %s libbp.so\\nFILE 0 "
+            "x.c\\n' >bp.sym && printf 'MODULE Linux x86_64 %s sep\\nFILE 0 "
+            "a.c\\n' >sepbp.sym",
+            in, bp_debug, sep_debug) != 0)
         fail_msg("writing .sym files failed");
     {
         char p[512];
@@ -210,11 +195,12 @@ build_inputs(void)
     check_key_line("macapp", mac_debug, MAC_UUID);
     check_key_line("maclib", lib_debug, LIB_UUID);
     have_windows =
-        sh("cd '%s/b' && clang --target=x86_64-pc-windows-msvc -gcodeview "
-           "-c a.c -o a.obj 2>/dev/null && lld-link /debug /out:../x.exe "
-           "/pdb:../x.pdb /entry:main /subsystem:console /nodefaultlib "
-           "a.obj >/dev/null 2>&1",
-           in) == 0;
+        harness_sh(
+            "cd '%s/b' && clang --target=x86_64-pc-windows-msvc -gcodeview "
+            "-c a.c -o a.obj 2>/dev/null && lld-link /debug /out:../x.exe "
+            "/pdb:../x.pdb /entry:main /subsystem:console /nodefaultlib "
+            "a.obj >/dev/null 2>&1",
+            in) == 0;
     if (have_windows) {
         text = key_of("x.pdb");
         after(text, "x.pdb/", pdb_key, sizeof(pdb_key));
@@ -223,7 +209,7 @@ build_inputs(void)
         after(text, "x.exe/", pe_key, sizeof(pe_key));
         free(text);
     }
-    if (sh("rm -rf '%s/b'", in) != 0)
+    if (harness_sh("rm -rf '%s/b'", in) != 0)
         fail_msg("rm failed");
 }
 
@@ -235,8 +221,8 @@ setup(void **state)
     (void)state;
     fixture_make(&srv);
     build_inputs();
-    if (sh("'%s' add -r -f '%s' -s '%s/ids' -t ids >/dev/null", SYMSRV_BIN, in,
-           srv.dir) != 0)
+    if (harness_sh("'%s' add -r -f '%s' -s '%s/ids' -t ids >/dev/null",
+                   SYMSRV_BIN, in, srv.dir) != 0)
         fail_msg("symsrv add failed");
     snprintf(srv.root, sizeof(srv.root), "%s/ids", srv.dir);
     daemon_start(&srv, flags);
@@ -480,16 +466,17 @@ test_index_follows_store(void **state)
     long long until;
 
     (void)state;
-    if (sh("mkdir -p '%s/late' && cd '%s/late' && "
-           "printf 'int main(void) { return 7; }\n' >c.c && "
-           "gcc -Wl,--build-id=sha1 -o late c.c && rm c.c",
-           in, in) != 0)
+    if (harness_sh("mkdir -p '%s/late' && cd '%s/late' && "
+                   "printf 'int main(void) { return 7; }\n' >c.c && "
+                   "gcc -Wl,--build-id=sha1 -o late c.c && rm c.c",
+                   in, in) != 0)
         fail_msg("gcc failed");
     {
         char *text, out[512];
 
         snprintf(out, sizeof(out), "%s/late.txt", srv.dir);
-        if (sh("'%s' key '%s/late/late' >'%s'", SYMSRV_BIN, in, out) != 0)
+        if (harness_sh("'%s' key '%s/late/late' >'%s'", SYMSRV_BIN, in, out) !=
+            0)
             fail_msg("symsrv key failed");
         text = slurp(out, NULL);
         assert_non_null(text);
@@ -499,8 +486,8 @@ test_index_follows_store(void **state)
     elf_debug_id(code, debug);
     snprintf(path, sizeof(path), "/late/%s/late", debug);
     fetch(path, NULL);
-    if (sh("'%s' add -f '%s/late/late' -s '%s' -t ids >/dev/null", SYMSRV_BIN,
-           in, srv.root) != 0)
+    if (harness_sh("'%s' add -f '%s/late/late' -s '%s' -t ids >/dev/null",
+                   SYMSRV_BIN, in, srv.root) != 0)
         fail_msg("symsrv add failed");
     until = now_ms() + 10000;
     for (;;) {
@@ -528,9 +515,9 @@ test_two_tier(void **state)
     (void)state;
     memset(&t, 0, sizeof(t));
     fixture_make(&t);
-    if (sh("'%s' add --two-tier -f '%s/sep' '%s/sep.debug' '%s/macapp' "
-           "'%s/macapp.dwarf' '%s/bp.sym' -s '%s/tt' -t ids >/dev/null",
-           SYMSRV_BIN, in, in, in, in, in, t.dir) != 0)
+    if (harness_sh("'%s' add --two-tier -f '%s/sep' '%s/sep.debug' '%s/macapp' "
+                   "'%s/macapp.dwarf' '%s/bp.sym' -s '%s/tt' -t ids >/dev/null",
+                   SYMSRV_BIN, in, in, in, in, in, t.dir) != 0)
         fail_msg("symsrv add --two-tier failed");
     snprintf(t.root, sizeof(t.root), "%s/tt", t.dir);
     daemon_start(&t, flags);

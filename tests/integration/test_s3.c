@@ -31,6 +31,7 @@
 
 #include <curl/curl.h>
 
+#include "harness.h"
 #include "remote/listindex.h"
 #include "remote/s3index.h"
 #include "s3rver.h"
@@ -43,49 +44,6 @@
 #endif
 
 static struct s3rver s3;
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Runs a shell command; its exit status (or -1). */
-static int
-sh(const char *fmt, ...)
-{
-    char cmd[8192];
-    va_list ap;
-    int st;
-
-    va_start(ap, fmt);
-    if (vsnprintf(cmd, sizeof(cmd), fmt, ap) >= (int)sizeof(cmd))
-        fail_msg("command too long");
-    va_end(ap);
-    st = system(cmd);
-    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* A whole file, NUL-ended, malloc'd; NULL if unreadable. */
-static char *
-slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *p = NULL;
-    long n;
-
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-        fseek(f, 0, SEEK_SET) == 0 && (p = malloc((size_t)n + 1)) != NULL) {
-        if (fread(p, 1, (size_t)n, f) != (size_t)n) {
-            free(p);
-            p = NULL;
-        } else {
-            p[n] = '\0';
-            if (len != NULL)
-                *len = (size_t)n;
-        }
-    }
-    fclose(f);
-    return p;
-}
 
 static int
 s3rver_start(void **state)
@@ -110,8 +68,8 @@ symsrv(const char *env, const char *args, char **err)
     int rc;
 
     snprintf(e, sizeof(e), "%s/err.txt", s3.dir);
-    rc =
-        sh("%s '%s' %s >/dev/null 2>'%s'", env ? env : "", SYMSRV_BIN, args, e);
+    rc = harness_sh("%s '%s' %s >/dev/null 2>'%s'", env ? env : "", SYMSRV_BIN,
+                    args, e);
     *err = slurp(e, NULL);
     assert_non_null(*err);
     return rc;
@@ -238,7 +196,7 @@ make_sym(const char *name, const char *mod, const char *id, int pad)
     char path[512];
 
     snprintf(path, sizeof(path), "%s/in/%s", s3.dir, name);
-    sh("mkdir -p '%s/in'", s3.dir);
+    harness_sh("mkdir -p '%s/in'", s3.dir);
     assert_int_equal(s3rver_make_sym(path, mod, id, pad), 0);
 }
 
@@ -273,9 +231,9 @@ disk_files(const char *dir)
     char out[300], *p;
 
     snprintf(out, sizeof(out), "%s/files.txt", s3.dir);
-    assert_int_equal(sh("cd '%s' && find . -type f ! -name '.*' | sed "
-                        "'s|^\\./||' | LC_ALL=C sort >'%s'",
-                        dir, out),
+    assert_int_equal(harness_sh("cd '%s' && find . -type f ! -name '.*' | sed "
+                                "'s|^\\./||' | LC_ALL=C sort >'%s'",
+                                dir, out),
                      0);
     p = slurp(out, NULL);
     assert_non_null(p);
@@ -542,7 +500,7 @@ test_concurrent_writers(void **state)
             SYMSRV_BIN, s3.port, s3.dir, name, i, s3.dir, i);
     }
     snprintf(cmd + n, sizeof(cmd) - n, "wait");
-    assert_int_equal(sh("%s", cmd), 0);
+    assert_int_equal(harness_sh("%s", cmd), 0);
     for (int i = 0; i < 4; i++) {
         char path[300];
 

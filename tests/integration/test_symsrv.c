@@ -37,24 +37,6 @@ static const char *const good[] = {"hello", "hello.stripped", "x.exe", "x.pdb",
                                    "app.sym"};
 #define NGOOD (sizeof(good) / sizeof(good[0]))
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Runs a shell command; its exit status (or -1). */
-static int
-sh(const char *fmt, ...)
-{
-    char cmd[4096];
-    va_list ap;
-    int st;
-
-    va_start(ap, fmt);
-    if (vsnprintf(cmd, sizeof(cmd), fmt, ap) >= (int)sizeof(cmd))
-        fail_msg("command too long");
-    va_end(ap);
-    st = system(cmd);
-    return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* What one symsrv run gave: its exit status, stdout and stderr. */
 struct output {
     int status;
@@ -72,7 +54,7 @@ run_symsrv(const char *args)
 
     snprintf(o, sizeof(o), "%s/out.txt", srv.dir);
     snprintf(e, sizeof(e), "%s/err.txt", srv.dir);
-    r.status = sh("'%s' %s >'%s' 2>'%s'", SYMSRV_BIN, args, o, e);
+    r.status = harness_sh("'%s' %s >'%s' 2>'%s'", SYMSRV_BIN, args, o, e);
     r.out = slurp(o, NULL);
     r.err = slurp(e, NULL);
     assert_non_null(r.out);
@@ -130,17 +112,17 @@ setup_inputs(void **state)
     (void)state;
     snprintf(in_dir, sizeof(in_dir), "/tmp/symsrv-in-XXXXXX");
     assert_non_null(mkdtemp(in_dir));
-    if (sh("cd '%s' && mkdir b && cd b && "
-           "printf 'int main(void) { return 0; }\\n' >t.c && "
-           "gcc -g -Wl,--build-id=sha1 -o ../hello t.c && "
-           "strip -o ../hello.stripped ../hello && "
-           "clang --target=x86_64-pc-windows-msvc -gcodeview -c t.c "
-           "-o t.obj && lld-link /debug /out:../x.exe /pdb:../x.pdb "
-           "/entry:main /subsystem:console /nodefaultlib t.obj && "
-           "cd .. && rm -rf b && printf 'MODULE windows x86_64 "
-           "0123456789ABCDEF0123456789ABCDEF1 app.pdb\\nFILE 0 a.c\\n' "
-           ">app.sym && echo notes >ignored.txt",
-           in_dir) != 0)
+    if (harness_sh("cd '%s' && mkdir b && cd b && "
+                   "printf 'int main(void) { return 0; }\\n' >t.c && "
+                   "gcc -g -Wl,--build-id=sha1 -o ../hello t.c && "
+                   "strip -o ../hello.stripped ../hello && "
+                   "clang --target=x86_64-pc-windows-msvc -gcodeview -c t.c "
+                   "-o t.obj && lld-link /debug /out:../x.exe /pdb:../x.pdb "
+                   "/entry:main /subsystem:console /nodefaultlib t.obj && "
+                   "cd .. && rm -rf b && printf 'MODULE windows x86_64 "
+                   "0123456789ABCDEF0123456789ABCDEF1 app.pdb\\nFILE 0 a.c\\n' "
+                   ">app.sym && echo notes >ignored.txt",
+                   in_dir) != 0)
         fail_msg("gcc, strip, clang or lld-link failed in %s", in_dir);
     return 0;
 }
@@ -149,7 +131,7 @@ static int
 teardown_inputs(void **state)
 {
     (void)state;
-    sh("rm -rf '%s'", in_dir);
+    harness_sh("rm -rf '%s'", in_dir);
     return 0;
 }
 
@@ -390,7 +372,7 @@ listing(const char *dir)
     char path[300], *text;
 
     snprintf(path, sizeof(path), "%s/ls.txt", srv.dir);
-    assert_int_equal(sh("ls -A '%s' >'%s'", dir, path), 0);
+    assert_int_equal(harness_sh("ls -A '%s' >'%s'", dir, path), 0);
     text = slurp(path, NULL);
     assert_non_null(text);
     return text;
@@ -538,9 +520,9 @@ tree_of(const char *dir)
     char path[300], *text;
 
     snprintf(path, sizeof(path), "%s/tree.txt", srv.dir);
-    assert_int_equal(sh("cd '%s' && find . -printf '%%p %%s %%T@\\n' | "
-                        "LC_ALL=C sort >'%s'",
-                        dir, path),
+    assert_int_equal(harness_sh("cd '%s' && find . -printf '%%p %%s %%T@\\n' | "
+                                "LC_ALL=C sort >'%s'",
+                                dir, path),
                      0);
     text = slurp(path, NULL);
     assert_non_null(text);
@@ -566,14 +548,14 @@ test_reserved_names(void **state)
     snprintf(evil, sizeof(evil), "%s/evil", srv.dir);
     assert_int_equal(mkdir(evil, 0755), 0);
     for (size_t i = 0; i < 3; i++)
-        assert_int_equal(sh("printf 'MODULE windows x86_64 "
-                            "0123456789ABCDEF0123456789ABCDEF1 %s\\n' "
-                            ">'%s/m%zu.sym'",
-                            modules[i], evil, i),
+        assert_int_equal(harness_sh("printf 'MODULE windows x86_64 "
+                                    "0123456789ABCDEF0123456789ABCDEF1 %s\\n' "
+                                    ">'%s/m%zu.sym'",
+                                    modules[i], evil, i),
                          0);
     for (size_t i = 0; i < 2; i++)
-        assert_int_equal(sh("cp '%s/x.exe' '%s/%s'", in_dir, evil, names[i]),
-                         0);
+        assert_int_equal(
+            harness_sh("cp '%s/x.exe' '%s/%s'", in_dir, evil, names[i]), 0);
     snprintf(args, sizeof(args), "add -f '%s/x.pdb' -s '%s/s8' -t prod", in_dir,
              srv.dir);
     assert_int_equal(symsrv(args, &out, &err), 0);
@@ -644,11 +626,12 @@ test_killed_add_rolled_back(void **state)
     k2 = keys_of(args);
     snprintf(store, sizeof(store), "%s/s9", srv.dir);
     /* sh reports the killed child as 128 + 9. */
-    assert_int_equal(sh("SYMSRV_TEST_KILL_AFTER=1 sh -c 'echo $$ >\"%s/pid\"; "
-                        "exec \"%s\" add -f \"%s/x.exe\" \"%s/x.pdb\" "
-                        "-s \"%s\" -t dead' >/dev/null 2>&1",
-                        srv.dir, SYMSRV_BIN, in_dir, in_dir, store),
-                     137);
+    assert_int_equal(
+        harness_sh("SYMSRV_TEST_KILL_AFTER=1 sh -c 'echo $$ >\"%s/pid\"; "
+                   "exec \"%s\" add -f \"%s/x.exe\" \"%s/x.pdb\" "
+                   "-s \"%s\" -t dead' >/dev/null 2>&1",
+                   srv.dir, SYMSRV_BIN, in_dir, in_dir, store),
+        137);
     snprintf(path, sizeof(path), "%s/pid", srv.dir);
     text = slurp(path, NULL);
     assert_non_null(text);
@@ -691,12 +674,13 @@ test_killed_add_rolled_back(void **state)
 static int
 faulted_add(const char *store, const char *files, long long after, bool kill)
 {
-    return sh("LD_PRELOAD='%s' ASAN_OPTIONS=verify_asan_link_order=0 "
-              "SYMSRV_FAULT_FILE=/000Admin/.pending SYMSRV_FAULT_AFTER=%lld "
-              "%s '%s' add -f %s -s '%s' -t faulty >'%s/out.txt' "
-              "2>'%s/err.txt'",
-              FAULT_LIB, after, kill ? "SYMSRV_FAULT_KILL=1" : "", SYMSRV_BIN,
-              files, store, srv.dir, srv.dir);
+    return harness_sh(
+        "LD_PRELOAD='%s' ASAN_OPTIONS=verify_asan_link_order=0 "
+        "SYMSRV_FAULT_FILE=/000Admin/.pending SYMSRV_FAULT_AFTER=%lld "
+        "%s '%s' add -f %s -s '%s' -t faulty >'%s/out.txt' "
+        "2>'%s/err.txt'",
+        FAULT_LIB, after, kill ? "SYMSRV_FAULT_KILL=1" : "", SYMSRV_BIN, files,
+        store, srv.dir, srv.dir);
 }
 
 /*
@@ -868,7 +852,7 @@ test_concurrent(void **state)
                     ">/dev/null & p%zu=$!; ",
                     SYMSRV_BIN, in_dir, files[i], srv.dir, i, i);
     assert_int_equal(
-        sh("%s wait $p0 && wait $p1 && wait $p2 && wait $p3", args), 0);
+        harness_sh("%s wait $p0 && wait $p1 && wait $p2 && wait $p3", args), 0);
     snprintf(path, sizeof(path), "%s/s7/000Admin/lastid.txt", srv.dir);
     text = slurp(path, NULL);
     assert_non_null(text);
